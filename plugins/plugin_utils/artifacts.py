@@ -14,6 +14,18 @@ from typing import Any
 RENDERERS = ("manifest", "resources", "tor")
 
 
+class RenderError(Exception):
+    """A renderer found the plan cannot be rendered (e.g. a field the release lacks).
+
+    Raised before any file is written; ``messages`` lists every problem, each naming the
+    variable or object and the fix.
+    """
+
+    def __init__(self, messages):
+        self.messages = list(messages)
+        super().__init__("; ".join(self.messages))
+
+
 @dataclass(frozen=True)
 class Artifact:
     """One file below ``calico_artifacts_dir``."""
