@@ -18,7 +18,7 @@ if os.path.join(REPO, ".collections") not in sys.path:
 
 from ansible_collections.onprem.calico.plugins.plugin_utils import catalog  # noqa: E402
 
-UPSTREAM_DIR = os.environ.get("CALICO_UPSTREAM_DIR") or os.path.join(REPO, "..", "shared", "upstream", "calico")
+UPSTREAM_DIR = os.path.abspath(os.environ.get("CALICO_UPSTREAM_DIR") or os.path.join(REPO, "..", "shared", "upstream", "calico"))
 RELEASES = ("3.30.7", "3.31.7", "3.32.1")
 
 

@@ -1,0 +1,187 @@
+"""Locating and verifying the upstream manifest: the checksum gate comes before any parsing."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import os
+import shutil
+import socket
+import threading
+
+import pytest
+from conftest import RELEASES, upstream_path
+
+from ansible_collections.onprem.calico.plugins.plugin_utils import catalog, manifest
+from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderContext, RenderError
+from ansible_collections.onprem.calico.plugins.plugin_utils.manifest_source import (
+    ManifestSource,
+    ManifestSourceError,
+    expected_sha256,
+    fetch_verified,
+    locate,
+    source_from_plan,
+)
+
+
+def sha256_of(path):
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+@pytest.mark.parametrize("version", RELEASES)
+@pytest.mark.parametrize("variant", catalog.VARIANTS)
+def test_catalog_matches_shared_upstream_files(upstream_dir, version, variant):
+    assert catalog.manifest_sha256(version, variant) == sha256_of(upstream_path(version, variant))
+
+
+def test_locate_prefers_context_dir_then_mirror_then_upstream_url(make_plan, tmp_path):
+    manifest_plan = make_plan()["manifest"]
+    assert locate(manifest_plan, "3.31.7") == "https://raw.githubusercontent.com/projectcalico/calico/v3.31.7/manifests/calico.yaml"
+    manifest_plan["mirror"] = str(tmp_path)
+    assert locate(manifest_plan, "3.31.7") == str(tmp_path / "v3.31.7" / "calico.yaml")
+    manifest_plan["mirror"] = "https://mirror.example.internal/calico/"
+    assert locate(manifest_plan, "3.31.7") == "https://mirror.example.internal/calico/v3.31.7/calico.yaml"
+    assert locate(manifest_plan, "3.31.7", upstream_dir="/srv/up") == "/srv/up/v3.31.7/calico.yaml"
+
+
+def test_verified_read_from_directory_mirror(make_plan, upstream_dir):
+    plan = make_plan("3.32.1", catalog.VARIANT_TYPHA)
+    plan["manifest"]["mirror"] = upstream_dir
+    verified = fetch_verified(source_from_plan(plan))
+    assert verified.sha256 == catalog.manifest_sha256("3.32.1", catalog.VARIANT_TYPHA)
+    assert verified.source.location == upstream_path("3.32.1", catalog.VARIANT_TYPHA)
+
+
+@pytest.fixture
+def http_mirror(upstream_dir):
+    """A real HTTP server on 127.0.0.1 serving the shared upstream tree as a mirror base URL."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=upstream_dir)
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield "http://127.0.0.1:%d/" % server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_verified_read_from_url_mirror(make_plan, http_mirror):
+    plan = make_plan("3.30.7", catalog.VARIANT_ETCD)
+    plan["manifest"]["mirror"] = http_mirror
+    verified = fetch_verified(source_from_plan(plan))
+    assert verified.source.location == http_mirror + "v3.30.7/calico-etcd.yaml"
+    assert verified.sha256 == catalog.manifest_sha256("3.30.7", catalog.VARIANT_ETCD)
+
+
+def test_url_mirror_missing_file_names_file_and_sums(make_plan, http_mirror):
+    plan = make_plan("3.31.7")
+    plan["cluster"]["version"] = "3.29.0"  # not on the mirror: HTTP 404
+    with pytest.raises(ManifestSourceError) as err:
+        fetch_verified(source_from_plan(plan))
+    message = str(err.value)
+    assert "v3.29.0/calico.yaml" in message
+    assert plan["manifest"]["sha256"] in message
+    assert "actual sha256 none" in message
+
+
+def test_unreachable_source_fails_with_file_and_sums(make_plan):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    plan = make_plan()
+    plan["manifest"]["mirror"] = "http://127.0.0.1:%d/calico" % port
+    with pytest.raises(ManifestSourceError) as err:
+        fetch_verified(source_from_plan(plan), timeout=5)
+    assert "v3.31.7/calico.yaml" in str(err.value)
+    assert "expected sha256 %s" % plan["manifest"]["sha256"] in str(err.value)
+    assert "actual sha256 none" in str(err.value)
+
+
+def test_missing_file_in_directory_mirror(make_plan, tmp_path):
+    plan = make_plan()
+    plan["manifest"]["mirror"] = str(tmp_path)
+    with pytest.raises(ManifestSourceError, match="cannot read Calico manifest v3.31.7/calico.yaml"):
+        fetch_verified(source_from_plan(plan))
+
+
+def test_checksum_mismatch_names_file_expected_and_actual(make_plan, tmp_path):
+    (tmp_path / "v3.31.7").mkdir()
+    tampered = tmp_path / "v3.31.7" / "calico.yaml"
+    tampered.write_bytes(open(upstream_path("3.31.7", "calico.yaml"), "rb").read() + b"# extra\n")
+    plan = make_plan()
+    with pytest.raises(ManifestSourceError) as err:
+        fetch_verified(source_from_plan(plan, upstream_dir=str(tmp_path)))
+    message = str(err.value)
+    assert "checksum mismatch" in message and "v3.31.7/calico.yaml" in message
+    assert "expected sha256 %s" % plan["manifest"]["sha256"] in message
+    assert "actual sha256 %s" % sha256_of(tampered) in message
+
+
+def test_checksum_is_checked_before_parsing(make_plan, tmp_path, monkeypatch):
+    """Bytes that are not even YAML fail on the checksum, and the parser is never called."""
+    (tmp_path / "v3.31.7").mkdir()
+    (tmp_path / "v3.31.7" / "calico.yaml").write_bytes(b"{{{ not yaml: [")
+    parsed = []
+    monkeypatch.setattr(manifest, "parse_documents", lambda data: parsed.append(data) or [])
+    with pytest.raises(RenderError) as err:
+        manifest.render(make_plan(), RenderContext(upstream_dir=str(tmp_path)))
+    assert "checksum mismatch" in str(err.value)
+    assert parsed == []
+
+
+def test_unknown_version_needs_explicit_sha256():
+    with pytest.raises(ManifestSourceError) as err:
+        expected_sha256("3.29.9", catalog.VARIANT_KDD)
+    assert "not in the version catalog" in str(err.value)
+    assert "calico_manifest_sha256" in str(err.value)
+
+
+def test_known_version_uses_catalog():
+    assert expected_sha256("3.30.7", catalog.VARIANT_TYPHA) == (
+        catalog.manifest_sha256("3.30.7", catalog.VARIANT_TYPHA),
+        "catalog",
+    )
+
+
+@pytest.mark.parametrize("bad", ["abc", "z" * 64, "0" * 63])
+def test_explicit_sha256_must_be_a_digest(bad):
+    with pytest.raises(ManifestSourceError, match="not a sha256 hex digest"):
+        expected_sha256("3.29.9", catalog.VARIANT_KDD, bad)
+
+
+def test_plan_without_sha256_is_refused(make_plan):
+    plan = make_plan()
+    plan["manifest"]["sha256"] = None
+    with pytest.raises(ManifestSourceError, match="set calico_manifest_sha256"):
+        source_from_plan(plan)
+
+
+def test_unknown_version_with_explicit_sha256_renders(make_plan, tmp_path):
+    """A release outside the catalog, served by a mirror, passes with its explicit sha256."""
+    (tmp_path / "v3.99.0").mkdir()
+    shutil.copy(upstream_path("3.32.1", "calico.yaml"), tmp_path / "v3.99.0" / "calico.yaml")
+    plan = make_plan("3.32.1")
+    plan["cluster"]["version"] = "3.99.0"
+    digest, origin = expected_sha256("3.99.0", catalog.VARIANT_KDD, sha256_of(tmp_path / "v3.99.0" / "calico.yaml").upper())
+    plan["manifest"].update(sha256=digest, sha256_source=origin, mirror=str(tmp_path))
+    artifacts = {a.path: a for a in manifest.render(plan, RenderContext())}
+    assert "CALICO_IPV4POOL_CIDR" in artifacts["calico.yaml"].content
+    assert "(calico_manifest_sha256)" in artifacts["calico-manifest-changes.md"].content
+
+
+def test_explicit_sha256_that_does_not_match_fails(make_plan, tmp_path):
+    (tmp_path / "v3.99.0").mkdir()
+    shutil.copy(upstream_path("3.32.1", "calico.yaml"), tmp_path / "v3.99.0" / "calico.yaml")
+    plan = make_plan("3.32.1")
+    plan["cluster"]["version"] = "3.99.0"
+    plan["manifest"].update(sha256="0" * 64, sha256_source="calico_manifest_sha256")
+    with pytest.raises(RenderError) as err:
+        manifest.render(plan, RenderContext(upstream_dir=str(tmp_path)))
+    assert "expected sha256 %s (calico_manifest_sha256)" % ("0" * 64) in str(err.value)
+
+
+def test_source_label_and_fields():
+    source = ManifestSource("3.31.7", "calico.yaml", "ab" * 32, "catalog", os.path.join("/x", "calico.yaml"))
+    assert source.label == "v3.31.7/calico.yaml"
