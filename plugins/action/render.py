@@ -1,0 +1,168 @@
+# -*- coding: utf-8 -*-
+"""Action plugin onprem.calico.render: write every artifact of the plan (controller only)."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: render
+short_description: Render the Calico artifacts of a plan on the controller
+version_added: "0.1.0"
+description:
+  - Renders C(plan.json), the customised C(calico.yaml) with its change summary, the Calico
+    resources and the FRR router configurations from the plan built by M(onprem.calico.plan),
+    and writes them below C(plan.cluster.artifacts_dir).
+  - Everything is rendered in memory first; if any renderer fails, no file is written.
+  - Files holding secrets (etcd key material, BGP passwords) are written with mode 0600 and never
+    shown in diffs or output.
+  - Contacts no host: render-only runs need no cluster, node or router.
+options:
+  plan:
+    description: The plan (the C(calico_plan) fact set by M(onprem.calico.plan)).
+    type: dict
+    required: true
+  renderers:
+    description: Which renderers to run, in order.
+    type: list
+    elements: str
+    default: [manifest, resources, tor]
+    choices: [manifest, resources, tor]
+  upstream_dir:
+    description:
+      - A directory laid out as C(<dir>/v<version>/<file>) to read upstream manifests from,
+        overriding C(calico_manifest_mirror) (tests and the lab use the shared copies).
+    type: path
+attributes:
+  check_mode:
+    support: full
+    description: Reports which files would change (and their diffs) without writing.
+  diff_mode:
+    support: full
+    description: Shows a diff per changed file, except files holding secrets.
+  platform:
+    platforms: all
+notes:
+  - The BGP password is read from C(calico_bgp_password) and etcd TLS files from the paths in
+    the plan, on the controller; neither enters the plan.
+author:
+  - onprem.calico maintainers
+"""
+
+EXAMPLES = r"""
+- name: Render every artifact of the plan
+  onprem.calico.render:
+    plan: "{{ calico_plan }}"
+"""
+
+RETURN = r"""
+artifacts_dir:
+  description: Where the artifacts were written.
+  returned: always
+  type: str
+artifacts:
+  description: Relative paths of every rendered artifact.
+  returned: always
+  type: list
+  elements: str
+changed_artifacts:
+  description: Relative paths of artifacts whose content or mode changed (or would change).
+  returned: always
+  type: list
+  elements: str
+"""
+
+import os
+import tempfile
+
+from ansible.errors import AnsibleError
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import (
+    RENDERERS,
+    RenderContext,
+    RenderError,
+    render_all,
+)
+
+
+def read_secrets(plan, bgp_password):
+    """Secret inputs of the renderers, read on the controller."""
+    secrets = {"bgp_password": bgp_password or None}
+    etcd = (plan.get("manifest") or {}).get("etcd")
+    if etcd and etcd.get("tls"):
+        for key in ("ca", "cert", "key"):
+            path = etcd.get(key + "_file")
+            with open(path, "r", encoding="utf-8") as handle:
+                secrets["etcd_" + key] = handle.read()
+    return secrets
+
+
+def write_atomic(path, content, mode):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(("plan", "renderers", "upstream_dir"))
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        args = self._task.args
+        plan = args.get("plan")
+        if not isinstance(plan, dict) or "cluster" not in plan:
+            raise AnsibleError("render: 'plan' must be the plan built by onprem.calico.plan (calico_plan).")
+        renderers = tuple(args.get("renderers") or RENDERERS)
+        unknown = [r for r in renderers if r not in RENDERERS]
+        if unknown:
+            raise AnsibleError("render: unknown renderers %s (known: %s)." % (", ".join(unknown), ", ".join(RENDERERS)))
+        password = task_vars.get("calico_bgp_password")
+        password = self._templar.template(password) if password is not None else None
+        ctx = RenderContext(secrets=read_secrets(plan, password), upstream_dir=args.get("upstream_dir"))
+        try:
+            artifacts = render_all(plan, ctx, renderers)
+        except RenderError as exc:
+            result.update(failed=True, msg="Rendering failed; no artifact was written:\n- " + "\n- ".join(exc.messages))
+            return result
+
+        base = plan["cluster"]["artifacts_dir"]
+        changed, diffs = [], []
+        for art in artifacts:
+            path = os.path.join(base, art.path)
+            mode = int(art.mode, 8)
+            before = None
+            if os.path.exists(path):
+                with open(path, "r", encoding="utf-8") as handle:
+                    before = handle.read()
+                same_mode = (os.stat(path).st_mode & 0o777) == mode
+            else:
+                same_mode = False
+            if before == art.content and same_mode:
+                continue
+            changed.append(art.path)
+            if self._task.diff:
+                if art.secret:
+                    diffs.append({"before_header": path, "after_header": path, "prepared": "%s: content hidden (holds secrets)" % path})
+                else:
+                    diffs.append({"before_header": path, "after_header": path, "before": before or "", "after": art.content})
+        if not self._task.check_mode:
+            for art in artifacts:
+                if art.path in changed:
+                    write_atomic(os.path.join(base, art.path), art.content, int(art.mode, 8))
+        result.update(changed=bool(changed), artifacts_dir=base, artifacts=[a.path for a in artifacts], changed_artifacts=changed)
+        if diffs:
+            result["diff"] = diffs
+        # Secrets were used in memory only; make sure they are not echoed with the result.
+        result["_ansible_no_log"] = False
+        return result
