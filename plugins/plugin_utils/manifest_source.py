@@ -21,8 +21,6 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
-from ansible_collections.onprem.calico.plugins.plugin_utils import catalog
-
 FETCH_TIMEOUT_SECONDS = 60
 _URL_SCHEMES = ("http", "https", "file")
 
@@ -53,34 +51,6 @@ class VerifiedManifest:
     sha256: str
 
 
-def expected_sha256(version: str, variant: str, explicit: str | None = None) -> tuple[str, str]:
-    """The checksum a file must have and where that fact comes from.
-
-    An explicit ``calico_manifest_sha256`` wins; otherwise the catalog must know the release.
-    This is the single place that decides it; the plan core records the answer in
-    ``plan.manifest.sha256`` / ``sha256_source``.
-    """
-    if variant not in catalog.VARIANTS:
-        raise ManifestSourceError(
-            "unknown manifest variant %r: expected one of %s" % (variant, ", ".join(catalog.VARIANTS))
-        )
-    if explicit:
-        value = explicit.strip().lower()
-        if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
-            raise ManifestSourceError(
-                "calico_manifest_sha256 %r is not a sha256 hex digest (64 hex characters)" % explicit
-            )
-        return value, "calico_manifest_sha256"
-    known = catalog.manifest_sha256(version, variant)
-    if known is None:
-        raise ManifestSourceError(
-            "Calico %s is not in the version catalog (known: %s); to use it anyway set "
-            "calico_manifest_sha256 to the sha256 of v%s/%s"
-            % (version, ", ".join(catalog.SUPPORTED_VERSIONS), version, variant)
-        )
-    return known, "catalog"
-
-
 def _is_url(value: str) -> bool:
     return urllib.parse.urlsplit(value).scheme in _URL_SCHEMES
 
@@ -102,7 +72,8 @@ def source_from_plan(plan: dict, upstream_dir: str | None = None) -> ManifestSou
     manifest = plan["manifest"]
     version = plan["cluster"]["version"]
     if not manifest.get("sha256"):
-        # The plan records the checksum it decided on; without one nothing can be verified.
+        # The plan decides the checksum (catalog or calico_manifest_sha256); without one
+        # nothing can be verified.
         raise ManifestSourceError(
             "plan.manifest.sha256 is empty for v%s/%s: set calico_manifest_sha256" % (version, manifest["variant"])
         )

@@ -15,14 +15,15 @@ from conftest import RELEASES, upstream_path
 
 from ansible_collections.onprem.calico.plugins.plugin_utils import catalog, manifest
 from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderContext, RenderError
+from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import InventoryInput
 from ansible_collections.onprem.calico.plugins.plugin_utils.manifest_source import (
     ManifestSource,
     ManifestSourceError,
-    expected_sha256,
     fetch_verified,
     locate,
     source_from_plan,
 )
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
 
 
 def sha256_of(path):
@@ -131,24 +132,20 @@ def test_checksum_is_checked_before_parsing(make_plan, tmp_path, monkeypatch):
     assert parsed == []
 
 
-def test_unknown_version_needs_explicit_sha256():
-    with pytest.raises(ManifestSourceError) as err:
-        expected_sha256("3.29.9", catalog.VARIANT_KDD)
-    assert "not in the version catalog" in str(err.value)
-    assert "calico_manifest_sha256" in str(err.value)
-
-
-def test_known_version_uses_catalog():
-    assert expected_sha256("3.30.7", catalog.VARIANT_TYPHA) == (
-        catalog.manifest_sha256("3.30.7", catalog.VARIANT_TYPHA),
-        "catalog",
+def _plan_from_inventory(**cluster_vars):
+    """A real plan from build_plan() for a two-node cluster with the given variables."""
+    inventory = InventoryInput(
+        cluster={"calico_node_subnets": ["10.20.0.0/24"], **cluster_vars},
+        groups={"k8s_cluster": ["n1", "n2"], "kube_control_plane": ["n1"], "kube_node": ["n2"]},
+        hosts={"n1": {"ansible_host": "10.20.0.11"}, "n2": {"ansible_host": "10.20.0.12"}},
     )
+    return build_plan(inventory)
 
 
-@pytest.mark.parametrize("bad", ["abc", "z" * 64, "0" * 63])
-def test_explicit_sha256_must_be_a_digest(bad):
-    with pytest.raises(ManifestSourceError, match="not a sha256 hex digest"):
-        expected_sha256("3.29.9", catalog.VARIANT_KDD, bad)
+def test_unknown_version_without_sha256_gets_no_plan():
+    result = _plan_from_inventory(calico_version="3.29.9")
+    assert result.plan is None
+    assert any(e.subject == "calico_version" and "calico_manifest_sha256" in e.fix for e in result.errors)
 
 
 def test_plan_without_sha256_is_refused(make_plan):
@@ -158,28 +155,27 @@ def test_plan_without_sha256_is_refused(make_plan):
         source_from_plan(plan)
 
 
-def test_unknown_version_with_explicit_sha256_renders(make_plan, tmp_path):
+def test_unknown_version_with_explicit_sha256_renders(tmp_path):
     """A release outside the catalog, served by a mirror, passes with its explicit sha256."""
     (tmp_path / "v3.99.0").mkdir()
     shutil.copy(upstream_path("3.32.1", "calico.yaml"), tmp_path / "v3.99.0" / "calico.yaml")
-    plan = make_plan("3.32.1")
-    plan["cluster"]["version"] = "3.99.0"
-    digest, origin = expected_sha256("3.99.0", catalog.VARIANT_KDD, sha256_of(tmp_path / "v3.99.0" / "calico.yaml").upper())
-    plan["manifest"].update(sha256=digest, sha256_source=origin, mirror=str(tmp_path))
-    artifacts = {a.path: a for a in manifest.render(plan, RenderContext())}
+    digest = sha256_of(tmp_path / "v3.99.0" / "calico.yaml")
+    result = _plan_from_inventory(calico_version="3.99.0", calico_manifest_sha256=digest.upper(), calico_manifest_mirror=str(tmp_path))
+    assert result.errors == []
+    assert (result.plan["manifest"]["sha256"], result.plan["manifest"]["sha256_source"]) == (digest, "calico_manifest_sha256")
+    artifacts = {a.path: a for a in manifest.render(result.plan, RenderContext())}
     assert "CALICO_IPV4POOL_CIDR" in artifacts["calico.yaml"].content
     assert "(calico_manifest_sha256)" in artifacts["calico-manifest-changes.md"].content
 
 
-def test_explicit_sha256_that_does_not_match_fails(make_plan, tmp_path):
+def test_explicit_sha256_that_does_not_match_fails(tmp_path):
     (tmp_path / "v3.99.0").mkdir()
     shutil.copy(upstream_path("3.32.1", "calico.yaml"), tmp_path / "v3.99.0" / "calico.yaml")
-    plan = make_plan("3.32.1")
-    plan["cluster"]["version"] = "3.99.0"
-    plan["manifest"].update(sha256="0" * 64, sha256_source="calico_manifest_sha256")
+    result = _plan_from_inventory(calico_version="3.99.0", calico_manifest_sha256="0" * 64, calico_manifest_mirror=str(tmp_path))
     with pytest.raises(RenderError) as err:
-        manifest.render(plan, RenderContext(upstream_dir=str(tmp_path)))
+        manifest.render(result.plan, RenderContext())
     assert "expected sha256 %s (calico_manifest_sha256)" % ("0" * 64) in str(err.value)
+    assert "actual sha256 %s" % sha256_of(tmp_path / "v3.99.0" / "calico.yaml") in str(err.value)
 
 
 def test_source_label_and_fields():
