@@ -1,0 +1,145 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: onprem.calico maintainers
+# MIT License (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: frr_bgp_verify
+short_description: Wait until every Calico node session of an FRR ToR is Established
+description:
+  - Polls C(show bgp summary json) until every expected node session is Established with the
+    expected AS, or O(timeout) seconds pass, then fails naming each missing or idle peer by
+    node name and address.
+  - Read-only; never changes the router.
+version_added: "0.1.0"
+author: onprem.calico maintainers
+options:
+  neighbors:
+    description: The node sessions to expect (plan C(tor_routers[*].neighbors)).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      node:
+        description: Node name, used in messages.
+        type: str
+        required: true
+      ip:
+        description: Node address.
+        type: str
+        required: true
+      asn:
+        description: Node AS number.
+        type: int
+        required: true
+  timeout:
+    description: Seconds to wait for every session.
+    type: int
+    default: 120
+  interval:
+    description: Seconds between polls.
+    type: float
+    default: 2
+  vtysh:
+    description: vtysh executable.
+    type: path
+    default: vtysh
+  vty_socket:
+    description: Directory of the daemons' vty sockets when not the default.
+    type: path
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; runs the same checks in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+    description: An FRR 8 router.
+seealso:
+  - module: onprem.calico.frr_tor_config
+"""
+
+EXAMPLES = r"""
+- name: Every node of the rack peers with this ToR
+  onprem.calico.frr_bgp_verify:
+    neighbors: "{{ calico_plan.tor_routers[inventory_hostname].neighbors }}"
+    timeout: 120
+"""
+
+RETURN = r"""
+sessions:
+  description: Each expected session with its state (C(missing) when not configured).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{node: node01, ip: 10.0.1.11, asn: 65001, state: Established}]
+problems:
+  description: One message per session that is missing, not Established or has another AS.
+  returned: always
+  type: list
+  elements: str
+  sample: ["node02 (10.0.1.12, AS 65001): session is Active, not Established"]
+waited:
+  description: Seconds spent waiting.
+  returned: always
+  type: float
+"""
+
+import json
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import wait_for_sessions
+
+
+def run_module(params, run_command, sleep=None):
+    """(ok, result) without Ansible; tests pass their own run_command."""
+    cmd = [params["vtysh"]]
+    if params.get("vty_socket"):
+        cmd += ["--vty_socket", params["vty_socket"]]
+    cmd += ["-c", "show bgp summary json"]
+
+    def fetch():
+        rc, out, err = run_command(cmd)
+        if rc != 0:
+            raise RuntimeError("vtysh failed (rc=%s): %s" % (rc, (err or out).strip()))
+        return json.loads(out or "{}")
+
+    problems, report, waited = wait_for_sessions(
+        fetch, "frr", params["neighbors"], params["timeout"], params["interval"], sleep=sleep)
+    return not problems, {"changed": False, "sessions": report, "problems": problems, "waited": waited}
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            neighbors=dict(type="list", elements="dict", required=True, options=dict(
+                node=dict(type="str", required=True),
+                ip=dict(type="str", required=True),
+                asn=dict(type="int", required=True),
+            )),
+            timeout=dict(type="int", default=120),
+            interval=dict(type="float", default=2),
+            vtysh=dict(type="path", default="vtysh"),
+            vty_socket=dict(type="path"),
+        ),
+        supports_check_mode=True,
+    )
+    try:
+        ok, result = run_module(module.params, module.run_command)
+    except (RuntimeError, ValueError) as err:
+        module.fail_json(msg=str(err))
+    if not ok:
+        module.fail_json(msg="BGP sessions not Established after %ss: %s"
+                         % (result["waited"], "; ".join(result["problems"])), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
