@@ -11,6 +11,3 @@ if not os.path.exists(_LINK):
     os.symlink("../../..", _LINK)
 if _COLLECTIONS not in sys.path:
     sys.path.insert(0, _COLLECTIONS)
-
-# The real upstream manifests (never copied into the repository).
-UPSTREAM_DIR = os.environ.get("CALICO_UPSTREAM_DIR") or os.path.join(os.path.dirname(REPO), "shared", "upstream", "calico")

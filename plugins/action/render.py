@@ -71,6 +71,7 @@ changed_artifacts:
   elements: str
 """
 
+import json
 import os
 import tempfile
 
@@ -123,6 +124,9 @@ class ActionModule(ActionBase):
         plan = args.get("plan")
         if not isinstance(plan, dict) or "cluster" not in plan:
             raise AnsibleError("render: 'plan' must be the plan built by onprem.calico.plan (calico_plan).")
+        # Back to plain JSON types: values that passed through Ansible carry tags that YAML
+        # dumpers refuse, and renderers must see exactly what plan.json holds.
+        plan = json.loads(json.dumps(plan))
         renderers = tuple(args.get("renderers") or RENDERERS)
         unknown = [r for r in renderers if r not in RENDERERS]
         if unknown:

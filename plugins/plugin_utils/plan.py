@@ -266,6 +266,9 @@ def _cluster(ctx: _Ctx) -> dict[str, Any]:
     svc = ctx.network("calico_service_cidr", v["calico_service_cidr"])
     if pod and svc and pod.version == svc.version and pod.overlaps(svc):
         ctx.f.error("calico_pod_cidr", "%s overlaps calico_service_cidr %s." % (pod, svc), "pick non-overlapping pod and service ranges.")
+    for var, family, lo, hi, default in (("calico_block_size", 4, 20, 32, 26), ("calico_block_size_v6", 6, 116, 128, 122)):
+        if not lo <= v[var] <= hi:
+            ctx.f.error(var, "block size %d is outside %d..%d for IPv%d." % (v[var], lo, hi, family), "use a block size in %d..%d (Calico's default is %d)." % (lo, hi, default))
     version = v["calico_version"]
     if version not in catalog.SUPPORTED_VERSIONS:
         sha = v["calico_manifest_sha256"]
@@ -564,6 +567,8 @@ def _check_pool(ctx: _Ctx, cluster: dict, pool: dict, nodes: dict, racks: dict) 
     lo, hi = (20, 32) if net.version == 4 else (116, 128)
     block_var = subject + ".block_size" if not pool["default"] else ("calico_block_size" if net.version == 4 else "calico_block_size_v6")
     if not lo <= block <= hi:
+        if pool["default"]:
+            return  # reported once by _check_block_sizes
         ctx.f.error(block_var, "block size %d is outside %d..%d for IPv%d." % (block, lo, hi, net.version), "use a block size in %d..%d (Calico's default is %d)." % (lo, hi, 26 if net.version == 4 else 122))
     elif net.prefixlen > block:
         ctx.f.error(block_var, "pool %s (/%d) is smaller than one block (/%d)." % (net, net.prefixlen, block), "use a larger pool or a block size of at least /%d." % net.prefixlen)

@@ -58,7 +58,7 @@ def check_typha_replicas(findings: Findings, replicas: int, nodes: int, producti
     if replicas <= 0:
         findings.error(
             var,
-            "is %d but Typha is enabled: calico-node's Felix waits for Typha and will not start." % replicas,
+            "is %d but Typha is enabled: Felix will not start, it waits for a Typha to connect to." % replicas,
             "set it to 'auto' or to at least 1 (recommended: %d for %d nodes)."
             % (max(1, typha_auto_replicas(nodes, production)), nodes),
         )

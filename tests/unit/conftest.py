@@ -1,12 +1,7 @@
 """Fixtures shared by the unit tests: example inventories and their plans."""
 
 import functools
-import os
-import sys
-
 import pytest
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from inventory_loader import load_example_inventory  # noqa: E402  pylint: disable=wrong-import-position
 
