@@ -260,11 +260,12 @@ def versions_with_field(kind: str, dotted: str, releases: dict[str, ReleaseSchem
 def gate_message(variable: str, kind: str, dotted: str, version: str, releases: dict[str, ReleaseSchemas]) -> str:
     """Why ``variable`` cannot be used with ``version``, naming the releases that do have the field."""
     having = versions_with_field(kind, dotted, releases)
-    if having:
-        since = "exists in Calico %s" % ", ".join(having)
-        if having == sorted((v for v in releases if version_key(v) >= version_key(having[0])), key=version_key):
-            since = "exists from Calico %s" % having[0]
-    else:
-        since = "exists in none of the releases checked (%s)" % ", ".join(sorted(releases, key=version_key))
+    if not having:
+        return "%s: %s.%s is not a field of %s in any Calico release checked (%s); check its spelling " \
+               "(field names are the camelCase ones of the projectcalico.org/v3 API)" % (
+                   variable, kind, dotted, kind, ", ".join(sorted(releases, key=version_key)))
+    since = "exists in Calico %s" % ", ".join(having)
+    if having == sorted((v for v in releases if version_key(v) >= version_key(having[0])), key=version_key):
+        since = "exists from Calico %s" % having[0]
     return "%s: %s.%s is not in the Calico %s CRD schema; the field %s. Raise calico_version or drop the setting" % (
         variable, kind, dotted, version, since)

@@ -374,6 +374,8 @@ def build(plan: dict, ctx) -> ResourceSet:
 
     Raises RenderError listing every problem (version gates, schema violations).
     """
+    # Plain JSON types only: values that came through Ansible carry tags YAML cannot dump.
+    plan = json.loads(json.dumps(plan))
     gates = _Gates(plan, ctx)
     calico: list[dict] = []
     config = bgp_configuration(plan)

@@ -7,6 +7,13 @@ separately through the lead's ``example_plan`` fixture.
 from __future__ import annotations
 
 import copy
+import os
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+UPSTREAM_DIR = os.path.abspath(
+    os.environ.get("CALICO_UPSTREAM_DIR") or os.path.join(REPO, "..", "shared", "upstream", "calico"))
+RELEASES = ("3.30.7", "3.31.7", "3.32.1")
+FAKE_CALICOCTL = os.path.join(REPO, "tests", "fakes", "calicoctl")
 
 RACKS = {
     "r1": {"subnet": "10.0.1.0/24", "nodes": ["node01", "node02"], "tors": [("tor1a", "10.0.1.1"), ("tor1b", "10.0.1.2")]},
