@@ -14,7 +14,7 @@ import json
 
 import pytest
 import yaml
-from conftest import ETCD_SECRETS, RELEASES, default_pool, upstream_path
+from manifest_plans import ETCD_SECRETS, RELEASES, default_pool, upstream_path
 
 from ansible_collections.onprem.calico.plugins.plugin_utils import catalog, manifest
 from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderContext, RenderError

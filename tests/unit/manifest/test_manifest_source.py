@@ -11,7 +11,7 @@ import socket
 import threading
 
 import pytest
-from conftest import RELEASES, upstream_path
+from manifest_plans import RELEASES, upstream_path
 
 from ansible_collections.onprem.calico.plugins.plugin_utils import catalog, manifest
 from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderContext, RenderError

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ETCD_SECRETS, RELEASES, default_pool
+from manifest_plans import ETCD_SECRETS, RELEASES, default_pool
 
 from ansible_collections.onprem.calico.plugins.plugin_utils import catalog, manifest
 from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderContext, RenderError
