@@ -186,6 +186,36 @@ class NetLab:
     def birdc(self, host: str, command: str) -> str:
         return self.exec(host, "birdc", "-s", os.path.join(self.rundir(host), "bird.ctl"), command).stdout
 
+    # --- reachability ---------------------------------------------------------------
+    def tcp_probe(self, src_host: str, src_ip: str, dst_host: str, dst_ip: str, port: int = 7777,
+                  timeout: float = 3.0) -> str:
+        """Open a TCP connection src_ip -> dst_ip:port across the lab; returns the greeting.
+
+        A one-shot listener in ``dst_host`` answers with its host name, so a reply proves the
+        packets went there and back (no ping binary needed).
+        """
+        server_code = (
+            "import socket,sys;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);"
+            f"s.bind(({dst_ip!r},{port}));s.listen(1);s.settimeout({timeout});"
+            f"c,_=s.accept();c.sendall(b'hello from {dst_host}');c.close()"
+        )
+        client_code = (
+            "import socket,sys;s=socket.socket();s.settimeout(%r);s.bind((%r,0));s.connect((%r,%d));"
+            "print(s.recv(100).decode())" % (timeout, src_ip, dst_ip, port)
+        )
+        server = subprocess.Popen(self.exec_cmd(dst_host) + ["python3", "-c", server_code],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            time.sleep(0.2)
+            proc = self.exec(src_host, "python3", "-c", client_code, check=False, timeout=timeout + 5)
+            return proc.stdout.strip() if proc.returncode == 0 else ""
+        finally:
+            try:
+                server.wait(timeout=timeout + 2)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
     # --- waiting --------------------------------------------------------------------
     @staticmethod
     def wait_for(predicate, timeout=30.0, interval=0.5, what="condition"):
