@@ -312,7 +312,11 @@ def plan_actions(desired, live, prune=True, allow_pool_recreate=False, defer_mes
             after["spec"]["nodeToNodeMeshEnabled"] = True
             after["spec"].pop("nodeMeshPassword", None)
             if current and "nodeMeshPassword" in (current.get("spec") or {}):
+                # Still on, so its password stays too, and stays recorded for the final run to remove.
                 after["spec"]["nodeMeshPassword"] = current["spec"]["nodeMeshPassword"]
+                kept = [p for p in recorded_paths(current) if p.startswith("/spec/nodeMeshPassword/")]
+                after["metadata"]["annotations"][MANAGED_FIELDS_ANNOTATION] = json.dumps(
+                    sorted(set(recorded_paths(after)) | set(kept)))
             mesh_deferred = True
         if current is None:
             actions.append({"action": "create", "kind": kind, "name": name, "before": None,
