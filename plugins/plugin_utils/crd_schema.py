@@ -133,7 +133,8 @@ def _load(source: manifest_source.ManifestSource) -> dict:
     except manifest_source.ManifestSourceError as exc:
         raise RenderError(["CRD schemas of Calico %s: %s" % (source.version, exc)]) from exc
     schemas = {}
-    for doc in yaml.safe_load_all(verified.data):
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
+    for doc in yaml.load_all(verified.data, Loader=loader):
         if not doc or doc.get("kind") != "CustomResourceDefinition":
             continue
         spec = doc["spec"]
