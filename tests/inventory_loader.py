@@ -14,7 +14,7 @@ from ansible.template import Templar
 from ansible.vars.hostvars import HostVars
 from ansible.vars.manager import VariableManager
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import InventoryInput, collect
+from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import HostView, InventoryInput, collect
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(REPO, "inventory", "examples")
@@ -29,13 +29,14 @@ def load_inventory(source: str, extra_vars: dict | None = None) -> InventoryInpu
     hostvars = HostVars(inventory=inventory, variable_manager=variables, loader=loader)
     play_vars = variables.get_vars(host=inventory.get_host("localhost"))
     templar = Templar(loader=loader, variables=play_vars)
+    hosts = HostView(hostvars.raw_get, lambda variables: Templar(loader=loader, variables=variables))
     groups = {name: [h.name for h in group.get_hosts()] for name, group in inventory.groups.items()}
     return collect(
         groups=groups,
         play_raw=play_vars,
         play_value=lambda name: templar.template(play_vars[name]),
-        host_raw=hostvars.raw_get,
-        host_value=lambda host, name: hostvars[host][name],
+        host_raw=hosts.raw,
+        host_value=hosts.value,
     )
 
 

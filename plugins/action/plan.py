@@ -66,7 +66,7 @@ ansible_facts:
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import collect
+from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import HostView, collect
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
 
 
@@ -83,12 +83,13 @@ class ActionModule(ActionBase):
         hostvars = task_vars["hostvars"]
         templar = self._templar
 
+        hosts = HostView(hostvars.raw_get, lambda variables: templar.copy_with_new_env(available_variables=variables))
         inv = collect(
             groups=task_vars.get("groups", {}),
             play_raw=task_vars,
             play_value=lambda name: templar.template(task_vars[name]),
-            host_raw=hostvars.raw_get,
-            host_value=lambda host, name: hostvars[host][name],
+            host_raw=hosts.raw,
+            host_value=hosts.value,
         )
         built = build_plan(inv)
         errors = [str(e) for e in built.errors]

@@ -7,6 +7,8 @@ a host and never reads gathered facts, so a render-only run and a full run see t
 
 from __future__ import annotations
 
+import bisect
+import functools
 import ipaddress
 import os
 import re
@@ -99,11 +101,37 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
+@functools.lru_cache(maxsize=None)
+def _addr(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """Parsed address; the plan compares the same addresses many times."""
+    return ipaddress.ip_address(text)
+
+
+@functools.lru_cache(maxsize=None)
+def _net(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(text)
+
+
 def _ip(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        return ipaddress.ip_address(str(value).strip())
+        return _addr(str(value).strip())
     except ValueError:
         return None
+
+
+class _Ranges:
+    """Membership of addresses in a set of non-overlapping networks, by binary search."""
+
+    def __init__(self, networks):
+        self._by_version = {}
+        for version in (4, 6):
+            nets = sorted(n for n in networks if n.version == version)
+            self._by_version[version] = ([int(n.network_address) for n in nets], [int(n.broadcast_address) for n in nets])
+
+    def __contains__(self, ip) -> bool:
+        starts, ends = self._by_version[ip.version]
+        i = bisect.bisect_right(starts, int(ip)) - 1
+        return i >= 0 and int(ip) <= ends[i]
 
 
 def _is_dotted_quad(value: Any) -> bool:
@@ -220,6 +248,8 @@ def _check_asn(ctx: _Ctx, subject: str, value: Any) -> int | None:
 
 def build_plan(inv: InventoryInput) -> PlanResult:
     """The whole plan, or ``plan=None`` with every error found."""
+    _addr.cache_clear()  # each build parses its own addresses; nothing grows across builds
+    _net.cache_clear()
     ctx = _Ctx(inv)
     ctx.load_cluster_vars()
     v = ctx.v
@@ -456,7 +486,7 @@ def _node_networks(ctx: _Ctx, racks: dict, nodes: dict) -> tuple[list[str], list
     v6 = list(ipaddress.collapse_addresses(n for n in nets if n.version == 6))
     collapsed = v4 + v6
     subnets = [str(n) for n in collapsed]
-    ips = [ipaddress.ip_address(n["ip"]) for n in nodes.values() if n["ip"]]
+    ips = [_addr(n["ip"]) for n in nodes.values() if n["ip"]]
     if ctx.v["calico_node_subnets"]:
         cluster_nets = [ipaddress.ip_network(str(s), strict=False) for s in ctx.v["calico_node_subnets"] if _valid_net(s)]
         for n in nodes.values():
@@ -464,7 +494,8 @@ def _node_networks(ctx: _Ctx, racks: dict, nodes: dict) -> tuple[list[str], list
                 ip = ipaddress.ip_address(n["ip"])
                 if not any(ip.version == c.version and ip in c for c in cluster_nets):
                     ctx.f.error(n["name"], "address %s is outside calico_node_subnets." % ip, "fix calico_node_ip or calico_node_subnets.")
-    if collapsed and all(any(ip.version == c.version and ip in c for c in collapsed) for ip in ips):
+    covered = _Ranges(collapsed)
+    if collapsed and all(ip in covered for ip in ips):
         sources = subnets
     else:
         host_nets = [ipaddress.ip_network(ip) for ip in ips]
@@ -600,9 +631,9 @@ def _pool_overlaps(ctx: _Ctx, cluster: dict, pools: list[dict], nodes: dict, tor
     svc = ipaddress.ip_network(cluster["service_cidr"]) if cluster["service_cidr"] else None
     nets = [(p, ipaddress.ip_network(p["cidr"])) for p in pools]
     subnets = [ipaddress.ip_network(s) for s in cluster["node_subnets"]]
-    addresses = [(n["name"], ipaddress.ip_address(n["ip"])) for n in nodes.values() if n["ip"]]
-    addresses += [(n["name"], ipaddress.ip_address(n["ip6"])) for n in nodes.values() if n["ip6"]]
-    addresses += [(t["name"] + " (calico_tor_peer_ip)", ipaddress.ip_address(t["peer_ip"])) for t in tors.values() if t["peer_ip"]]
+    addresses = [(n["name"], _addr(n["ip"])) for n in nodes.values() if n["ip"]]
+    addresses += [(n["name"], _addr(n["ip6"])) for n in nodes.values() if n["ip6"]]
+    addresses += [(t["name"] + " (calico_tor_peer_ip)", _addr(t["peer_ip"])) for t in tors.values() if t["peer_ip"]]
     for i, (pool, net) in enumerate(nets):
         subject = "calico_ip_pools[%s]" % pool["name"] if not pool["default"] else "calico_pod_cidr"
         if svc and net.version == svc.version and net.overlaps(svc):
@@ -771,7 +802,7 @@ def _tor_mode(ctx: _Ctx, cluster: dict, racks: dict, nodes: dict, tors: dict, de
             ctx.f.error(t["name"], "is not listed under any rack's tor_routers.", "add it to calico_racks.<rack>.tor_routers.")
             continue
         if t["peer_ip"] and rack["_nets"]:
-            ip = ipaddress.ip_address(t["peer_ip"])
+            ip = _addr(t["peer_ip"])
             if not any(ip.version == n.version and ip in n for n in rack["_nets"]):
                 ctx.f.error(t["name"], "calico_tor_peer_ip %s is outside rack %s's subnets (%s)." % (ip, rack["name"], ", ".join(rack["subnets"])), "use the router's address on the rack subnet.")
         if design == "as_per_rack" and rack["asn"] is not None and t["asn"] is not None and t["asn"] != rack["asn"]:
@@ -850,7 +881,7 @@ def _tor_sessions(ctx: _Ctx, bgp: dict, racks: dict, nodes: dict, tors: dict, po
                 "listen_range": listen,
                 "neighbors": sorted(
                     ({"node": n, "ip": nodes[n]["ip"], "asn": nodes[n]["asn"]} for n in rack_nodes if nodes.get(n) and nodes[n]["ip"]),
-                    key=lambda x: ipaddress.ip_address(x["ip"]),
+                    key=lambda x: _addr(x["ip"]),
                 ),
                 "accept_prefixes": accept,
                 "maximum_prefix": v["calico_tor_maximum_prefix"],

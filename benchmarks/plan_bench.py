@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Plan + preflight time for synthetic inventories, and render.yml on a generated inventory.
+
+    python benchmarks/plan_bench.py            # in-process: 100, 1,000 and 5,000 nodes
+    python benchmarks/plan_bench.py --playbook # also time playbooks/render.yml on 2,000 nodes
+
+Target: 5,000 nodes planned and validated in under 1 s in-process, growing linearly
+(the printed 5,000/1,000 ratio should stay near 5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, ".collections"))
+sys.path.insert(0, os.path.join(REPO, "tests"))
+
+from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import InventoryInput  # noqa: E402
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan  # noqa: E402
+
+
+def synthetic(nodes: int, racks: int) -> InventoryInput:
+    """ToR as_per_rack design: ``racks`` racks, nodes spread evenly, two ToRs per rack."""
+    per_rack = -(-nodes // racks)
+    cluster = {
+        "calico_cluster_name": "bench",
+        "calico_bgp_mode": "tor",
+        "calico_tor_design": "as_per_rack",
+        "calico_encapsulation": "none",
+        "calico_pod_cidr": "100.64.0.0/10",
+        "calico_block_size": 26,
+        "calico_racks": {},
+    }
+    groups = {"k8s_cluster": [], "kube_control_plane": [], "kube_node": [], "tor_routers": []}
+    hosts = {}
+    for r in range(racks):
+        rack = "rack%03d" % r
+        subnet = "10.%d.%d.0/23" % (r // 100, (r % 100) * 2)
+        base = (r // 100, (r % 100) * 2)
+        tors = ["%s-tor%s" % (rack, x) for x in "ab"]
+        cluster["calico_racks"][rack] = {"asn": 65000 + r, "subnets": [subnet], "tor_routers": tors}
+        for i, t in enumerate(tors):
+            groups["tor_routers"].append(t)
+            hosts[t] = {"calico_tor_platform": "frr", "calico_tor_asn": 65000 + r, "calico_tor_router_id": "10.255.%d.%d" % (r // 250, r % 250 + i), "calico_tor_peer_ip": "10.%d.%d.%d" % (base[0], base[1], 2 + i)}
+        for i in range(per_rack):
+            n = r * per_rack + i
+            if n >= nodes:
+                break
+            name = "node%05d" % n
+            groups["k8s_cluster"].append(name)
+            groups["kube_control_plane" if n < 3 else "kube_node"].append(name)
+            hosts[name] = {"ansible_host": "10.%d.%d.%d" % (base[0], base[1] + (10 + i) // 256, (10 + i) % 256), "calico_rack": rack}
+    return InventoryInput(cluster=cluster, groups=groups, hosts=hosts)
+
+
+def time_plan(nodes: int, racks: int, repeat: int = 5) -> float:
+    inv = synthetic(nodes, racks)
+    times = []
+    for _ in range(repeat):
+        gc.collect()  # start each run from the same heap state
+        start = time.perf_counter()
+        result = build_plan(inv)
+        times.append(time.perf_counter() - start)
+        assert result.ok, [str(e) for e in result.errors][:5]
+    return statistics.median(times)
+
+
+def write_inventory(path: str, nodes: int, racks: int) -> None:
+    """The same synthetic design as an Ansible YAML inventory (host ranges per rack)."""
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    inv = synthetic(nodes, racks)
+    doc = {"all": {"vars": dict(inv.cluster, calico_manifest_mirror=os.environ.get("CALICO_UPSTREAM_DIR", os.path.join(os.path.dirname(REPO), "shared", "upstream", "calico"))), "children": {}}}
+    children = doc["all"]["children"]
+    children["k8s_cluster"] = {"children": {"kube_control_plane": {"hosts": {h: inv.hosts[h] for h in inv.groups["kube_control_plane"]}}, "kube_node": {"hosts": {h: inv.hosts[h] for h in inv.groups["kube_node"]}}}}
+    children["tor_routers"] = {"hosts": {h: inv.hosts[h] for h in inv.groups["tor_routers"]}}
+    with open(path, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(doc, handle, sort_keys=False)
+
+
+def time_playbook(nodes: int, racks: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        inv = os.path.join(tmp, "inventory.yml")
+        write_inventory(inv, nodes, racks)
+        env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
+        cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inv, "playbooks/render.yml", "-e", "calico_artifacts_dir=%s/artifacts" % tmp]
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+        elapsed = time.perf_counter() - start
+        if proc.returncode != 0:
+            sys.exit("render.yml failed:\n" + proc.stdout[-3000:] + proc.stderr[-2000:])
+        return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--playbook", action="store_true", help="also time playbooks/render.yml on a 2,000-node inventory")
+    parser.add_argument("--playbook-nodes", type=int, default=2000)
+    args = parser.parse_args()
+    results = {}
+    for nodes, racks in ((100, 5), (1000, 50), (5000, 250)):
+        results[nodes] = time_plan(nodes, racks)
+        print("plan+preflight %5d nodes, %3d racks: %7.1f ms (median of 5)" % (nodes, racks, results[nodes] * 1000))
+    print("ratio 5,000/1,000 nodes: %.2f (linear = 5.0)" % (results[5000] / results[1000]))
+    print("target 5,000 nodes < 1 s: %s" % ("met" if results[5000] < 1.0 else "MISSED"))
+    if args.playbook:
+        racks = max(1, args.playbook_nodes // 20)
+        elapsed = time_playbook(args.playbook_nodes, racks)
+        print("playbooks/render.yml, %d nodes, %d racks (plan + every artifact): %.1f s" % (args.playbook_nodes, racks, elapsed))
+
+
+if __name__ == "__main__":
+    main()
