@@ -110,3 +110,33 @@ def test_api_stage_without_api_host_stops_before_rendering(tmp_path):
     failed = task_results(data, "Check that the API host is in the inventory")[0]
     assert "calico_manifest_api_host" in failed["msg"] and "calico_manifest_skip_api=true" in failed["msg"]
     assert not (tmp_path / "out").exists()
+
+
+def test_missing_kubeconfig_stops_before_rendering(tmp_path):
+    rc, data = run_playbook("kdd-small", tmp_path / "out", "-e", "calico_manifest_skip_api=false",
+                            "-e", "calico_manifest_api_host=localhost", "-e", "calico_manifest_kubeconfig=%s" % (tmp_path / "nope"))
+    assert rc != 0
+    failed = task_results(data, "Check that the kubeconfig exists")[0]
+    assert "does not exist on localhost" in failed["msg"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_api_stage_reaches_kubernetes_core_with_the_split_manifest(tmp_path):
+    """With an API server that refuses connections, the apply stage runs up to the first
+    kubernetes.core call: the manifest was rendered, read back and split, the CRDs were handed
+    to kubernetes.core.k8s with server-side apply, and the failure names the unreachable server."""
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "lab",
+        "clusters": [{"name": "lab", "cluster": {"server": "https://127.0.0.1:9", "insecure-skip-tls-verify": True}}],
+        "contexts": [{"name": "lab", "context": {"cluster": "lab", "user": "admin"}}],
+        "users": [{"name": "admin", "user": {"token": "not-a-real-token"}}],
+    }))
+    rc, data = run_playbook("kdd-small", tmp_path / "out", "-e", "calico_manifest_skip_api=false",
+                            "-e", "calico_manifest_api_host=localhost", "-e", "calico_manifest_kubeconfig=%s" % kubeconfig)
+    assert rc != 0
+    assert (tmp_path / "out" / "calico.yaml").exists()
+    failed = task_results(data, "Apply the CRDs (server-side)")[0]
+    assert failed["failed"] is True
+    assert "127.0.0.1" in json.dumps(failed)
+    assert task_results(data, "Apply the other objects") == []
