@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -75,3 +76,27 @@ def test_unsupported_kubernetes_version(make_plan, upstream_dir):
     plan["cluster"]["kubernetes_version"] = "9.99"
     with pytest.raises(RenderError, match="no schemas for Kubernetes 9.99"):
         manifest.render(plan, RenderContext(upstream_dir=upstream_dir))
+
+
+def test_cached_validation_agrees_with_kubernetes_validate(make_plan, upstream_dir):
+    """validate_documents caches kubernetes-validate's schemas; its verdicts must equal the library's."""
+    import kubernetes_validate
+
+    result = manifest.build(make_plan("3.32.1", catalog.VARIANT_TYPHA), RenderContext(upstream_dir=upstream_dir), validate=False)
+    index = manifest.index_documents(result.docs)
+    broken = [
+        (("Deployment", "calico-typha"), lambda d: d["spec"].__setitem__("replicas", "3")),
+        (("ConfigMap", "calico-config"), lambda d: d["data"].__setitem__("veth_mtu", 1440)),
+        (("DaemonSet", "calico-node"), lambda d: d["spec"]["template"]["spec"].__setitem__("hostNetwork", "yes")),
+        (("ClusterRole", "calico-node"), lambda d: d.__setitem__("extra", True)),
+    ]
+    for key, breaker in broken:
+        doc = copy.deepcopy(index[key])
+        breaker(doc)
+        with pytest.raises(kubernetes_validate.ValidationError) as err:
+            kubernetes_validate.validate(doc, "1.33", strict=True)
+        ours = manifest.validate_documents([doc], "1.33")
+        assert len(ours) == 1 and ours[0].startswith(manifest.object_label(doc))
+        assert ".".join(str(p) for p in err.value.path) in ours[0]
+    for doc in result.docs:
+        kubernetes_validate.validate(doc, "1.33", strict=True)  # raises if the library disagrees
