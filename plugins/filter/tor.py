@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import parse_summary, session_problems
@@ -45,6 +47,8 @@ def tor_artifact(vendor, rendered):
 def tor_session_problems(summary, platform, neighbors):
     """Messages naming each expected node session that is missing or not Established."""
     try:
+        if isinstance(summary, str):
+            summary = json.loads(summary or "{}")
         return session_problems(neighbors, parse_summary(platform, summary))
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise AnsibleFilterError("calico_tor: cannot read the %s BGP summary: %s" % (platform, err))
