@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Write or check the generated documentation.
+
+  --write  rewrite roles/*/README.md (variables section) and docs/troubleshooting.md in place
+  --check  generate into a temporary directory, diff against the committed files, fail on drift
+           or when a preflight rule has no example in tools/troubleshooting_doc.py
+
+Generated from: each role's meta/argument_specs.yml (tools/role_docs.py) and the plan core's
+preflight messages (tools/troubleshooting_doc.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import sys
+import tempfile
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, ".collections"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import role_docs  # noqa: E402  pylint: disable=wrong-import-position
+import troubleshooting_doc  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def generated() -> dict[str, str]:
+    docs = {}
+    docs.update(role_docs.generate(REPO))
+    docs.update(troubleshooting_doc.generate(REPO))
+    return docs
+
+
+def write(docs: dict[str, str], root: str) -> None:
+    for rel, text in docs.items():
+        path = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+
+
+def check(docs: dict[str, str]) -> int:
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="onprem-calico-docs-") as tmp:
+        write(docs, tmp)
+        for rel in sorted(docs):
+            with open(os.path.join(tmp, rel), encoding="utf-8") as fh:
+                fresh = fh.read()
+            committed_path = os.path.join(REPO, rel)
+            committed = ""
+            if os.path.exists(committed_path):
+                with open(committed_path, encoding="utf-8") as fh:
+                    committed = fh.read()
+            if fresh != committed:
+                failures += 1
+                diff = difflib.unified_diff(committed.splitlines(True), fresh.splitlines(True),
+                                            "committed/" + rel, "generated/" + rel, n=1)
+                sys.stdout.writelines(list(diff)[:60])
+                print("docs-check: %s is out of date" % rel)
+    uncovered = troubleshooting_doc.uncovered_call_sites()
+    for site in uncovered:
+        failures += 1
+        print("docs-check: preflight check %s.py:%d (%s) has no example in tools/troubleshooting_doc.py CASES"
+              % (site.module, site.line, site.function))
+    if failures:
+        print("docs-check: FAILED; run `make docs` and commit the result (add a Case for new preflight checks)")
+        return 1
+    print("docs-check: %d generated files up to date, every preflight check has an example" % len(docs))
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write", action="store_true")
+    mode.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    docs = generated()
+    if args.write:
+        write(docs, REPO)
+        for rel in sorted(docs):
+            print("wrote %s" % rel)
+        return 0
+    return check(docs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
