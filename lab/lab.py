@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""Lifecycle of the built-in lab (docs/lab.md): images, podman networks, systemd containers.
+
+    lab/lab.py up      [-i inventory/lab]   build images if needed, create/start everything,
+                                            then run playbooks/lab/prepare.yml (the routers'
+                                            pre-existing fabric configuration)
+    lab/lab.py down    [-i inventory/lab]   remove the containers and networks
+    lab/lab.py status  [-i inventory/lab]   show what exists
+
+The topology (hosts, racks, addresses, networks) is read from the inventory with
+``ansible-inventory``, so the inventory is the only place it is written down. Every step is
+idempotent: ``up`` on a running lab changes nothing and takes seconds.
+
+Lab scaffolding only: nothing in the collection imports this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+IMAGE_SCRIPT = os.path.join(REPO, "tests", "images", "build-image.sh")
+CONTAINERS_CONF = os.path.join(REPO, "tests", "images", "containers.conf")
+LAB_LABEL = "org.onprem-calico.lab"
+
+# Image name -> Debian packages on top of the base systemd image. Nodes get what the host role
+# would otherwise download (so a converge needs no mirror) plus BIRD, the calico-node stand-in.
+IMAGES = {
+    "calico-lab-node": ["bird2", "nftables", "ipset", "conntrack", "iptables", "util-linux"],
+    "calico-lab-tor": ["frr", "frr-pythontools"],
+}
+
+
+class LabError(Exception):
+    pass
+
+
+def run(argv, check=True, capture=True):
+    env = dict(os.environ)
+    env.setdefault("CONTAINERS_CONF", CONTAINERS_CONF)
+    proc = subprocess.run(argv, env=env, text=True, capture_output=capture)
+    if check and proc.returncode != 0:
+        raise LabError("%s failed (rc=%d): %s" % (" ".join(argv[:3]), proc.returncode,
+                                                   ((proc.stderr or "") + (proc.stdout or "")).strip()[-2000:]))
+    return proc
+
+
+def load_topology(inventory):
+    """Containers and networks of the lab, from the inventory."""
+    ansible_inventory = os.path.join(os.path.dirname(sys.executable), "ansible-inventory")
+    if not os.path.exists(ansible_inventory):
+        ansible_inventory = "ansible-inventory"
+    data = json.loads(run([ansible_inventory, "-i", inventory, "--list"]).stdout)
+    hostvars = data["_meta"]["hostvars"]
+
+    def members(group):
+        seen, todo = [], [group]
+        while todo:
+            entry = data.get(todo.pop(), {})
+            seen += entry.get("hosts", [])
+            todo += entry.get("children", [])
+        return sorted(set(seen))
+
+    nodes, tors = members("k8s_cluster"), members("tor_routers")
+    if not nodes or not tors:
+        raise LabError("%s: the lab inventory needs hosts in k8s_cluster and tor_routers" % inventory)
+    any_vars = hostvars[nodes[0]]
+    networks = dict(any_vars["lab_networks"])
+    prefix = any_vars["lab_container_prefix"]
+    fabric = any_vars["lab_fabric_network"]
+    containers = []
+    for host in nodes + tors:
+        hv = hostvars[host]
+        is_tor = host in tors
+        nets = [(hv["lab_network"], hv["calico_tor_peer_ip"] if is_tor else hv["calico_node_ip"])]
+        if is_tor:
+            nets.append((fabric, hv["lab_fabric_ip"]))
+        for net, _ in nets:
+            if net not in networks:
+                raise LabError("%s: network %s is not in lab_networks" % (host, net))
+        containers.append({
+            "host": host,
+            "name": prefix + host,
+            "image": "localhost/%s:latest" % ("calico-lab-tor" if is_tor else "calico-lab-node"),
+            "networks": nets,
+            # Routers forward between the rack and the fabric from the start; nodes get their
+            # sysctls from the calico_host role like any real node.
+            "sysctls": ["net.ipv4.ip_forward=1"] if is_tor else [],
+        })
+    return {"networks": networks, "containers": containers}
+
+
+def build_images():
+    for name, packages in IMAGES.items():
+        run(["bash", IMAGE_SCRIPT, name] + packages, capture=False)
+
+
+def image_id(ref):
+    return run(["podman", "image", "inspect", "--format", "{{.Id}}", ref]).stdout.strip()
+
+
+def ensure_networks(networks):
+    for name, subnet in sorted(networks.items()):
+        if run(["podman", "network", "exists", name], check=False).returncode == 0:
+            continue
+        # No DNS: the lab addresses everything by IP, as the plan does.
+        run(["podman", "network", "create", "--disable-dns", "--subnet", subnet,
+             "--label", LAB_LABEL + "=1", name])
+        print("created network %s (%s)" % (name, subnet))
+
+
+def container_state(name):
+    proc = run(["podman", "container", "inspect", "--format", "{{.State.Status}} {{.Image}}", name], check=False)
+    if proc.returncode != 0:
+        return None, None
+    status, image = proc.stdout.split()
+    return status, image
+
+
+def ensure_container(spec):
+    name = spec["name"]
+    status, image = container_state(name)
+    wanted = image_id(spec["image"])
+    if status is not None and image != wanted:
+        print("%s: image changed, recreating" % name)
+        run(["podman", "rm", "-f", name])
+        status = None
+    if status == "running":
+        return "running"
+    if status is not None:
+        run(["podman", "start", name])
+        return "started"
+    argv = ["podman", "run", "-d", "--name", name, "--hostname", spec["host"],
+            "--privileged", "--systemd=always", "--label", LAB_LABEL + "=1"]
+    for net, ip in spec["networks"]:
+        argv += ["--network", "%s:ip=%s" % (net, ip)]
+    for sysctl in spec["sysctls"]:
+        argv += ["--sysctl", sysctl]
+    argv += [spec["image"], "/sbin/init"]
+    run(argv)
+    return "created"
+
+
+def wait_booted(name, timeout=120):
+    deadline = time.time() + timeout
+    while True:
+        proc = run(["podman", "exec", name, "systemctl", "is-system-running", "--wait"], check=False)
+        state = proc.stdout.strip()
+        if state in ("running", "degraded"):
+            return state
+        if time.time() > deadline:
+            raise LabError("%s did not finish booting in %ss (systemd says %r)" % (name, timeout, state))
+        time.sleep(1)
+
+
+def up(inventory, prepare=True):
+    topo = load_topology(inventory)
+    build_images()
+    ensure_networks(topo["networks"])
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(topo["containers"])) as pool:
+        states = list(pool.map(ensure_container, topo["containers"]))
+        for spec, state in zip(topo["containers"], states):
+            print("%-24s %s" % (spec["name"], state))
+        list(pool.map(lambda spec: wait_booted(spec["name"]), topo["containers"]))
+    if prepare:
+        playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+        if not os.path.exists(playbook):
+            playbook = "ansible-playbook"
+        env = dict(os.environ)
+        env.setdefault("CONTAINERS_CONF", CONTAINERS_CONF)
+        proc = subprocess.run([playbook, "-i", inventory, os.path.join(REPO, "playbooks", "lab", "prepare.yml")],
+                              env=env, cwd=REPO)
+        if proc.returncode != 0:
+            raise LabError("playbooks/lab/prepare.yml failed (rc=%d)" % proc.returncode)
+
+
+def down(inventory):
+    topo = load_topology(inventory)
+    names = [c["name"] for c in topo["containers"]]
+    existing = [n for n in names if container_state(n)[0] is not None]
+    if existing:
+        run(["podman", "rm", "-f", "-t", "0"] + existing)
+        print("removed %s" % " ".join(existing))
+    for name in sorted(topo["networks"]):
+        if run(["podman", "network", "exists", name], check=False).returncode == 0:
+            run(["podman", "network", "rm", "-f", name])
+            print("removed network %s" % name)
+
+
+def status(inventory):
+    topo = load_topology(inventory)
+    for spec in topo["containers"]:
+        state = container_state(spec["name"])[0] or "absent"
+        print("%-24s %-10s %s" % (spec["name"], state, " ".join("%s=%s" % n for n in spec["networks"])))
+    return all(container_state(c["name"])[0] == "running" for c in topo["containers"])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("action", choices=["up", "down", "status"])
+    parser.add_argument("-i", "--inventory", default=os.path.join(REPO, "inventory", "lab"))
+    parser.add_argument("--no-prepare", action="store_true", help="up: skip playbooks/lab/prepare.yml")
+    args = parser.parse_args(argv)
+    if os.geteuid() != 0:
+        print("lab.py: the lab needs root (debootstrap, privileged containers)", file=sys.stderr)
+        return 1
+    try:
+        if args.action == "up":
+            up(args.inventory, prepare=not args.no_prepare)
+        elif args.action == "down":
+            down(args.inventory)
+        else:
+            return 0 if status(args.inventory) else 3
+    except LabError as err:
+        print("lab.py: %s" % err, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
