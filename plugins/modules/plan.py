@@ -1,0 +1,67 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Documentation of the action plugin onprem.calico.plan: the work is done on the controller
+# by plugins/action/plan.py; this file carries no code that runs on a host.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: plan
+short_description: Build and validate the Calico network plan from the inventory
+version_added: "0.1.0"
+description:
+  - Reads the groups and variables of the inventory (see docs/inventory.md), runs every preflight
+    check at once and returns the normalised plan (docs/plan.md).
+  - Runs on the controller only and contacts no host; gathered facts are never used, so a
+    render-only run and a full run produce the same plan.
+  - When preflight finds errors the task fails and lists every one of them, each naming the host
+    or variable and the fix. Warnings are returned as Ansible warnings.
+options:
+  fail_on_error:
+    description: Fail the task when preflight finds errors. With C(false) the errors are returned.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    support: full
+    description: Builds the plan exactly as in a normal run; nothing is changed either way.
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+author:
+  - onprem.calico maintainers
+"""
+
+EXAMPLES = r"""
+- name: Build the plan
+  onprem.calico.plan:
+  register: calico_plan_result
+
+- name: Collect preflight errors without failing
+  onprem.calico.plan:
+    fail_on_error: false
+  register: preflight
+"""
+
+RETURN = r"""
+plan:
+  description: The plan (docs/plan.md); null when preflight found errors.
+  returned: always
+  type: dict
+errors:
+  description: Preflight errors, each as C(subject: message Fix: how).
+  returned: always
+  type: list
+  elements: str
+preflight_warnings:
+  description: Preflight warnings in the same form.
+  returned: always
+  type: list
+  elements: str
+ansible_facts:
+  description: C(calico_plan), the plan, when it is valid.
+  returned: success
+  type: dict
+"""

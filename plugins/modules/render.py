@@ -1,0 +1,74 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Documentation of the action plugin onprem.calico.render: the work is done on the controller
+# by plugins/action/render.py; this file carries no code that runs on a host.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: render
+short_description: Render the Calico artifacts of a plan on the controller
+version_added: "0.1.0"
+description:
+  - Renders C(plan.json), the customised C(calico.yaml) with its change summary, the Calico
+    resources and the FRR router configurations from the plan built by M(onprem.calico.plan),
+    and writes them below C(plan.cluster.artifacts_dir).
+  - Everything is rendered in memory first; if any renderer fails, no file is written.
+  - Files holding secrets (etcd key material, BGP passwords) are written with mode 0600 and never
+    shown in diffs or output.
+  - Contacts no host: render-only runs need no cluster, node or router.
+options:
+  plan:
+    description: The plan (the C(calico_plan) fact set by M(onprem.calico.plan)).
+    type: dict
+    required: true
+  renderers:
+    description: Which renderers to run, in order.
+    type: list
+    elements: str
+    default: [manifest, resources, tor]
+    choices: [manifest, resources, tor]
+  upstream_dir:
+    description:
+      - A directory laid out as C(<dir>/v<version>/<file>) to read upstream manifests from,
+        overriding C(calico_manifest_mirror) (tests and the lab use the shared copies).
+    type: path
+attributes:
+  check_mode:
+    support: full
+    description: Reports which files would change (and their diffs) without writing.
+  diff_mode:
+    support: full
+    description: Shows a diff per changed file, except files holding secrets.
+  platform:
+    platforms: all
+notes:
+  - The BGP password is read from C(calico_bgp_password) and etcd TLS files from the paths in
+    the plan, on the controller; neither enters the plan.
+author:
+  - onprem.calico maintainers
+"""
+
+EXAMPLES = r"""
+- name: Render every artifact of the plan
+  onprem.calico.render:
+    plan: "{{ calico_plan }}"
+"""
+
+RETURN = r"""
+artifacts_dir:
+  description: Where the artifacts were written.
+  returned: always
+  type: str
+artifacts:
+  description: Relative paths of every rendered artifact.
+  returned: always
+  type: list
+  elements: str
+changed_artifacts:
+  description: Relative paths of artifacts whose content or mode changed (or would change).
+  returned: always
+  type: list
+  elements: str
+"""
