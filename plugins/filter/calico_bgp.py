@@ -41,16 +41,24 @@ def calico_node_patches(live_nodes, rendered):
     return out
 
 
-def calico_owned_leftovers(live_objects, rendered, kind):
-    """Live objects of ``kind`` with the managed-by label that the rendered set no longer has."""
-    wanted = set((o["metadata"].get("namespace"), o["metadata"]["name"]) for o in rendered or [] if o.get("kind") == kind)
+def calico_owned_leftovers(info_results, rendered):
+    """Objects with the managed-by label that the rendered set no longer has.
+
+    ``info_results``: the ``results`` of a kubernetes.core.k8s_info loop over kinds (item = kind).
+    Returns [{kind, name, namespace}] to delete.
+    """
+    wanted = set((o.get("kind"), o["metadata"].get("namespace"), o["metadata"]["name"]) for o in rendered or [] if o)
     out = []
-    for obj in live_objects or []:
-        meta = obj.get("metadata") or {}
-        if (meta.get("labels") or {}).get(MANAGED_BY_LABEL) != MANAGED_BY_VALUE:
+    for result in info_results or []:
+        if result.get("skipped"):
             continue
-        if (meta.get("namespace"), meta.get("name")) not in wanted:
-            out.append({"kind": kind, "name": meta.get("name"), "namespace": meta.get("namespace")})
+        kind = result.get("item")
+        for obj in result.get("resources") or []:
+            meta = obj.get("metadata") or {}
+            if (meta.get("labels") or {}).get(MANAGED_BY_LABEL) != MANAGED_BY_VALUE:
+                continue
+            if (kind, meta.get("namespace"), meta.get("name")) not in wanted:
+                out.append({"kind": kind, "name": meta.get("name"), "namespace": meta.get("namespace")})
     return out
 
 

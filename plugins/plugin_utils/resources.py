@@ -369,8 +369,11 @@ class ResourceSet:
         return out
 
 
-def build(plan: dict, ctx) -> ResourceSet:
+def build(plan: dict, ctx, with_secret: bool = True) -> ResourceSet:
     """The resource set of the plan, validated against the release's CRD schemas.
+
+    ``with_secret=False`` leaves the password Secret out (and needs no password): for callers
+    that only apply the objects referencing it.
 
     Raises RenderError listing every problem (version gates, schema violations).
     """
@@ -394,7 +397,7 @@ def build(plan: dict, ctx) -> ResourceSet:
     kubernetes = password_rbac(plan)
     if plan["cluster"]["datastore"] == "kubernetes":
         kubernetes.extend(kubernetes_nodes(plan))
-    return ResourceSet(calico, kubernetes, password_secret(plan, ctx))
+    return ResourceSet(calico, kubernetes, password_secret(plan, ctx) if with_secret else None)
 
 
 def _dump(objects: list[dict], header: str) -> str:
