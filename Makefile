@@ -56,12 +56,14 @@ ansible-lint: venv link
 
 lint: yamllint ansible-lint
 
-# ansible-test reads the physical path, so it runs on a copy under build/.
+# ansible-test reads the physical path and lists files with git when it finds a repository
+# above the tree, so it runs on a copy outside this checkout.
+SANITY_DIR ?= /tmp/onprem-calico-sanity
 sanity: venv
 	bash $(SHARED)/tools/ansible-test/install.sh >/dev/null
-	mkdir -p build/ansible_collections/onprem/calico
-	rsync -a --delete --exclude-from=.sanity-exclude ./ build/ansible_collections/onprem/calico/
-	cd build/ansible_collections/onprem/calico && \
+	mkdir -p $(SANITY_DIR)/ansible_collections/onprem/calico
+	rsync -a --delete --exclude-from=.sanity-exclude ./ $(SANITY_DIR)/ansible_collections/onprem/calico/
+	cd $(SANITY_DIR)/ansible_collections/onprem/calico && \
 	  $(abspath $(BIN))/ansible-test sanity --venv --python 3.11 --color no
 
 unit: venv link
