@@ -134,7 +134,7 @@ def bird_config(plan, node, block, asn_override=None, extra_routes=()):
     for peer in spec["peers"]:
         lines.append(
             "protocol bgp %s { local %s as %s; neighbor %s as %s; direct; hold time %d; keepalive time %d; "
-            "connect retry time %d; error wait time 3, 10; "
+            "connect retry time %d; error wait time 1, 3; "
             "ipv4 { import all; export where source = RTS_STATIC; next hop self; gateway direct; }; }"
             % (peer["name"].replace("-", "_"), spec["ip"], asn, peer["ip"], peer["asn"],
                TIMERS["hold"], TIMERS["keepalive"], TIMERS["connect_retry"]))
