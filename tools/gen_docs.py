@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
 """Write or check the generated documentation.
 
-  --write  rewrite roles/*/README.md (variables section) and docs/troubleshooting.md in place
+  --write  rewrite roles/*/README.md (variables section), docs/troubleshooting.md and
+           docs/images/*.svg in place
   --check  generate into a temporary directory, diff against the committed files, fail on drift
            or when a preflight rule has no example in tools/troubleshooting_doc.py
 
-Generated from: each role's meta/argument_specs.yml (tools/role_docs.py) and the plan core's
-preflight messages (tools/troubleshooting_doc.py).
+Generated from: each role's meta/argument_specs.yml (tools/role_docs.py), the plan core's
+preflight messages (tools/troubleshooting_doc.py) and docs/images/*.dot (graphviz).
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import glob
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -25,10 +28,20 @@ import role_docs  # noqa: E402  pylint: disable=wrong-import-position
 import troubleshooting_doc  # noqa: E402  pylint: disable=wrong-import-position
 
 
+def diagrams() -> dict[str, str]:
+    """docs/images/*.dot rendered to SVG with graphviz (installed by `make apt`)."""
+    out = {}
+    for source in sorted(glob.glob(os.path.join(REPO, "docs", "images", "*.dot"))):
+        svg = subprocess.run(["dot", "-Tsvg", source], capture_output=True, text=True, check=True).stdout
+        out[os.path.relpath(source[: -len(".dot")] + ".svg", REPO)] = svg
+    return out
+
+
 def generated() -> dict[str, str]:
     docs = {}
     docs.update(role_docs.generate(REPO))
     docs.update(troubleshooting_doc.generate(REPO))
+    docs.update(diagrams())
     return docs
 
 
