@@ -135,6 +135,21 @@ def _peer_extra(plan: dict, gates: _Gates) -> dict:
     return out
 
 
+def _check_single_loop_override(plan: dict, extra: dict, gates: _Gates) -> None:
+    """numAllowedLocalASNumbers on the Calico side and as-override on a ToR must not be combined.
+
+    PLAN GAP: plan.tor_routers has no ``as_override`` field yet (the collection's ToR configs never
+    set it); this reads it when present so the rule holds once the plan carries it.
+    """
+    if not extra.get("numAllowedLocalASNumbers"):
+        return
+    overriding = sorted(name for name, tor in (plan.get("tor_routers") or {}).items() if tor.get("as_override"))
+    if overriding:
+        gates.errors.append(
+            "calico_bgp_peer_extra.numAllowedLocalASNumbers: the ToRs %s already use as-override; use one "
+            "AS-loop override, not both (see docs/bgp.md)" % ", ".join(overriding))
+
+
 def _password_ref(plan: dict) -> dict | None:
     password = plan["bgp"]["password"]
     if not password.get("enabled"):
@@ -218,6 +233,7 @@ def bgp_peers(plan: dict, gates: _Gates) -> list[dict]:
     if bgp["mode"] == "none":
         return []
     extra = _peer_extra(plan, gates)
+    _check_single_loop_override(plan, extra, gates)
     password = _password_ref(plan)
     out = []
 

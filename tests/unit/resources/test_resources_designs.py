@@ -270,3 +270,15 @@ def test_kubernetes_side_objects_are_valid_kubernetes(release_version, ctx):
     rs = resources.build(plan, ctx)
     for obj in rs.kubernetes + [rs.secret]:
         kubernetes_validate.validate(obj, plan["cluster"]["kubernetes_version"], strict=True)
+
+
+def test_num_allowed_local_as_numbers_is_passed_and_never_combined_with_as_override(ctx):
+    plan = make_plan(**DESIGNS["tor_downward_default"])
+    plan["bgp"]["peer_extra"] = {"numAllowedLocalASNumbers": 1}
+    peers = objects(resources.build(plan, ctx), "BGPPeer")
+    assert {p["spec"]["numAllowedLocalASNumbers"] for p in peers.values()} == {1}
+    plan["tor_routers"] = {"tor1a": {"name": "tor1a", "as_override": True}, "tor1b": {"name": "tor1b"}}
+    with pytest.raises(RenderError) as err:
+        resources.build(plan, ctx)
+    assert err.value.messages == ["calico_bgp_peer_extra.numAllowedLocalASNumbers: the ToRs tor1a already use "
+                                  "as-override; use one AS-loop override, not both (see docs/bgp.md)"]
