@@ -213,7 +213,14 @@ def merge(running, owned, prefix):
     for chunk in own_chunks:
         if chunk is not own_router:
             out.append(chunk)
-    return "\n!\n".join("\n".join(chunk) for chunk in out) + "\n!\nend\n"
+    text = []
+    for chunk in out:
+        text += chunk
+        if len(chunk) > 1:
+            text.append("!")
+    if text[-1] != "!":
+        text.append("!")
+    return "\n".join(text) + "\nend\n"
 
 
 def parse_reload_test(output):
@@ -275,7 +282,7 @@ def foreign_changes(changes, prefix, neighbors, asn, router_created=False):
 
 
 def format_changes(changes):
-    return [redact(" / ".join(context + (line,))).strip() for context, line in changes]
+    return [" / ".join(context + (redact(line).strip(),)) for context, line in changes]
 
 
 class FrrRouter:

@@ -1,0 +1,6 @@
+"""ToR unit tests: make sample_plan importable."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

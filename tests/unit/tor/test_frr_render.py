@@ -1,0 +1,165 @@
+"""FRR artifacts: content per design, secrets, and validity under the real `vtysh -C -f`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+from sample_plan import make_plan
+
+from ansible_collections.onprem.calico.plugins.plugin_utils import tor
+from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderContext, RenderError
+
+VTYSH = shutil.which("vtysh")
+
+
+def vtysh_check(tmp_path, text):
+    path = tmp_path / "frr.conf"
+    path.write_text(text)
+    proc = subprocess.run([VTYSH, "-C", "-f", str(path)], capture_output=True, text=True, check=False)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def render_one(plan, router, secrets=None):
+    artifacts = {a.path: a for a in tor.render(plan, RenderContext(secrets=secrets or {}))}
+    return artifacts[f"tor/{router}.conf"]
+
+
+@pytest.mark.skipif(VTYSH is None, reason="vtysh (Debian package frr) not installed")
+@pytest.mark.parametrize("design,mode", [("as_per_rack", "explicit"), ("as_per_node", "explicit"),
+                                         ("downward_default", "explicit"), ("as_per_rack", "listen_range"),
+                                         ("as_per_node", "listen_range")])
+def test_every_design_is_valid_frr(tmp_path, design, mode):
+    plan = make_plan(design, neighbor_mode=mode, pool_v6="fd00:10:244::/56", password=True)
+    text = render_one(plan, "tor1", {"bgp_password": "s3cret"}).content
+    rc, out = vtysh_check(tmp_path, text)
+    assert rc == 0, out
+
+
+@pytest.mark.skipif(VTYSH is None, reason="vtysh (Debian package frr) not installed")
+def test_vtysh_check_catches_a_broken_file(tmp_path):
+    # Proves the check above can fail: one mistyped keyword is rejected.
+    text = render_one(make_plan(), "tor1").content.replace("route-reflector-client", "route-reflector-clients")
+    rc, out = vtysh_check(tmp_path, text)
+    assert rc != 0 and "route-reflector-clients" in out
+
+
+@pytest.mark.skipif(VTYSH is None, reason="vtysh (Debian package frr) not installed")
+def test_example_inventory_tor_as_per_rack_renders_valid_frr(tmp_path, example_plan):
+    plan = example_plan("tor-as-per-rack")
+    artifacts = tor.render(plan, RenderContext())
+    assert sorted(a.path for a in artifacts) == sorted(f"tor/{name}.conf" for name in plan["tor_routers"])
+    for artifact in artifacts:
+        rc, out = vtysh_check(tmp_path, artifact.content)
+        assert rc == 0, (artifact.path, out)
+        router = plan["tor_routers"][artifact.path[4:-5]]
+        for neighbor in router["neighbors"]:
+            assert f" neighbor {neighbor['ip']} peer-group CALICO-NODES\n" in artifact.content
+            assert f" neighbor {neighbor['ip']} description {neighbor['node']}\n" in artifact.content
+        assert f"router bgp {router['asn']}\n" in artifact.content
+        assert f" bgp router-id {router['router_id']}\n" in artifact.content
+
+
+def test_as_per_rack_is_ibgp_route_reflector_with_next_hop_self():
+    text = render_one(make_plan("as_per_rack"), "tor1").content
+    assert " neighbor CALICO-NODES remote-as internal" in text
+    assert "  neighbor CALICO-NODES route-reflector-client" in text
+    assert "  neighbor CALICO-NODES next-hop-self\n" in text  # never "force"
+    assert "  maximum-paths ibgp 8" in text
+    assert "allowas-in" not in text and "default-originate" not in text
+
+
+def test_as_per_node_is_plain_ebgp_with_explicit_policies():
+    text = render_one(make_plan("as_per_node"), "tor1").content
+    assert " neighbor 10.0.1.11 remote-as 65011\n neighbor 10.0.1.11 peer-group CALICO-NODES" in text
+    assert " neighbor 10.0.1.12 remote-as 65012" in text
+    assert "route-reflector-client" not in text and "next-hop-self" not in text
+    assert "allowas-in" not in text
+    assert "  neighbor CALICO-NODES route-map CALICO-FROM-NODES in" in text
+    assert "  neighbor CALICO-NODES route-map CALICO-TO-NODES out" in text
+    assert "  maximum-paths 8" in text
+
+
+def test_downward_default_sends_only_the_default_route():
+    text = render_one(make_plan("downward_default", pool_v6="fd00:10:244::/56"), "tor1").content
+    assert "  neighbor CALICO-NODES default-originate" in text
+    assert "ip prefix-list CALICO-DEFAULT-V4 seq 10 permit 0.0.0.0/0" in text
+    assert "ipv6 prefix-list CALICO-DEFAULT-V6 seq 10 permit ::/0" in text
+    assert ("route-map CALICO-TO-NODES permit 10\n match ip address prefix-list CALICO-DEFAULT-V4\nexit\n"
+            "route-map CALICO-TO-NODES permit 20\n match ipv6 address prefix-list CALICO-DEFAULT-V6") in text
+    assert "allowas-in" not in text
+
+
+def test_inbound_filter_covers_pools_and_service_ranges_in_order():
+    text = render_one(make_plan(pool_v6="fd00:10:244::/56"), "tor1").content
+    lines = [line for line in text.splitlines() if "prefix-list CALICO-NODE-PREFIXES" in line and "permit" in line]
+    assert lines == [
+        "ip prefix-list CALICO-NODE-PREFIXES-V4 seq 10 permit 192.168.0.0/16 ge 26 le 32",
+        "ip prefix-list CALICO-NODE-PREFIXES-V4 seq 20 permit 10.96.0.0/12 le 32",
+        "ipv6 prefix-list CALICO-NODE-PREFIXES-V6 seq 10 permit fd00:10:244::/56 ge 122 le 128",
+    ]
+    assert " address-family ipv6 unicast\n  neighbor CALICO-NODES activate" in text
+
+
+def test_listen_range_uses_the_rack_subnet_and_limit():
+    text = render_one(make_plan("as_per_node", neighbor_mode="listen_range"), "tor2").content
+    assert " bgp listen range 10.0.2.0/24 peer-group CALICO-NODES" in text
+    assert " bgp listen limit 64" in text
+    assert " neighbor CALICO-NODES remote-as external" in text
+    assert "neighbor 10.0.2.11" not in text
+
+
+def test_timers_and_graceful_restart_from_the_plan():
+    plan = make_plan()
+    plan["tor_routers"]["tor1"]["graceful_restart"] = {"restart_time": 90, "stalepath_time": 300}
+    text = render_one(plan, "tor1").content
+    assert " neighbor CALICO-NODES timers 3 9\n neighbor CALICO-NODES timers connect 5" in text
+    assert " bgp graceful-restart restart-time 90" in text and " bgp graceful-restart stalepath-time 300" in text
+    # FRR's own defaults are left out: FRR does not print them, so they would never converge.
+    default = render_one(make_plan(), "tor1").content
+    assert "graceful-restart" not in default
+
+
+def test_password_makes_the_artifact_secret():
+    plan = make_plan(password=True)
+    artifact = render_one(plan, "tor1", {"bgp_password": "s3cret"})
+    assert artifact.secret is True and artifact.mode == "0600"
+    assert " neighbor CALICO-NODES password s3cret" in artifact.content
+    plain = render_one(make_plan(), "tor1")
+    assert plain.secret is False and plain.mode == "0644" and "password" not in plain.content
+
+
+def test_password_enabled_without_password_is_a_clear_error():
+    with pytest.raises(RenderError) as err:
+        tor.render(make_plan(password=True), RenderContext())
+    assert any("calico_bgp_password" in m and m.startswith("tor1:") for m in err.value.messages)
+    assert any(m.startswith("tor2:") for m in err.value.messages)
+
+
+def test_only_frr_routers_get_python_rendered_artifacts():
+    plan = make_plan(platforms=("frr", "eos"))
+    assert [a.path for a in tor.render(plan, RenderContext())] == ["tor/tor1.conf"]
+
+
+def test_every_owned_object_carries_the_prefix():
+    plan = make_plan("downward_default", pool_v6="fd00:10:244::/56")
+    for router in plan["tor_routers"].values():
+        router["object_prefix"] = "K8S-CALICO-"
+    text = render_one(plan, "tor1").content
+    for line in text.splitlines():
+        words = line.split()
+        if line.startswith(("ip prefix-list", "ipv6 prefix-list")):
+            assert words[2].startswith("K8S-CALICO-"), line
+        if line.startswith("route-map"):
+            assert words[1].startswith("K8S-CALICO-"), line
+    assert "CALICO-NODES" in text and " CALICO-NODES" not in text.replace("K8S-CALICO-NODES", "")
+
+
+def test_render_is_deterministic():
+    plan = make_plan("as_per_node", pool_v6="fd00:10:244::/56")
+    first = [(a.path, a.content) for a in tor.render(plan, RenderContext())]
+    assert first == [(a.path, a.content) for a in tor.render(make_plan("as_per_node", pool_v6="fd00:10:244::/56"),
+                                                             RenderContext())]
+    assert os.path.basename(first[0][0]) == "tor1.conf"
