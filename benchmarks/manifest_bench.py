@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Time to load, verify, customise and dump the largest upstream Calico manifest.
 
-    python benchmarks/manifest_bench.py [--repeat N]
+    .venv/bin/python benchmarks/manifest_bench.py [--repeat N]
 
 Stages are timed separately (median of N runs) and summed: read + sha256, YAML parse,
 customise (a plan with every customisation switched on), dump. Offline validation with
@@ -63,7 +62,7 @@ def main():
     plan = full_plan(version, variant)
     timings = {"read+sha256": [], "parse": [], "customise": [], "dump": [], "validate": []}
     changes = 0
-    for _ in range(args.repeat):
+    for _run in range(args.repeat):
         start = time.perf_counter()
         verified = fetch_verified(source_from_plan(plan, UPSTREAM))
         t_read = time.perf_counter()

@@ -75,12 +75,15 @@ attributes:
     description: Reads the statuses once and reports them; it neither waits nor fails.
   diff_mode:
     support: none
+    description: Reads only; there is nothing to diff.
   platform:
+    support: full
     platforms: posix
+    description: Runs kubectl on the host that holds the kubeconfig.
 requirements:
   - kubectl on the target host
 author:
-  - onprem.calico maintainers
+  - onprem.calico maintainers (@onprem)
 """
 
 EXAMPLES = r"""

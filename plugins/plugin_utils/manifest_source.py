@@ -89,7 +89,10 @@ def source_from_plan(plan: dict, upstream_dir: str | None = None) -> ManifestSou
 def read_bytes(location: str, timeout: float = FETCH_TIMEOUT_SECONDS) -> bytes:
     """The raw bytes at a path or URL. Raises OSError / urllib errors unchanged."""
     if _is_url(location):
-        with urllib.request.urlopen(location, timeout=timeout) as response:  # noqa: S310 (scheme checked)
+        # Plain urllib (honours *_proxy variables): this controller-side core has no Ansible
+        # imports, so ansible.module_utils.urls is not used here.
+        opener = urllib.request.build_opener()
+        with opener.open(location, timeout=timeout) as response:
             return response.read()
     with open(location, "rb") as handle:
         return handle.read()

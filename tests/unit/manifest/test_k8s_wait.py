@@ -103,7 +103,8 @@ def deployment(name, replicas, updated, ready, available=None, conditions=()):
 
 
 def crd(name, established):
-    return {"metadata": {"name": name}, "status": {"conditions": [{"type": "Established", "status": "True" if established else "False", "reason": "Installing"}]}}
+    condition = {"type": "Established", "status": "True" if established else "False", "reason": "Installing"}
+    return {"metadata": {"name": name}, "status": {"conditions": [condition]}}
 
 
 TARGETS = [
@@ -343,5 +344,6 @@ def test_module_logic_failure_message_lists_diagnostics():
 
 
 def test_module_logic_check_mode_reports_without_failing():
-    failed, _, out = calico_rollout_wait.run_wait(FakeKubeClient([{}]), _params(timeout=600), check_mode=True)
+    failed, message, out = calico_rollout_wait.run_wait(FakeKubeClient([{}]), _params(timeout=600), check_mode=True)
+    assert message == ""
     assert not failed and not out["ready"]

@@ -184,7 +184,7 @@ def test_dual_stack(make_plan, version, variant):
     text = by_key(docs)[("ConfigMap", "calico-config")]["data"]["cni_network_config"]
     assert '"mtu": __CNI_MTU__' in text
     # and the rest of the CNI config is upstream's
-    upstream_cfg = json.loads(by_key(upstream_docs(version, variant))[("ConfigMap", "calico-config")]["data"]["cni_network_config"].replace("__CNI_MTU__", "1500"))
+    upstream_cfg = cni_config(upstream_docs(version, variant))
     for plugin in upstream_cfg["plugins"]:
         if plugin["type"] == "calico":
             plugin["ipam"].update(assign_ipv4="true", assign_ipv6="true")
@@ -279,7 +279,10 @@ def test_felix_env_passthrough(make_plan):
     assert (change.old, change.new) == ("ACCEPT", "DROP")
 
 
-@pytest.mark.parametrize("key,fragment", [("FELIX_IPV6SUPPORT", "calico_pod_cidr_v6"), ("FELIX_VXLANMTU", "calico_mtu"), ("IP", "not a FELIX_"), ("FELIX_bad", "not a FELIX_")])
+@pytest.mark.parametrize(
+    "key,fragment",
+    [("FELIX_IPV6SUPPORT", "calico_pod_cidr_v6"), ("FELIX_VXLANMTU", "calico_mtu"), ("IP", "not a FELIX_"), ("FELIX_bad", "not a FELIX_")],
+)
 def test_felix_env_rejects_managed_and_foreign_keys(make_plan, key, fragment):
     plan = make_plan()
     plan["manifest"]["felix_env"] = {key: "x"}
