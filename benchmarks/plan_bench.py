@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Plan + preflight time for synthetic inventories, and render.yml on a generated inventory.
 
     python benchmarks/plan_bench.py            # in-process: 100, 1,000 and 5,000 nodes
@@ -49,7 +48,12 @@ def synthetic(nodes: int, racks: int) -> InventoryInput:
         cluster["calico_racks"][rack] = {"asn": 65000 + r, "subnets": [subnet], "tor_routers": tors}
         for i, t in enumerate(tors):
             groups["tor_routers"].append(t)
-            hosts[t] = {"calico_tor_platform": "frr", "calico_tor_asn": 65000 + r, "calico_tor_router_id": "10.255.%d.%d" % (r // 250, r % 250 + i), "calico_tor_peer_ip": "10.%d.%d.%d" % (base[0], base[1], 2 + i)}
+            hosts[t] = {
+                "calico_tor_platform": "frr",
+                "calico_tor_asn": 65000 + r,
+                "calico_tor_router_id": "10.255.%d.%d" % (r // 250, r % 250 + i),
+                "calico_tor_peer_ip": "10.%d.%d.%d" % (base[0], base[1], 2 + i),
+            }
         for i in range(per_rack):
             n = r * per_rack + i
             if n >= nodes:
@@ -64,7 +68,7 @@ def synthetic(nodes: int, racks: int) -> InventoryInput:
 def time_plan(nodes: int, racks: int, repeat: int = 5) -> float:
     inv = synthetic(nodes, racks)
     times = []
-    for _ in range(repeat):
+    for _run in range(repeat):
         gc.collect()  # start each run from the same heap state
         start = time.perf_counter()
         result = build_plan(inv)
@@ -78,9 +82,22 @@ def write_inventory(path: str, nodes: int, racks: int) -> None:
     import yaml  # pylint: disable=import-outside-toplevel
 
     inv = synthetic(nodes, racks)
-    doc = {"all": {"vars": dict(inv.cluster, calico_manifest_mirror=os.environ.get("CALICO_UPSTREAM_DIR", os.path.join(os.path.dirname(REPO), "shared", "upstream", "calico"))), "children": {}}}
+    doc = {
+        "all": {
+            "vars": dict(
+                inv.cluster,
+                calico_manifest_mirror=os.environ.get("CALICO_UPSTREAM_DIR", os.path.join(os.path.dirname(REPO), "shared", "upstream", "calico")),
+            ),
+            "children": {},
+        }
+    }
     children = doc["all"]["children"]
-    children["k8s_cluster"] = {"children": {"kube_control_plane": {"hosts": {h: inv.hosts[h] for h in inv.groups["kube_control_plane"]}}, "kube_node": {"hosts": {h: inv.hosts[h] for h in inv.groups["kube_node"]}}}}
+    children["k8s_cluster"] = {
+        "children": {
+            "kube_control_plane": {"hosts": {h: inv.hosts[h] for h in inv.groups["kube_control_plane"]}},
+            "kube_node": {"hosts": {h: inv.hosts[h] for h in inv.groups["kube_node"]}},
+        }
+    }
     children["tor_routers"] = {"hosts": {h: inv.hosts[h] for h in inv.groups["tor_routers"]}}
     with open(path, "w", encoding="utf-8") as handle:
         yaml.safe_dump(doc, handle, sort_keys=False)
@@ -91,7 +108,14 @@ def time_playbook(nodes: int, racks: int) -> float:
         inv = os.path.join(tmp, "inventory.yml")
         write_inventory(inv, nodes, racks)
         env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
-        cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inv, "playbooks/render.yml", "-e", "calico_artifacts_dir=%s/artifacts" % tmp]
+        cmd = [
+            os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+            "-i",
+            inv,
+            "playbooks/render.yml",
+            "-e",
+            "calico_artifacts_dir=%s/artifacts" % tmp,
+        ]
         start = time.perf_counter()
         proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
         elapsed = time.perf_counter() - start

@@ -1,4 +1,5 @@
 # -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action plugin onprem.calico.plan: the inventory as one validated plan (controller only)."""
 
 from __future__ import annotations

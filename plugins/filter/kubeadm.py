@@ -1,4 +1,5 @@
 # -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filter onprem.calico.kubeadm_pod_subnet_check."""
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ options:
     type: raw
     required: true
 author:
-  - onprem.calico maintainers
+  - onprem.calico maintainers (@onprem-calico)
 """
 
 EXAMPLES = r"""

@@ -2,6 +2,7 @@
 # -*- coding: utf-8 -*-
 # Documentation of the action plugin onprem.calico.plan: the work is done on the controller
 # by plugins/action/plan.py; this file carries no code that runs on a host.
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ attributes:
   platform:
     platforms: all
 author:
-  - onprem.calico maintainers
+  - onprem.calico maintainers (@onprem-calico)
 """
 
 EXAMPLES = r"""

@@ -2,6 +2,7 @@
 # -*- coding: utf-8 -*-
 # Documentation of the action plugin onprem.calico.render: the work is done on the controller
 # by plugins/action/render.py; this file carries no code that runs on a host.
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ notes:
   - The BGP password is read from C(calico_bgp_password) and etcd TLS files from the paths in
     the plan, on the controller; neither enters the plan.
 author:
-  - onprem.calico maintainers
+  - onprem.calico maintainers (@onprem-calico)
 """
 
 EXAMPLES = r"""

@@ -48,9 +48,7 @@ class RenderContext:
 
 def renderer(name: str):
     """Import one renderer module by its short name."""
-    return importlib.import_module(
-        "ansible_collections.onprem.calico.plugins.plugin_utils." + name
-    )
+    return importlib.import_module("ansible_collections.onprem.calico.plugins.plugin_utils." + name)
 
 
 def render_all(plan: dict, ctx: RenderContext, only: tuple[str, ...] = RENDERERS) -> list[Artifact]:

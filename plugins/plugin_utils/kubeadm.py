@@ -44,6 +44,8 @@ def pod_subnet_check(plan: dict, kubeadm_config: Any) -> dict:
     if problems:
         return {
             "status": "mismatch",
-            "message": "; ".join(problems) + ". Fix: set %s to match kubeadm's networking.podSubnet (%s), or reconfigure kubeadm." % ("calico_pod_cidr" if len(problems) == 1 and "v6" not in problems[0] else "the pod CIDR variables", subnet),
+            "message": "; ".join(problems)
+            + ". Fix: set %s to match kubeadm's networking.podSubnet (%s), or reconfigure kubeadm."
+            % ("calico_pod_cidr" if len(problems) == 1 and "v6" not in problems[0] else "the pod CIDR variables", subnet),
         }
     return {"status": "ok", "message": "pod CIDR matches kubeadm's podSubnet %s." % subnet}

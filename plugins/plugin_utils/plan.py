@@ -233,13 +233,17 @@ class _Ctx:
 def _check_asn(ctx: _Ctx, subject: str, value: Any) -> int | None:
     asn = _as_int(value)
     if asn is None or not 1 <= asn <= 4294967295:
-        ctx.f.error(subject, "AS number %r is not an integer in 1..4294967295." % (value,), "use a private AS such as 64512-65534 or 4200000000-4294967294.")
+        ctx.f.error(
+            subject, "AS number %r is not an integer in 1..4294967295." % (value,), "use a private AS such as 64512-65534 or 4200000000-4294967294."
+        )
         return None
     if asn == AS_TRANS:
         ctx.f.error(subject, "AS 23456 is AS_TRANS (RFC 6793), reserved for 4-byte AS transition.", "use another AS number, e.g. from 64512-65534.")
         return None
     if not any(lo <= asn <= hi for lo, hi in PRIVATE_AS):
-        ctx.f.warn(subject, "AS %d is not a private AS number (64512-65534, 4200000000-4294967294)." % asn, "use a private AS unless this AS is yours.")
+        ctx.f.warn(
+            subject, "AS %d is not a private AS number (64512-65534, 4200000000-4294967294)." % asn, "use a private AS unless this AS is yours."
+        )
     return asn
 
 
@@ -298,7 +302,11 @@ def _cluster(ctx: _Ctx) -> dict[str, Any]:
         ctx.f.error("calico_pod_cidr", "%s overlaps calico_service_cidr %s." % (pod, svc), "pick non-overlapping pod and service ranges.")
     for var, family, lo, hi, default in (("calico_block_size", 4, 20, 32, 26), ("calico_block_size_v6", 6, 116, 128, 122)):
         if not lo <= v[var] <= hi:
-            ctx.f.error(var, "block size %d is outside %d..%d for IPv%d." % (v[var], lo, hi, family), "use a block size in %d..%d (Calico's default is %d)." % (lo, hi, default))
+            ctx.f.error(
+                var,
+                "block size %d is outside %d..%d for IPv%d." % (v[var], lo, hi, family),
+                "use a block size in %d..%d (Calico's default is %d)." % (lo, hi, default),
+            )
     version = v["calico_version"]
     if version not in catalog.SUPPORTED_VERSIONS:
         sha = v["calico_manifest_sha256"]
@@ -359,7 +367,11 @@ def _racks(ctx: _Ctx, cluster: dict) -> dict[str, dict]:
             tors = []
         for tor in tors:
             if tor not in tor_group:
-                ctx.f.error(subject + ".tor_routers", "%s is not a host of group tor_routers." % tor, "add %s to tor_routers in the inventory or remove it from the rack." % tor)
+                ctx.f.error(
+                    subject + ".tor_routers",
+                    "%s is not a host of group tor_routers." % tor,
+                    "add %s to tor_routers in the inventory or remove it from the rack." % tor,
+                )
             if tor in seen_tor:
                 ctx.f.error(subject + ".tor_routers", "%s is already the ToR of rack %s." % (tor, seen_tor[tor]), "a router serves one rack.")
             seen_tor[tor] = name
@@ -379,7 +391,11 @@ def _nodes(ctx: _Ctx, cluster: dict, racks: dict) -> dict[str, dict]:
     inv = ctx.inv
     members = inv.group("k8s_cluster")
     if not members:
-        ctx.f.error("k8s_cluster", "the group is empty or missing: there is no node to install Calico on.", "put every Kubernetes node in k8s_cluster (children kube_control_plane and kube_node).")
+        ctx.f.error(
+            "k8s_cluster",
+            "the group is empty or missing: there is no node to install Calico on.",
+            "put every Kubernetes node in k8s_cluster (children kube_control_plane and kube_node).",
+        )
     control = set(inv.group("kube_control_plane"))
     workers = set(inv.group("kube_node"))
     rrs = set(inv.group("calico_route_reflectors"))
@@ -413,13 +429,19 @@ def _nodes(ctx: _Ctx, cluster: dict, racks: dict) -> dict[str, dict]:
         if rack is not None:
             rack = str(rack)
             if rack not in racks:
-                ctx.f.error(name, "calico_rack %r is not defined in calico_racks." % rack, "add rack %s to calico_racks or fix the node's calico_rack." % rack)
+                ctx.f.error(
+                    name, "calico_rack %r is not defined in calico_racks." % rack, "add rack %s to calico_racks or fix the node's calico_rack." % rack
+                )
                 rack = None
             else:
                 racks[rack]["nodes"].append(name)
                 nets = [n for n in racks[rack]["_nets"] if ip is not None and n.version == ip.version]
                 if ip is not None and nets and not any(ip in n for n in nets):
-                    ctx.f.error(name, "address %s is outside the subnets of rack %s (%s)." % (ip, rack, ", ".join(map(str, nets))), "fix calico_node_ip or the rack's subnets.")
+                    ctx.f.error(
+                        name,
+                        "address %s is outside the subnets of rack %s (%s)." % (ip, rack, ", ".join(map(str, nets))),
+                        "fix calico_node_ip or the rack's subnets.",
+                    )
         mtu = hv.get("calico_interface_mtu", v["calico_interface_mtu"])
         mtu_int = _as_int(mtu)
         if mtu_int is None or not 576 <= mtu_int <= 65535:
@@ -430,9 +452,15 @@ def _nodes(ctx: _Ctx, cluster: dict, racks: dict) -> dict[str, dict]:
         if rr:
             rr_id = hv.get("calico_route_reflector_cluster_id")
             if rr_id is None:
-                ctx.f.error(name, "is a route reflector without calico_route_reflector_cluster_id.", "set it (e.g. 244.0.0.1) on the host or in group_vars/calico_route_reflectors.")
+                ctx.f.error(
+                    name,
+                    "is a route reflector without calico_route_reflector_cluster_id.",
+                    "set it (e.g. 244.0.0.1) on the host or in group_vars/calico_route_reflectors.",
+                )
             elif not _is_dotted_quad(rr_id):
-                ctx.f.error(name, "calico_route_reflector_cluster_id %r is not a dotted-quad (e.g. 244.0.0.1)." % (rr_id,), "set an IPv4-style cluster id.")
+                ctx.f.error(
+                    name, "calico_route_reflector_cluster_id %r is not a dotted-quad (e.g. 244.0.0.1)." % (rr_id,), "set an IPv4-style cluster id."
+                )
             rr_id = str(rr_id) if rr_id is not None else None
         node_asn = None
         if hv.get("calico_node_asn") is not None:
@@ -464,7 +492,9 @@ def _node_ip(ctx: _Ctx, name: str, hv: dict):
     if hv.get("calico_node_ip") is not None:
         ip = _ip(hv["calico_node_ip"])
         if ip is None:
-            ctx.f.error(name, "calico_node_ip %r is not an IP address." % hv["calico_node_ip"], "set the address calico-node uses for BGP and tunnels.")
+            ctx.f.error(
+                name, "calico_node_ip %r is not an IP address." % hv["calico_node_ip"], "set the address calico-node uses for BGP and tunnels."
+            )
         return ip
     ip = _ip(hv.get("ansible_host")) if hv.get("ansible_host") is not None else None
     if ip is None:
@@ -518,16 +548,46 @@ def _pools(ctx: _Ctx, cluster: dict, racks: dict, nodes: dict) -> list[dict]:
     encap = v["calico_encapsulation"] if v["calico_encapsulation"] in ENCAP_MODES else "ipip"
     if not v["calico_ip_pools"]:
         if cluster["pod_cidr"]:
-            pools.append(_pool_entry(DEFAULT_POOL_V4, 4, cluster["pod_cidr"], v["calico_block_size"], encap, v["calico_nat_outgoing"], [], None, False, True, None))
+            pools.append(
+                _pool_entry(
+                    DEFAULT_POOL_V4, 4, cluster["pod_cidr"], v["calico_block_size"], encap, v["calico_nat_outgoing"], [], None, False, True, None
+                )
+            )
         if cluster["pod_cidr_v6"]:
-            pools.append(_pool_entry(DEFAULT_POOL_V6, 6, cluster["pod_cidr_v6"], v["calico_block_size_v6"], encap, v["calico_nat_outgoing_v6"], [], None, False, True, None))
+            pools.append(
+                _pool_entry(
+                    DEFAULT_POOL_V6,
+                    6,
+                    cluster["pod_cidr_v6"],
+                    v["calico_block_size_v6"],
+                    encap,
+                    v["calico_nat_outgoing_v6"],
+                    [],
+                    None,
+                    False,
+                    True,
+                    None,
+                )
+            )
     names = set()
     for i, spec in enumerate(v["calico_ip_pools"]):
         subject = "calico_ip_pools[%d]" % i
         if not isinstance(spec, dict):
             ctx.f.error(subject, "must be a mapping (name, cidr, ...).", "see docs/inventory.md#calico_ip_pools.")
             continue
-        unknown = set(spec) - {"name", "cidr", "block_size", "encapsulation", "ipip_mode", "vxlan_mode", "nat_outgoing", "racks", "node_selector", "disabled", "namespace_selector"}
+        unknown = set(spec) - {
+            "name",
+            "cidr",
+            "block_size",
+            "encapsulation",
+            "ipip_mode",
+            "vxlan_mode",
+            "nat_outgoing",
+            "racks",
+            "node_selector",
+            "disabled",
+            "namespace_selector",
+        }
         if unknown:
             ctx.f.error(subject, "has unknown keys: %s." % ", ".join(sorted(unknown)), "see docs/inventory.md#calico_ip_pools for the keys.")
         name = str(spec.get("name") or "")
@@ -555,7 +615,19 @@ def _pools(ctx: _Ctx, cluster: dict, racks: dict, nodes: dict) -> list[dict]:
                 ctx.f.error(subject + ".racks", "rack %r is not defined in calico_racks." % r, "use a rack name from calico_racks.")
         if pool_racks and spec.get("node_selector"):
             ctx.f.error(subject, "sets both racks and node_selector.", "use racks (the selector is derived) or node_selector, not both.")
-        entry = _pool_entry(name, net.version, str(net), block, pool_encap, bool(nat), sorted(pool_racks), spec.get("node_selector"), _as_bool(spec.get("disabled", False)) or False, False, spec.get("namespace_selector"))
+        entry = _pool_entry(
+            name,
+            net.version,
+            str(net),
+            block,
+            pool_encap,
+            bool(nat),
+            sorted(pool_racks),
+            spec.get("node_selector"),
+            _as_bool(spec.get("disabled", False)) or False,
+            False,
+            spec.get("namespace_selector"),
+        )
         # Explicit modes win over the encapsulation shorthand (advanced use).
         for key in ("ipip_mode", "vxlan_mode"):
             if spec.get(key) is not None:
@@ -569,7 +641,11 @@ def _pools(ctx: _Ctx, cluster: dict, racks: dict, nodes: dict) -> list[dict]:
     for pool in pools:
         _check_pool(ctx, cluster, pool, nodes, racks)
     if v["calico_bgp_mode"] == "none" and not all(p["vxlan_mode"] != "Never" or p["disabled"] for p in pools):
-        ctx.f.error("calico_bgp_mode", "is 'none' but not every pool uses VXLAN: without BGP, IPIP and unencapsulated routes are never exchanged.", "set calico_encapsulation to vxlan (or vxlan_cross_subnet), or choose a BGP mode.")
+        ctx.f.error(
+            "calico_bgp_mode",
+            "is 'none' but not every pool uses VXLAN: without BGP, IPIP and unencapsulated routes are never exchanged.",
+            "set calico_encapsulation to vxlan (or vxlan_cross_subnet), or choose a BGP mode.",
+        )
     return sorted(pools, key=lambda p: (not p["default"], p["family"], p["name"]))
 
 
@@ -600,9 +676,17 @@ def _check_pool(ctx: _Ctx, cluster: dict, pool: dict, nodes: dict, racks: dict) 
     if not lo <= block <= hi:
         if pool["default"]:
             return  # reported once by _check_block_sizes
-        ctx.f.error(block_var, "block size %d is outside %d..%d for IPv%d." % (block, lo, hi, net.version), "use a block size in %d..%d (Calico's default is %d)." % (lo, hi, 26 if net.version == 4 else 122))
+        ctx.f.error(
+            block_var,
+            "block size %d is outside %d..%d for IPv%d." % (block, lo, hi, net.version),
+            "use a block size in %d..%d (Calico's default is %d)." % (lo, hi, 26 if net.version == 4 else 122),
+        )
     elif net.prefixlen > block:
-        ctx.f.error(block_var, "pool %s (/%d) is smaller than one block (/%d)." % (net, net.prefixlen, block), "use a larger pool or a block size of at least /%d." % net.prefixlen)
+        ctx.f.error(
+            block_var,
+            "pool %s (/%d) is smaller than one block (/%d)." % (net, net.prefixlen, block),
+            "use a larger pool or a block size of at least /%d." % net.prefixlen,
+        )
     else:
         blocks = 2 ** (block - net.prefixlen)
         if pool["racks"]:
@@ -610,7 +694,12 @@ def _check_pool(ctx: _Ctx, cluster: dict, pool: dict, nodes: dict, racks: dict) 
         else:
             users = len(nodes)
         if users and blocks < users:
-            ctx.f.warn(subject, "pool %s has %d blocks of /%d for %d nodes: some nodes will get no block of their own and borrow addresses." % (net, blocks, block, users), "use a larger pool or a smaller block (larger block size number).")
+            ctx.f.warn(
+                subject,
+                "pool %s has %d blocks of /%d for %d nodes: some nodes will get no block of their own and borrow addresses."
+                % (net, blocks, block, users),
+                "use a larger pool or a smaller block (larger block size number).",
+            )
     if any(net.version == ll.version and net.overlaps(ll) for ll in LINK_LOCAL):
         ctx.f.error(subject, "%s is in the link-local range." % net, "pick a pool outside 169.254.0.0/16 and fe80::/10.")
     parent = cluster["pod_cidr"] if net.version == 4 else cluster["pod_cidr_v6"]
@@ -657,7 +746,9 @@ def _tor_routers(ctx: _Ctx, racks: dict) -> dict[str, dict]:
         hv = ctx.inv.hosts.get(name, {})
         platform = hv.get("calico_tor_platform")
         if platform not in TOR_PLATFORMS:
-            ctx.f.error(name, "calico_tor_platform %r is not one of %s." % (platform, ", ".join(TOR_PLATFORMS)), "set calico_tor_platform for the router.")
+            ctx.f.error(
+                name, "calico_tor_platform %r is not one of %s." % (platform, ", ".join(TOR_PLATFORMS)), "set calico_tor_platform for the router."
+            )
         asn = None
         if hv.get("calico_tor_asn") is None:
             ctx.f.error(name, "calico_tor_asn is not set.", "set the router's AS number.")
@@ -669,10 +760,16 @@ def _tor_routers(ctx: _Ctx, racks: dict) -> dict[str, dict]:
             rid = None
         peer = _ip(hv.get("calico_tor_peer_ip")) if hv.get("calico_tor_peer_ip") is not None else None
         if peer is None:
-            ctx.f.error(name, "calico_tor_peer_ip %r is not an IP address." % (hv.get("calico_tor_peer_ip"),), "set the address the rack's nodes peer with (on the rack subnet).")
+            ctx.f.error(
+                name,
+                "calico_tor_peer_ip %r is not an IP address." % (hv.get("calico_tor_peer_ip"),),
+                "set the address the rack's nodes peer with (on the rack subnet).",
+            )
         rack = rack_of.get(name)
         if hv.get("calico_rack") is not None and rack is not None and str(hv["calico_rack"]) != rack:
-            ctx.f.error(name, "calico_rack is %r but calico_racks lists it under %s." % (hv["calico_rack"], rack), "keep one: the rack's tor_routers list.")
+            ctx.f.error(
+                name, "calico_rack is %r but calico_racks lists it under %s." % (hv["calico_rack"], rack), "keep one: the rack's tor_routers list."
+            )
         tors[name] = {
             "name": name,
             "platform": platform,
@@ -694,45 +791,71 @@ def _bgp(ctx: _Ctx, cluster: dict, racks: dict, nodes: dict, tors: dict) -> dict
     timers = dict(DEFAULT_BGP_TIMERS)
     for key, val in v["calico_bgp_timers"].items():
         if key not in timers or _as_int(val) is None or _as_int(val) < 0:
-            ctx.f.error("calico_bgp_timers", "%s: %r is not a known timer with a non-negative integer." % (key, val), "use keys %s." % ", ".join(timers))
+            ctx.f.error(
+                "calico_bgp_timers", "%s: %r is not a known timer with a non-negative integer." % (key, val), "use keys %s." % ", ".join(timers)
+            )
         else:
             timers[key] = _as_int(val)
     if timers["hold"] and timers["hold"] < 3 * timers["keepalive"] and timers["hold"] != 0:
-        ctx.f.warn("calico_bgp_timers", "hold %d is less than three keepalives (%d)." % (timers["hold"], timers["keepalive"]), "hold should be 3x keepalive.")
+        ctx.f.warn(
+            "calico_bgp_timers", "hold %d is less than three keepalives (%d)." % (timers["hold"], timers["keepalive"]), "hold should be 3x keepalive."
+        )
     port = v["calico_bgp_listen_port"]
     if not 1 <= port <= 65535:
         ctx.f.error("calico_bgp_listen_port", "%d is not a TCP port." % port, "use 179 unless you have a reason.")
     rrs = [n for n in nodes.values() if n["route_reflector"]]
     rr_names = [n["name"] for n in sorted(rrs, key=lambda n: n["name"])]
     if rr_names and mode != "route_reflectors":
-        ctx.f.warn("calico_route_reflectors", "has hosts but calico_bgp_mode is %s: they are treated as ordinary nodes." % mode, "set calico_bgp_mode: route_reflectors or empty the group.")
+        ctx.f.warn(
+            "calico_route_reflectors",
+            "has hosts but calico_bgp_mode is %s: they are treated as ordinary nodes." % mode,
+            "set calico_bgp_mode: route_reflectors or empty the group.",
+        )
         for n in rrs:
             n["route_reflector"] = False
             n["route_reflector_cluster_id"] = None
         rr_names = []
     n_nodes = len(nodes)
     if mode == "full_mesh" and n_nodes > FULL_MESH_WARN_NODES:
-        msg = "full mesh with %d nodes means %d BGP sessions per node; above %d nodes this does not scale." % (n_nodes, n_nodes - 1, FULL_MESH_WARN_NODES)
+        msg = "full mesh with %d nodes means %d BGP sessions per node; above %d nodes this does not scale." % (
+            n_nodes,
+            n_nodes - 1,
+            FULL_MESH_WARN_NODES,
+        )
         fix = "use calico_bgp_mode: route_reflectors (or tor)."
         (ctx.f.error if prod else ctx.f.warn)("calico_bgp_mode", msg, fix)
     if mode == "route_reflectors":
         need = 2 if prod else 1
         if len(rr_names) < need:
-            ctx.f.error("calico_route_reflectors", "has %d route reflector(s); route_reflectors mode needs at least %d%s." % (len(rr_names), need, " in production" if prod else ""), "add nodes of k8s_cluster to calico_route_reflectors.")
+            ctx.f.error(
+                "calico_route_reflectors",
+                "has %d route reflector(s); route_reflectors mode needs at least %d%s." % (len(rr_names), need, " in production" if prod else ""),
+                "add nodes of k8s_cluster to calico_route_reflectors.",
+            )
         for n in rrs:
             n["labels"]["route-reflector"] = "true"
         for n in nodes.values():
             if n["route_reflector"]:
-                n["peers"] = [{"name": o, "ip": nodes[o]["ip"], "asn": nodes[o]["asn"], "kind": "route_reflector"} for o in rr_names if o != n["name"]]
-                n["peers"] += [{"name": o["name"], "ip": o["ip"], "asn": o["asn"], "kind": "node"} for o in nodes.values() if not o["route_reflector"]]
+                n["peers"] = [
+                    {"name": o, "ip": nodes[o]["ip"], "asn": nodes[o]["asn"], "kind": "route_reflector"} for o in rr_names if o != n["name"]
+                ]
+                n["peers"] += [
+                    {"name": o["name"], "ip": o["ip"], "asn": o["asn"], "kind": "node"} for o in nodes.values() if not o["route_reflector"]
+                ]
             else:
                 n["peers"] = [{"name": o, "ip": nodes[o]["ip"], "asn": nodes[o]["asn"], "kind": "route_reflector"} for o in rr_names]
     if mode == "tor":
         _tor_mode(ctx, cluster, racks, nodes, tors, design, asn)
     elif design:
-        ctx.f.warn("calico_tor_design", "is set but calico_bgp_mode is %s; it is ignored." % mode, "remove calico_tor_design or set calico_bgp_mode: tor.")
+        ctx.f.warn(
+            "calico_tor_design", "is set but calico_bgp_mode is %s; it is ignored." % mode, "remove calico_tor_design or set calico_bgp_mode: tor."
+        )
     if mode != "tor" and tors:
-        ctx.f.warn("tor_routers", "has %d router(s) but calico_bgp_mode is %s: no ToR configuration is rendered." % (len(tors), mode), "set calico_bgp_mode: tor to peer nodes with their ToRs.")
+        ctx.f.warn(
+            "tor_routers",
+            "has %d router(s) but calico_bgp_mode is %s: no ToR configuration is rendered." % (len(tors), mode),
+            "set calico_bgp_mode: tor to peer nodes with their ToRs.",
+        )
     for n in nodes.values():
         n["peers"].sort(key=lambda p: (p["kind"] != "tor", p["name"]))
     svc_cluster = [cluster["service_cidr"]] if v["calico_advertise_service_cluster_ips"] and cluster["service_cidr"] else []
@@ -780,20 +903,38 @@ def _cidr_list(ctx: _Ctx, var: str) -> list[str]:
 
 def _tor_mode(ctx: _Ctx, cluster: dict, racks: dict, nodes: dict, tors: dict, design: str | None, asn: int) -> None:
     if not design:
-        ctx.f.error("calico_tor_design", "is required with calico_bgp_mode: tor.", "set it to as_per_rack, as_per_node or downward_default (docs/bgp.md).")
+        ctx.f.error(
+            "calico_tor_design", "is required with calico_bgp_mode: tor.", "set it to as_per_rack, as_per_node or downward_default (docs/bgp.md)."
+        )
         return
     if cluster["pod_cidr_v6"]:
-        ctx.f.error("calico_pod_cidr_v6", "ToR peering with an IPv6 pod CIDR is not supported in this release.", "remove calico_pod_cidr_v6 or use full_mesh / route_reflectors for dual stack.")
+        ctx.f.error(
+            "calico_pod_cidr_v6",
+            "ToR peering with an IPv6 pod CIDR is not supported in this release.",
+            "remove calico_pod_cidr_v6 or use full_mesh / route_reflectors for dual stack.",
+        )
     for n in nodes.values():
         rack = racks.get(n["rack"]) if n["rack"] else None
         if rack is None:
-            ctx.f.error(n["name"], "has no calico_rack, but calico_bgp_mode is tor: every node peers with its rack's ToRs.", "set calico_rack for %s." % n["name"])
+            ctx.f.error(
+                n["name"],
+                "has no calico_rack, but calico_bgp_mode is tor: every node peers with its rack's ToRs.",
+                "set calico_rack for %s." % n["name"],
+            )
             continue
         if not rack["tor_routers"]:
-            ctx.f.error(n["name"], "is in rack %s, which has no tor_routers." % rack["name"], "list the rack's ToRs in calico_racks.%s.tor_routers." % rack["name"])
+            ctx.f.error(
+                n["name"],
+                "is in rack %s, which has no tor_routers." % rack["name"],
+                "list the rack's ToRs in calico_racks.%s.tor_routers." % rack["name"],
+            )
     for rack in racks.values():
         if rack["nodes"] and not rack["subnets"]:
-            ctx.f.error("calico_racks.%s" % rack["name"], "has nodes but no subnets.", "list the rack's node subnets (ToR peer addresses and filters are derived from them).")
+            ctx.f.error(
+                "calico_racks.%s" % rack["name"],
+                "has nodes but no subnets.",
+                "list the rack's node subnets (ToR peer addresses and filters are derived from them).",
+            )
         if design == "as_per_rack" and rack["nodes"] and rack["asn"] is None:
             ctx.f.error("calico_racks.%s.asn" % rack["name"], "is required with calico_tor_design: as_per_rack.", "give the rack its AS number.")
     for t in tors.values():
@@ -804,9 +945,17 @@ def _tor_mode(ctx: _Ctx, cluster: dict, racks: dict, nodes: dict, tors: dict, de
         if t["peer_ip"] and rack["_nets"]:
             ip = _addr(t["peer_ip"])
             if not any(ip.version == n.version and ip in n for n in rack["_nets"]):
-                ctx.f.error(t["name"], "calico_tor_peer_ip %s is outside rack %s's subnets (%s)." % (ip, rack["name"], ", ".join(rack["subnets"])), "use the router's address on the rack subnet.")
+                ctx.f.error(
+                    t["name"],
+                    "calico_tor_peer_ip %s is outside rack %s's subnets (%s)." % (ip, rack["name"], ", ".join(rack["subnets"])),
+                    "use the router's address on the rack subnet.",
+                )
         if design == "as_per_rack" and rack["asn"] is not None and t["asn"] is not None and t["asn"] != rack["asn"]:
-            ctx.f.error(t["name"], "calico_tor_asn %d differs from rack %s's asn %d; as_per_rack needs them equal (iBGP)." % (t["asn"], rack["name"], rack["asn"]), "set calico_tor_asn to %d." % rack["asn"])
+            ctx.f.error(
+                t["name"],
+                "calico_tor_asn %d differs from rack %s's asn %d; as_per_rack needs them equal (iBGP)." % (t["asn"], rack["name"], rack["asn"]),
+                "set calico_tor_asn to %d." % rack["asn"],
+            )
         if design == "downward_default" and t["asn"] == asn:
             ctx.f.error(t["name"], "calico_tor_asn %d equals calico_asn; downward_default peers over eBGP." % asn, "give the ToRs their own AS.")
     for n in nodes.values():
@@ -814,7 +963,11 @@ def _tor_mode(ctx: _Ctx, cluster: dict, racks: dict, nodes: dict, tors: dict, de
         if design == "as_per_rack":
             if rack and rack["asn"] is not None:
                 if n["asn_source"] == "node" and n["asn"] != rack["asn"]:
-                    ctx.f.error(n["name"], "calico_node_asn %d differs from rack %s's asn %d (as_per_rack)." % (n["asn"], rack["name"], rack["asn"]), "remove calico_node_asn; the rack's AS applies.")
+                    ctx.f.error(
+                        n["name"],
+                        "calico_node_asn %d differs from rack %s's asn %d (as_per_rack)." % (n["asn"], rack["name"], rack["asn"]),
+                        "remove calico_node_asn; the rack's AS applies.",
+                    )
                 n["asn"], n["asn_source"] = rack["asn"], "rack"
         elif design == "as_per_node":
             if n["asn_source"] != "node":
@@ -824,14 +977,22 @@ def _tor_mode(ctx: _Ctx, cluster: dict, racks: dict, nodes: dict, tors: dict, de
                 t = tors.get(tname)
                 if t and t["peer_ip"]:
                     if design == "as_per_node" and t["asn"] == n["asn"] and n["asn_source"] == "node":
-                        ctx.f.error(n["name"], "calico_node_asn %d equals ToR %s's AS; as_per_node needs eBGP." % (n["asn"], tname), "give the node its own AS.")
+                        ctx.f.error(
+                            n["name"],
+                            "calico_node_asn %d equals ToR %s's AS; as_per_node needs eBGP." % (n["asn"], tname),
+                            "give the node its own AS.",
+                        )
                     n["peers"].append({"name": tname, "ip": t["peer_ip"], "asn": t["asn"], "kind": "tor"})
     seen: dict[int, str] = {}
     if design == "as_per_node":
         for n in sorted(nodes.values(), key=lambda x: x["name"]):
             if n["asn_source"] == "node":
                 if n["asn"] in seen:
-                    ctx.f.warn(n["name"], "shares AS %d with %s; as_per_node expects one AS per node." % (n["asn"], seen[n["asn"]]), "give each node its own calico_node_asn.")
+                    ctx.f.warn(
+                        n["name"],
+                        "shares AS %d with %s; as_per_node expects one AS per node." % (n["asn"], seen[n["asn"]]),
+                        "give each node its own calico_node_asn.",
+                    )
                 seen.setdefault(n["asn"], n["name"])
 
 
@@ -893,7 +1054,9 @@ def _tor_sessions(ctx: _Ctx, bgp: dict, racks: dict, nodes: dict, tors: dict, po
             }
         )
         if cluster_id and not _is_dotted_quad(cluster_id):
-            ctx.f.error(t["name"], "calico_tor_cluster_id %r is not a dotted-quad." % cluster_id, "use an IPv4-style id or remove it (the router id is used).")
+            ctx.f.error(
+                t["name"], "calico_tor_cluster_id %r is not a dotted-quad." % cluster_id, "use an IPv4-style id or remove it (the router id is used)."
+            )
     for r in racks.values():
         r.pop("_nets", None)
 
@@ -915,7 +1078,11 @@ def _manifest(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], bgp: dic
     if override:
         allowed = (catalog.VARIANT_ETCD,) if ds == "etcd" else (catalog.VARIANT_KDD, catalog.VARIANT_TYPHA)
         if override not in allowed:
-            ctx.f.error("calico_manifest_variant", "%r does not fit the %s datastore (allowed: %s)." % (override, ds, ", ".join(allowed)), "remove the override or pick an allowed variant.")
+            ctx.f.error(
+                "calico_manifest_variant",
+                "%r does not fit the %s datastore (allowed: %s)." % (override, ds, ", ".join(allowed)),
+                "remove the override or pick an allowed variant.",
+            )
         else:
             variant, reason = override, "calico_manifest_variant override"
     typha = variant == catalog.VARIANT_TYPHA
@@ -925,7 +1092,11 @@ def _manifest(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], bgp: dic
         if req == "auto":
             replicas = typha_auto_replicas(n, v["calico_production"])
             if replicas < 1:
-                ctx.f.error("calico_typha_replicas", "auto gives %d replicas for %d node(s): Typha needs fewer replicas than nodes and at least one." % (replicas, n), "raise calico_typha_node_threshold so small clusters use calico.yaml.")
+                ctx.f.error(
+                    "calico_typha_replicas",
+                    "auto gives %d replicas for %d node(s): Typha needs fewer replicas than nodes and at least one." % (replicas, n),
+                    "raise calico_typha_node_threshold so small clusters use calico.yaml.",
+                )
         else:
             replicas = req
             check_typha_replicas(ctx.f, req, n, v["calico_production"])
@@ -939,7 +1110,11 @@ def _manifest(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], bgp: dic
         if not SHA256_RE.match(sha):
             ctx.f.error("calico_manifest_sha256", "is not a 64-digit hex sha256.", "copy the checksum of %s for v%s." % (variant, cluster["version"]))
         elif catalog_sha and sha != catalog_sha:
-            ctx.f.error("calico_manifest_sha256", "differs from the catalog's checksum of %s v%s (%s)." % (variant, cluster["version"], catalog_sha), "remove calico_manifest_sha256 for catalog versions.")
+            ctx.f.error(
+                "calico_manifest_sha256",
+                "differs from the catalog's checksum of %s v%s (%s)." % (variant, cluster["version"], catalog_sha),
+                "remove calico_manifest_sha256 for catalog versions.",
+            )
         elif not catalog_sha:
             sha_source = "calico_manifest_sha256"
     else:
@@ -959,14 +1134,20 @@ def _manifest(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], bgp: dic
     felix = {}
     for key, val in v["calico_felix_env"].items():
         if not re.fullmatch(r"FELIX_[A-Z0-9_]+", str(key)):
-            ctx.f.error("calico_felix_env", "%r is not a FELIX_* variable name." % key, "only Felix settings pass through (e.g. FELIX_LOGSEVERITYSCREEN).")
+            ctx.f.error(
+                "calico_felix_env", "%r is not a FELIX_* variable name." % key, "only Felix settings pass through (e.g. FELIX_LOGSEVERITYSCREEN)."
+            )
         else:
             felix[str(key)] = str(val).lower() if isinstance(val, bool) else str(val)
     if v["calico_rp_filter"] not in (0, 1):
         if v["calico_rp_filter"] == 2 and felix.get("FELIX_IGNORELOOSERPF") == "true":
             pass
         else:
-            ctx.f.error("calico_rp_filter", "is %r; Felix exits when rp_filter is 2 (loose) and accepts only 0 or 1." % v["calico_rp_filter"], "use 1 (strict) or 0, or set FELIX_IGNORELOOSERPF: 'true' in calico_felix_env with 2.")
+            ctx.f.error(
+                "calico_rp_filter",
+                "is %r; Felix exits when rp_filter is 2 (loose) and accepts only 0 or 1." % v["calico_rp_filter"],
+                "use 1 (strict) or 0, or set FELIX_IGNORELOOSERPF: 'true' in calico_felix_env with 2.",
+            )
     method = v["calico_ip_autodetection_method"]
     if not method:
         v4_subnets = [s for s in cluster["node_subnets"] if ":" not in s]
@@ -1016,7 +1197,12 @@ def _mtu_advice(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], mtu: i
         if o > overhead:
             overhead, why = o, "WireGuard"
     if mtu > smallest - overhead:
-        ctx.f.warn("calico_mtu", "%d exceeds the smallest node interface MTU %d minus the %s overhead %d (= %d): large packets will be fragmented or dropped." % (mtu, smallest, why, overhead, smallest - overhead), "set calico_mtu to %d or 'auto'." % (smallest - overhead))
+        ctx.f.warn(
+            "calico_mtu",
+            "%d exceeds the smallest node interface MTU %d minus the %s overhead %d (= %d): large packets will be fragmented or dropped."
+            % (mtu, smallest, why, overhead, smallest - overhead),
+            "set calico_mtu to %d or 'auto'." % (smallest - overhead),
+        )
 
 
 def _etcd(ctx: _Ctx) -> dict | None:
@@ -1080,12 +1266,18 @@ def _host_preparation(ctx: _Ctx, cluster: dict, manifest: dict, pools: list[dict
     for key, val in v["calico_sysctl_overrides"].items():
         sysctls[str(key)] = str(val).lower() if isinstance(val, bool) else str(val)
     sources = list(cluster["node_sources"])
-    peer_sources = sorted({t["peer_ip"] + ("/32" if ":" not in t["peer_ip"] else "/128") for t in tors.values() if t["peer_ip"]} - set(sources)) if bgp["mode"] == "tor" else []
+    peer_sources = (
+        sorted({t["peer_ip"] + ("/32" if ":" not in t["peer_ip"] else "/128") for t in tors.values() if t["peer_ip"]} - set(sources))
+        if bgp["mode"] == "tor"
+        else []
+    )
     bgp_sources = [str(n) for n in ipaddress.collapse_addresses(ipaddress.ip_network(s) for s in sources + peer_sources if ":" not in s)]
     bgp_sources += [str(n) for n in ipaddress.collapse_addresses(ipaddress.ip_network(s) for s in sources + peer_sources if ":" in s)]
     rules = []
     if bgp["mode"] != "none":
-        rules.append(_rule("calico-bgp", "tcp", bgp["listen_port"], bgp_sources, "k8s_cluster", "BGP sessions between nodes, route reflectors and ToR peers"))
+        rules.append(
+            _rule("calico-bgp", "tcp", bgp["listen_port"], bgp_sources, "k8s_cluster", "BGP sessions between nodes, route reflectors and ToR peers")
+        )
     if ipip:
         rules.append(_rule("calico-ipip", "ipip", None, sources, "k8s_cluster", "IPIP-encapsulated pod traffic (IP protocol 4) between nodes"))
     if vxlan4 or vxlan6:

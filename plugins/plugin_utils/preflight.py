@@ -59,8 +59,7 @@ def check_typha_replicas(findings: Findings, replicas: int, nodes: int, producti
         findings.error(
             var,
             "is %d but Typha is enabled: Felix will not start, it waits for a Typha to connect to." % replicas,
-            "set it to 'auto' or to at least 1 (recommended: %d for %d nodes)."
-            % (max(1, typha_auto_replicas(nodes, production)), nodes),
+            "set it to 'auto' or to at least 1 (recommended: %d for %d nodes)." % (max(1, typha_auto_replicas(nodes, production)), nodes),
         )
         return
     if replicas >= nodes:

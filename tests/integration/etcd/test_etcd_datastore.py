@@ -44,7 +44,24 @@ def pki(tmp_path_factory):
     (d / "client.ext").write_text("extendedKeyUsage=clientAuth\n")
     for name in ("server", "client"):
         _openssl("req", *ec, "-subj", "/CN=%s" % name, "-keyout", "%s-key.pem" % name, "-out", "%s.csr" % name, cwd=d)
-        _openssl("x509", "-req", "-in", "%s.csr" % name, "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-days", "2", "-extfile", "%s.ext" % name, "-out", "%s.pem" % name, cwd=d)
+        _openssl(
+            "x509",
+            "-req",
+            "-in",
+            "%s.csr" % name,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca-key.pem",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "%s.ext" % name,
+            "-out",
+            "%s.pem" % name,
+            cwd=d,
+        )
     return d
 
 
@@ -55,20 +72,52 @@ def etcd(pki, tmp_path_factory):
     url = "https://127.0.0.1:%d" % client
     proc = subprocess.Popen(
         [
-            "etcd", "--name", "test", "--data-dir", str(data),
-            "--listen-client-urls", url, "--advertise-client-urls", url,
-            "--listen-peer-urls", "http://127.0.0.1:%d" % peer, "--initial-advertise-peer-urls", "http://127.0.0.1:%d" % peer,
-            "--initial-cluster", "test=http://127.0.0.1:%d" % peer,
-            "--client-cert-auth", "--trusted-ca-file", str(pki / "ca.pem"),
-            "--cert-file", str(pki / "server.pem"), "--key-file", str(pki / "server-key.pem"),
+            "etcd",
+            "--name",
+            "test",
+            "--data-dir",
+            str(data),
+            "--listen-client-urls",
+            url,
+            "--advertise-client-urls",
+            url,
+            "--listen-peer-urls",
+            "http://127.0.0.1:%d" % peer,
+            "--initial-advertise-peer-urls",
+            "http://127.0.0.1:%d" % peer,
+            "--initial-cluster",
+            "test=http://127.0.0.1:%d" % peer,
+            "--client-cert-auth",
+            "--trusted-ca-file",
+            str(pki / "ca.pem"),
+            "--cert-file",
+            str(pki / "server.pem"),
+            "--key-file",
+            str(pki / "server-key.pem"),
         ],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.time() + 20
     while time.time() < deadline:
         ok = subprocess.run(
-            ["etcdctl", "--endpoints", url, "--cacert", str(pki / "ca.pem"), "--cert", str(pki / "client.pem"), "--key", str(pki / "client-key.pem"), "endpoint", "health"],
-            capture_output=True, text=True, check=False, env=dict(os.environ, ETCDCTL_API="3"),
+            [
+                "etcdctl",
+                "--endpoints",
+                url,
+                "--cacert",
+                str(pki / "ca.pem"),
+                "--cert",
+                str(pki / "client.pem"),
+                "--key",
+                str(pki / "client-key.pem"),
+                "endpoint",
+                "health",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=dict(os.environ, ETCDCTL_API="3"),
         )
         if ok.returncode == 0:
             break
@@ -118,7 +167,9 @@ def test_rendered_etcd_settings_work_against_real_etcd(pki, etcd, tmp_path):
         paths[key] = str(target)
     put = _etcdctl(config["etcd_endpoints"], paths["etcd_ca"], paths["etcd_cert"], paths["etcd_key"], "put", "/calico/onprem-test", "ok")
     assert put.returncode == 0, put.stderr
-    got = _etcdctl(config["etcd_endpoints"], paths["etcd_ca"], paths["etcd_cert"], paths["etcd_key"], "get", "/calico/onprem-test", "--print-value-only")
+    got = _etcdctl(
+        config["etcd_endpoints"], paths["etcd_ca"], paths["etcd_cert"], paths["etcd_key"], "get", "/calico/onprem-test", "--print-value-only"
+    )
     assert got.stdout.strip() == "ok"
     # The client certificate is what lets it in: without it the same etcd refuses.
     refused = _etcdctl(config["etcd_endpoints"], paths["etcd_ca"], None, None, "get", "/calico/onprem-test")

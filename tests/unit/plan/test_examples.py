@@ -99,7 +99,15 @@ def test_cluster_variables_in_node_group_are_accepted(tmp_path):
 
 def _playbook(inventory, artifacts, *extra):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
-    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory, "playbooks/render.yml", "-e", "calico_artifacts_dir=%s" % artifacts, *extra]
+    cmd = [
+        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+        "-i",
+        inventory,
+        "playbooks/render.yml",
+        "-e",
+        "calico_artifacts_dir=%s" % artifacts,
+        *extra,
+    ]
     return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 

@@ -78,7 +78,10 @@ CIDR_CASES = [
     ({"calico_pod_cidr_v6": "fe80::/64", "calico_encapsulation": "vxlan"}, ("calico_pod_cidr_v6", "link-local")),
     ({"calico_block_size": 19}, ("calico_block_size", "outside 20..32")),
     ({"calico_block_size": 33}, ("calico_block_size", "outside 20..32")),
-    ({"calico_pod_cidr_v6": "fd00:10::/56", "calico_block_size_v6": 112, "calico_encapsulation": "vxlan"}, ("calico_block_size_v6", "outside 116..128")),
+    (
+        {"calico_pod_cidr_v6": "fd00:10::/56", "calico_block_size_v6": 112, "calico_encapsulation": "vxlan"},
+        ("calico_block_size_v6", "outside 116..128"),
+    ),
     ({"calico_pod_cidr": "10.244.0.0/28", "calico_block_size": 26}, ("calico_block_size", "smaller than one block")),
     ({"calico_block_size": "big"}, ("calico_block_size", "must be an integer")),
     ({"calico_node_subnets": ["10.10.0.0/33"]}, ("calico_node_subnets", "not a valid CIDR")),
@@ -313,7 +316,11 @@ def test_tor_router_variables():
     inv = tor_base()
     inv.hosts["tor1"].update(calico_tor_platform="ios", calico_tor_router_id="r1", calico_tor_peer_ip="nope")
     errs = errors_of(inv)
-    for text in ("calico_tor_platform 'ios' is not one of", "calico_tor_router_id 'r1' is not a dotted-quad", "calico_tor_peer_ip 'nope' is not an IP"):
+    for text in (
+        "calico_tor_platform 'ios' is not one of",
+        "calico_tor_router_id 'r1' is not a dotted-quad",
+        "calico_tor_peer_ip 'nope' is not an IP",
+    ):
         assert any(text in e for e in errs), (text, errs)
     inv = tor_base()
     del inv.hosts["tor2"]["calico_tor_asn"]
@@ -364,7 +371,12 @@ def test_etcd_rules(tmp_path):
     assert_error(base(calico_datastore="etcd"), "calico_etcd_endpoints", "is empty")
     assert_error(base(calico_datastore="etcd", calico_etcd_endpoints=["10.0.0.5:2379"]), "not a URL with scheme and port")
     assert_error(base(calico_datastore="etcd", calico_etcd_endpoints=["https://etcd1"]), "not a URL with scheme and port")
-    inv = base(calico_datastore="etcd", calico_etcd_endpoints=["https://etcd1:2379"], calico_etcd_ca_file=str(ca), calico_etcd_cert_file=str(tmp_path / "missing.pem"))
+    inv = base(
+        calico_datastore="etcd",
+        calico_etcd_endpoints=["https://etcd1:2379"],
+        calico_etcd_ca_file=str(ca),
+        calico_etcd_cert_file=str(tmp_path / "missing.pem"),
+    )
     errs = errors_of(inv)
     assert any("calico_etcd_cert_file" in e and "does not exist on the controller" in e for e in errs)
     assert any("calico_etcd_key_file" in e and "required with https" in e for e in errs)
