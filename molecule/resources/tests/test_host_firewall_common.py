@@ -1,0 +1,87 @@
+"""Behaviour of the firewall, whatever the backend: a TCP port the plan opens on this host accepts
+connections from the plan's sources and not from elsewhere. Clients run in network namespaces
+inside the container, each with one source address, so real packets cross the real ruleset."""
+
+import base64
+import ipaddress
+
+import pytest
+
+OUTSIDER = "192.0.2.200"  # TEST-NET-1: in no plan source
+
+LISTENER = """
+import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('0.0.0.0', PORT))
+s.listen(8)
+s.settimeout(30)
+end = time.time() + 30
+while time.time() < end:
+    try:
+        c, _ = s.accept()
+        c.close()
+    except OSError:
+        break
+"""
+
+
+class Clients:
+    """One namespace per source address, created on first use."""
+
+    def __init__(self, host, target):
+        self.host = host
+        self.target = target
+        self.names = {}
+
+    def namespace(self, address):
+        if address not in self.names:
+            name = "src%d" % len(self.names)
+            result = self.host.run(
+                "ip netns add {ns} && ip link add {ns}-h type veth peer name {ns}-n && "
+                "ip link set {ns}-n netns {ns} && ip link set {ns}-h up && "
+                "ip -n {ns} link set {ns}-n up && ip -n {ns} link set lo up && "
+                "ip -n {ns} addr add {addr}/32 dev {ns}-n && "
+                "ip -n {ns} route add {target}/32 dev {ns}-n && "
+                "ip route add {addr}/32 dev {ns}-h".format(ns=name, addr=address, target=self.target))
+            assert result.rc == 0, result.stderr
+            self.names[address] = name
+        return self.names[address]
+
+    def connects(self, address, port):
+        code = "import socket; socket.create_connection(('%s', %d), timeout=2)" % (self.target, port)
+        return self.host.run("ip netns exec %s python3 -c \"%s\"" % (self.namespace(address), code)).rc == 0
+
+
+def listen(host, port):
+    script = base64.b64encode(LISTENER.replace("PORT", str(port)).encode()).decode()
+    started = host.run(
+        "nohup timeout 30 python3 -c \"import base64; exec(base64.b64decode('%s'))\" >/dev/null 2>&1 &" % script)
+    assert started.rc == 0
+    host.run("sleep 0.5")
+
+
+def insider_of(sources):
+    network = ipaddress.ip_network([s for s in sources if ":" not in s][0])
+    return str(network[200] if network.num_addresses > 256 else network[-2])
+
+
+@pytest.fixture
+def clients(host, hostvars):
+    made = Clients(host, hostvars["calico_node_ip"])
+    yield made
+    for name in made.names.values():
+        host.run("ip netns del %s; ip link del %s-h" % (name, name))
+
+
+def test_plan_ports_accept_plan_sources_only(host, clients, host_rules):
+    rules = [r for r in host_rules if r["protocol"] == "tcp" and any(":" not in s for s in r["sources"])]
+    if not rules:
+        pytest.skip("no TCP rule for this host")
+    for rule in rules:
+        insider = insider_of(rule["sources"])
+        listen(host, rule["port"])
+        assert clients.connects(insider, rule["port"]), \
+            "%s: %s/tcp refused from %s, a plan source" % (rule["name"], rule["port"], insider)
+        assert not clients.connects(OUTSIDER, rule["port"]), \
+            "%s: %s/tcp accepted from %s, not a plan source" % (rule["name"], rule["port"], OUTSIDER)

@@ -1,0 +1,46 @@
+"""ufw backend: the plan's ports as ufw rules, IPIP and forwarding in ufw's before.rules, all as
+ufw and iptables report them live."""
+
+import re
+
+
+def test_ufw_lists_each_port_from_each_source(host, node, host_rules):
+    status = host.check_output("ufw status verbose")
+    assert "Status: active" in status
+    port_rules = [r for r in host_rules if r["protocol"] in ("tcp", "udp")]
+    assert port_rules
+    for rule in port_rules:
+        for source in rule["sources"]:
+            pattern = r"^%s/%s\s+ALLOW IN\s+%s\s+# onprem.calico %s$" % (
+                rule["port"], rule["protocol"], re.escape(source), re.escape(rule["name"]))
+            assert re.search(pattern, status, re.M), (pattern, status)
+
+
+def test_ip_protocol_rules_are_live_in_ufw_before_input(host, node, host_rules, plan):
+    live = host.check_output("iptables -S ufw-before-input")
+    other = [r for r in host_rules if r["protocol"] not in ("tcp", "udp")]
+    assert [r["name"] for r in other] == ["calico-ipip"], "this scenario uses IPIP"
+    for source in other[0]["sources"]:
+        # iptables prints protocol 4 by its /etc/protocols name.
+        assert re.search(r"-A ufw-before-input -s %s -p (4|ipencap) .*-j ACCEPT" % re.escape(source), live), live
+
+
+def test_forwarded_pod_traffic_passes_ufw(host, node, plan):
+    prep = plan["host_preparation"]
+    live = host.check_output("iptables -S ufw-before-forward")
+    for interface in prep["trusted_interfaces"]:
+        assert re.search(r"-A ufw-before-forward -i %s .*-j ACCEPT" % re.escape(interface), live), live
+        assert re.search(r"-A ufw-before-forward -o %s .*-j ACCEPT" % re.escape(interface), live), live
+    for cidr in prep["forward_cidrs"]:
+        assert re.search(r"-A ufw-before-forward -s %s .*-j ACCEPT" % re.escape(cidr), live), live
+        assert re.search(r"-A ufw-before-forward -d %s .*-j ACCEPT" % re.escape(cidr), live), live
+
+
+def test_forward_policy_left_to_the_admin(host, node):
+    # The role opens what Calico needs; it does not switch ufw's default policies.
+    assert "deny (routed)" in host.check_output("ufw status verbose")
+
+
+def test_missing_ipip_was_only_a_warning_here(host, node, hostvars):
+    assert hostvars["calico_host_kernel_check"] == "warn"
+    assert host.file("/etc/sysctl.d/90-calico.conf").exists
