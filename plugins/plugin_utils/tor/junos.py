@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import header, prefix_entries
+from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import header, listen_asn_range, prefix_entries
 from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import TorModel
 
 MODULE = "junipernetworks.junos.junos_bgp_global"
@@ -86,9 +86,17 @@ def template_xml(model: TorModel) -> str:
         out_terms = _el("term", children=_el("name", "ALL", indent=4)
                         + _el("then", children=_el("accept", indent=5), indent=4), indent=3)
     policy += _el("policy-statement", children=_el("name", names.export_policy, indent=3) + out_terms, indent=2)
+    dynamic_ebgp = model.neighbor_mode == "listen_range" and not model.ibgp
+    if dynamic_ebgp:
+        # Dynamic eBGP peers each bring their own AS: accept the rack's node AS range.
+        low, high = listen_asn_range(model)
+        policy += _el("as-list", children=_el("name", f"{names.peer_group}-ASNS", indent=3)
+                      + _el("members", f"{low}-{high}", indent=3), indent=2)
 
     group = _el("name", names.peer_group, indent=4)
     group += _el("import", names.import_policy, indent=4)
+    if dynamic_ebgp:
+        group += _el("peer-as-list", f"{names.peer_group}-ASNS", indent=4)
     if model.route_reflector_client and model.cluster_id:
         group += _el("cluster", model.cluster_id, indent=4)
     group += _el("multipath", children=_el("multiple-as", indent=5) if not model.ibgp else (), indent=4)
