@@ -7,7 +7,9 @@
            or when a preflight rule has no example in tools/troubleshooting_doc.py
 
 Generated from: each role's meta/argument_specs.yml (tools/role_docs.py), the plan core's
-preflight messages (tools/troubleshooting_doc.py) and docs/images/*.dot (graphviz).
+preflight messages (tools/troubleshooting_doc.py), the example inventories' plans
+(tools/guide_summary.py, the "What the plan decides" section of docs/guides/) and
+docs/images/*.dot (graphviz).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, ".collections"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import guide_summary  # noqa: E402  pylint: disable=wrong-import-position
 import role_docs  # noqa: E402  pylint: disable=wrong-import-position
 import troubleshooting_doc  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -41,6 +44,7 @@ def generated() -> dict[str, str]:
     docs = {}
     docs.update(role_docs.generate(REPO))
     docs.update(troubleshooting_doc.generate(REPO))
+    docs.update(guide_summary.generate(REPO))
     docs.update(diagrams())
     return docs
 
