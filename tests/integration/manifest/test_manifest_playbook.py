@@ -121,10 +121,8 @@ def test_missing_kubeconfig_stops_before_rendering(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_api_stage_reaches_kubernetes_core_with_the_split_manifest(tmp_path):
-    """With an API server that refuses connections, the apply stage runs up to the first
-    kubernetes.core call: the manifest was rendered, read back and split, the CRDs were handed
-    to kubernetes.core.k8s with server-side apply, and the failure names the unreachable server."""
+def refusing_kubeconfig(tmp_path):
+    """A kubeconfig whose API server refuses connections (nothing listens on port 9)."""
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(json.dumps({
         "apiVersion": "v1", "kind": "Config", "current-context": "lab",
@@ -132,11 +130,31 @@ def test_api_stage_reaches_kubernetes_core_with_the_split_manifest(tmp_path):
         "contexts": [{"name": "lab", "context": {"cluster": "lab", "user": "admin"}}],
         "users": [{"name": "admin", "user": {"token": "not-a-real-token"}}],
     }))
+    return kubeconfig
+
+
+def test_api_stage_reaches_kubernetes_core_with_the_split_manifest(tmp_path):
+    """With an API server that refuses connections, the apply stage runs up to the first
+    kubernetes.core call: the manifest was rendered, read back and split, the CRDs were handed
+    to kubernetes.core.k8s with server-side apply, and the failure names the unreachable server."""
     rc, data = run_playbook("kdd-small", tmp_path / "out", "-e", "calico_manifest_skip_api=false",
-                            "-e", "calico_manifest_api_host=localhost", "-e", "calico_manifest_kubeconfig=%s" % kubeconfig)
+                            "-e", "calico_manifest_api_host=localhost", "-e", "calico_manifest_kubeconfig=%s" % refusing_kubeconfig(tmp_path))
     assert rc != 0
     assert (tmp_path / "out" / "calico.yaml").exists()
     failed = task_results(data, "Apply the CRDs (server-side)")[0]
     assert failed["failed"] is True
     assert "127.0.0.1" in json.dumps(failed)
     assert task_results(data, "Apply the other objects") == []
+
+
+def test_check_mode_api_stage_uses_a_removed_preview(tmp_path):
+    """Check mode with an API: the artifacts are not written, the dry run gets a preview from a
+    temporary directory, and that directory is gone before the API is contacted."""
+    rc, data = run_playbook("kdd-small", tmp_path / "out", "--check", "-e", "calico_manifest_skip_api=false",
+                            "-e", "calico_manifest_api_host=localhost", "-e", "calico_manifest_kubeconfig=%s" % refusing_kubeconfig(tmp_path))
+    assert rc != 0  # the dry run needs the (refusing) API server
+    assert not (tmp_path / "out").exists()
+    preview = task_results(data, "Create a private preview directory")[0]["path"]
+    assert task_results(data, "Remove the check-mode preview")[0].get("failed") is not True
+    assert not os.path.exists(preview)
+    assert "127.0.0.1" in json.dumps(task_results(data, "Apply the CRDs (server-side)")[0])
