@@ -513,8 +513,12 @@ def validate_documents(docs: list[dict], kubernetes_version: str) -> list[str]:
     Calico's own kinds are not built into Kubernetes; this stage validates the built-in
     objects (CRDs included, as objects of apiextensions.k8s.io).
     """
-    import jsonschema
-    from kubernetes_validate import utils as kv_utils
+    try:
+        import jsonschema
+        from kubernetes_validate import utils as kv_utils
+    except ImportError as exc:
+        return ["offline validation needs the Python package kubernetes-validate on the controller (%s): "
+                "pip install -r requirements.txt" % exc]
 
     problems = []
     for doc in docs:

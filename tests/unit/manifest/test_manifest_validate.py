@@ -100,3 +100,9 @@ def test_cached_validation_agrees_with_kubernetes_validate(make_plan, upstream_d
         assert ".".join(str(p) for p in err.value.path) in ours[0]
     for doc in result.docs:
         kubernetes_validate.validate(doc, "1.33", strict=True)  # raises if the library disagrees
+
+
+def test_missing_kubernetes_validate_is_a_clear_render_error(make_plan, upstream_dir, monkeypatch):
+    monkeypatch.setitem(sys.modules, "kubernetes_validate", None)  # import fails as if not installed
+    with pytest.raises(RenderError, match="needs the Python package kubernetes-validate on the controller"):
+        manifest.render(make_plan(), RenderContext(upstream_dir=upstream_dir))
