@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write or check the generated documentation.
 
   --write  rewrite roles/*/README.md (variables section), docs/troubleshooting.md and

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Generate the "What the plan decides" section of each scenario guide from its example plan.
 
 Each guide in docs/guides/ names an example inventory (GUIDES below). The section between the
@@ -63,6 +62,11 @@ def _peer_summary(plan: dict) -> list[str]:
     return lines
 
 
+def _firewall_rule(rule: dict) -> str:
+    port = "/%d" % rule["port"] if rule["port"] else ""
+    return "%s %s%s from %s" % (rule["name"], rule["protocol"], port, ", ".join(rule["sources"]))
+
+
 def summary(example: str) -> str:
     result = build_plan(load_example_inventory(example))
     assert result.ok, [str(e) for e in result.errors]
@@ -87,9 +91,9 @@ def summary(example: str) -> str:
     out += ["| %s | %s |" % row for row in rows]
     out += ["", "IP pools:", "", "| pool | CIDR | block | IPIP | VXLAN | NAT | nodes |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for p in plan["ip_pools"]:
-        out.append("| %s | %s | /%d | %s | %s | %s | `%s` |" % (p["name"], p["cidr"], p["block_size"], p["ipip_mode"],
-                                                               p["vxlan_mode"], "yes" if p["nat_outgoing"] else "no",
-                                                               p["node_selector"]))
+        cells = (p["name"], p["cidr"], p["block_size"], p["ipip_mode"], p["vxlan_mode"],
+                 "yes" if p["nat_outgoing"] else "no", p["node_selector"])
+        out.append("| %s | %s | /%d | %s | %s | %s | `%s` |" % cells)
     out += [""] + _peer_summary(plan)
     if plan["racks"]:
         out += ["", "| rack | AS | subnets | ToR routers | nodes |", "| --- | --- | --- | --- | --- |"]
@@ -110,8 +114,7 @@ def summary(example: str) -> str:
     out += ["", "Host preparation (role `calico_host`): kernel modules %s; sysctls %s; firewall %s." % (
         ", ".join(k["name"] for k in hp["kernel_modules"]),
         ", ".join("`%s=%s`" % kv for kv in sorted(hp["sysctls"].items())),
-        "; ".join("%s %s%s from %s" % (r["name"], r["protocol"], "/%d" % r["port"] if r["port"] else "",
-                                        ", ".join(r["sources"])) for r in hp["firewall_rules"]))]
+        "; ".join(_firewall_rule(r) for r in hp["firewall_rules"]))]
     if plan["warnings"]:
         out += ["", "Preflight warnings: " + "; ".join(plan["warnings"])]
     out += ["", END]
@@ -123,7 +126,7 @@ def merged(existing: str, example: str) -> str:
     if begin not in existing or END not in existing:
         raise ValueError("the guide has no generated section for %s (markers missing)" % example)
     head, rest = existing.split(begin, 1)
-    _, tail = rest.split(END, 1)
+    tail = rest.split(END, 1)[1]
     return head + summary(example) + tail
 
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Build the collection tarball and prove it works on its own, as a user would get it.
 
 Steps (each fails with a message that says what to change):
@@ -153,7 +152,7 @@ def render(installed, work, env, upstream):
            "-i", os.path.join(installed, "inventory", "examples", "kdd-small"),
            "-e", "calico_manifest_mirror=%s" % upstream, "-e", "calico_artifacts_dir=%s" % artifacts]
     changed = []
-    for _ in range(2):
+    for _run in range(2):
         out = run(cmd, cwd=work, env=env)
         recap = RECAP.search(out)
         if not recap or recap.group(4) != "0":

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Generate the variables section of every role's README.md from its meta/argument_specs.yml.
 
 The spec is the single source: the README keeps any hand-written text outside the markers and
@@ -123,7 +122,7 @@ def merged_readme(existing: str | None, role_name: str, section: str) -> str:
         return default_readme(role_name, section)
     if BEGIN in existing and END in existing:
         head, rest = existing.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
+        tail = rest.split(END, 1)[1]
         return head + section + tail
     return existing.rstrip("\n") + "\n\n" + section + "\n"
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Generate docs/troubleshooting.md from the plan core's own preflight messages.
 
 Every case below is a small inventory with one mistake. ``build_plan`` runs on each, and every
@@ -357,7 +356,7 @@ def first_finding_per_site(findings: list[Finding]) -> dict[CallSite, Finding]:
 
 def uncovered_call_sites(findings: list[Finding] | None = None) -> list[CallSite]:
     covered = first_finding_per_site(findings if findings is not None else run_cases())
-    return [site for site, _ in call_sites() if site not in covered]
+    return [site for site, _end in call_sites() if site not in covered]
 
 
 # --- the document ------------------------------------------------------------------------
@@ -417,7 +416,7 @@ def _section_of(site: CallSite) -> str:
 def render_markdown(findings: list[Finding] | None = None) -> str:
     first = first_finding_per_site(findings if findings is not None else run_cases())
     by_section: dict[str, list[Finding]] = {}
-    for site, _ in call_sites():
+    for site, _end in call_sites():
         if site in first:
             by_section.setdefault(_section_of(site), []).append(first[site])
     n_errors = sum(1 for f in first.values() if f.severity == "error")
@@ -451,7 +450,7 @@ def render_markdown(findings: list[Finding] | None = None) -> str:
         "## Contents",
         "",
     ]
-    titles = [t for t, _ in SECTIONS if t in by_section] + (["Other checks"] if "Other checks" in by_section else [])
+    titles = [t for t, _functions in SECTIONS if t in by_section] + (["Other checks"] if "Other checks" in by_section else [])
     for title in titles:
         out.append("- [%s](#%s) (%d)" % (title, _anchor(title), len(by_section[title])))
     out.append("")

@@ -74,7 +74,7 @@ def test_relative_links_resolve(page):
     text = read(page)
     base = os.path.dirname(os.path.join(REPO, page))
     broken = []
-    for target, _ in LINK.findall(text):
+    for target, _anchor in LINK.findall(text):
         if re.match(r"^[a-z]+:", target):
             continue
         if not os.path.exists(os.path.normpath(os.path.join(base, target))):
