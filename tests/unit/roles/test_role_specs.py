@@ -12,6 +12,8 @@ import os
 import pytest
 import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar, trust_as_template
 
 from testpaths import REPO
 
@@ -41,6 +43,28 @@ def defaults_for(role, entry):
     if data is None:
         data = load_yaml(role, "defaults", "main.yml")
     return data or {}
+
+
+_UNRENDERABLE = object()
+
+
+def out_of_the_box(defaults):
+    """Each default as the role sees it when the inventory sets nothing.
+
+    A templated default ("{{ calico_x | default('') }}") is rendered with only the role's other
+    defaults available; one that needs more than that cannot be rendered here.
+    """
+    templar = Templar(loader=DataLoader(), variables=dict(defaults))
+    out = {}
+    for name, value in defaults.items():
+        if isinstance(value, str) and "{{" in value:
+            try:
+                out[name] = templar.template(trust_as_template(value))
+            except Exception:  # pylint: disable=broad-exception-caught  # undefined variable: documented by hand
+                out[name] = _UNRENDERABLE
+        else:
+            out[name] = value
+    return out
 
 
 def validator_spec(options):
@@ -76,6 +100,7 @@ def test_defaults_and_spec_agree(role):
     for entry, ep in entry_points(role).items():
         options = ep.get("options") or {}
         defaults = defaults_for(role, entry)
+        effective = out_of_the_box(defaults)
         # defaults/main.yml serves every entry point without a defaults file of its own; only
         # the entry point that owns the file must document all of it.
         owns_file = entry == "main" or load_yaml(role, "defaults", "%s.yml" % entry) is not None
@@ -90,8 +115,12 @@ def test_defaults_and_spec_agree(role):
                 problems.append("%s: %s is required in the spec but has a default" % (entry, var))
             elif "default" not in spec and value is not None:  # no spec default means null
                 problems.append("%s: %s has default %r but the spec gives none" % (entry, var, value))
-            elif spec.get("default") != value:
-                problems.append("%s: %s defaults to %r but the spec says %r" % (entry, var, value, spec["default"]))
+            elif effective[var] is _UNRENDERABLE:
+                if "default" in spec and spec["default"] != value:
+                    problems.append("%s: %s defaults to %r; the spec must give that template or no default"
+                                    % (entry, var, value))
+            elif spec.get("default") != effective[var] and spec.get("default") != value:
+                problems.append("%s: %s defaults to %r but the spec says %r" % (entry, var, effective[var], spec.get("default")))
         for var, spec in options.items():
             if spec and "default" in spec and var not in defaults:
                 problems.append("%s: spec default of %s (%r) is not in defaults" % (entry, var, spec["default"]))
@@ -123,13 +152,13 @@ def test_spec_options_are_complete(role):
 def test_defaults_pass_ansibles_validator(role):
     """The defaults, validated by the same code Ansible runs on role arguments, change nothing.
 
-    Templated defaults ("{{ ... }}") are left out: Ansible templates them before validating.
-    Required options are left out too: the caller supplies them.
+    Templated defaults are validated as they render when the inventory sets nothing (Ansible
+    templates before it validates); required options are left out: the caller supplies them.
     """
     for entry, ep in entry_points(role).items():
         options = ep.get("options") or {}
-        defaults = {k: v for k, v in defaults_for(role, entry).items()
-                    if not (isinstance(v, str) and "{{" in v) and k in options}
+        defaults = {k: v for k, v in out_of_the_box(defaults_for(role, entry)).items()
+                    if v is not _UNRENDERABLE and k in options}
         spec = validator_spec({k: v for k, v in options.items() if not (v or {}).get("required")})
         result = ArgumentSpecValidator(spec).validate(defaults)
         assert not result.error_messages, "roles/%s %s: %s" % (role, entry, result.error_messages)
