@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico contributors
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Decide whether the kernel features Calico needs are present on a host.
 
 Runs on the target, standard library only. The decision is pure (``assess``) and is fed by

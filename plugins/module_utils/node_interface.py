@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico contributors
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Check the inventory's node address and MTU against the host's live interfaces.
 
 Runs on the target, standard library only. Input is the JSON of `ip -j addr show`; the checks are

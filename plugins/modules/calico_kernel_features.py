@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico contributors
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -62,13 +62,16 @@ options:
 attributes:
   check_mode:
     support: full
-    details: Read-only; probes run in a throw-away network namespace, also in check mode.
+    description: Read-only; probes run in a throw-away network namespace, also in check mode.
   diff_mode:
     support: none
+    description: Reads only; there is nothing to diff.
   platform:
+    support: full
     platforms: posix
+    description: Runs on the Linux host whose kernel is checked.
 author:
-  - onprem.calico contributors
+  - onprem.calico maintainers (@onprem)
 notes:
   - Probes need C(unshare) (util-linux), C(ip), and C(ipset) / C(iptables) / C(nft) for the matching
     modules; a probe whose tool is missing gives state C(unknown) and a warning, never a failure.

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico contributors
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -46,12 +46,16 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Reads the host's addresses only, in check mode too.
   diff_mode:
     support: none
+    description: Reads only; there is nothing to diff.
   platform:
-    platforms: linux
+    support: full
+    platforms: posix
+    description: Runs on the Linux node, with iproute2's C(ip -j).
 author:
-  - onprem.calico contributors
+  - onprem.calico maintainers (@onprem)
 """
 
 EXAMPLES = r"""
