@@ -57,7 +57,7 @@ MUST_SHIP = [
 # against every path component.
 MUST_NOT_SHIP = [
     ".venv", ".collections", ".git", "build", "artifacts", "output", ".pytest_cache",
-    "__pycache__", "*.pyc", ".stamp-*", "*.tar.gz",
+    "__pycache__", "*.pyc", "*.tar.gz",
 ]
 # Development tooling a user does not need; reported (with the build_ignore entries that
 # leave it out) but not fatal. Paths at the collection root.
@@ -116,7 +116,7 @@ def shipped_problems(names):
         bad = [p for p in MUST_NOT_SHIP if any(fnmatch.fnmatch(part, p) for part in parts)]
         if bad:
             errors.append("should not ship: %s (matches %s)" % (name, bad[0]))
-        elif parts[0] in DEV_ONLY:
+        elif parts[0] in DEV_ONLY or fnmatch.fnmatch(parts[0], ".stamp-*"):
             dev_only.add(parts[0])
     return errors, sorted(dev_only)
 
