@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico contributors
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters of the calico_bgp role: Kubernetes Node patches and prune lists from the rendered objects."""
 
 from __future__ import absolute_import, division, print_function

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico contributors
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Drift, patch and prune logic for Calico and Kubernetes objects (standard library only).
 
 Runs on the target next to calicoctl and is shared with the controller-side renderer. Every

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico contributors
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A thin calicoctl client (standard library only): environment per datastore, JSON in and out."""
 
 from __future__ import absolute_import, division, print_function

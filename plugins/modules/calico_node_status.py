@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico contributors
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -66,13 +66,16 @@ options:
 attributes:
   check_mode:
     support: full
-    details: Read-only.
+    description: Read-only.
   diff_mode:
     support: none
+    description: Read-only, nothing to diff.
   platform:
+    support: full
+    description: Runs calicoctl on the host it is delegated to.
     platforms: posix
 author:
-  - onprem.calico contributors
+  - onprem.calico maintainers (@onprem-calico)
 """
 
 EXAMPLES = r"""

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico contributors
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -76,14 +76,16 @@ options:
 attributes:
   check_mode:
     support: full
-    details: Reads the live objects and reports what would change; writes nothing.
+    description: Reads the live objects and reports what would change; writes nothing.
   diff_mode:
     support: full
-    details: Before and after of every object that changes, as JSON.
+    description: Before and after of every object that changes, as JSON.
   platform:
+    support: full
+    description: Runs calicoctl on the host it is delegated to.
     platforms: posix
 author:
-  - onprem.calico contributors
+  - onprem.calico maintainers (@onprem-calico)
 notes:
   - calicoctl refuses a cluster of another Calico version; install it pinned to C(calico_version).
 """

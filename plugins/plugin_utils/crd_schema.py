@@ -20,8 +20,12 @@ import copy
 import ipaddress
 from functools import lru_cache
 
-import jsonschema
 import yaml
+
+try:
+    import jsonschema
+except ImportError:  # controller-only dependency (requirements.txt); checked where it is used
+    jsonschema = None
 
 from ansible_collections.onprem.calico.plugins.plugin_utils import catalog, manifest_source
 from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderError
@@ -177,7 +181,8 @@ class ReleaseSchemas:
         if kind not in self._validators:
             schema = self.schema(kind)
             strict = _strict(copy.deepcopy(schema)) if schema is not NODE_SCHEMA else NODE_SCHEMA
-            self._validators[kind] = jsonschema.Draft7Validator(strict, format_checker=FORMAT_CHECKER)
+            _require_jsonschema()
+            self._validators[kind] = jsonschema.Draft7Validator(strict, format_checker=_format_checker())
         return self._validators[kind]
 
     def validate(self, obj: dict) -> list[str]:
@@ -213,20 +218,29 @@ def _message(error) -> str:
     return error.message
 
 
-FORMAT_CHECKER = jsonschema.FormatChecker(())
-
-
-@FORMAT_CHECKER.checks("cidr", raises=ValueError)
 def _is_cidr(value) -> bool:
-    if not isinstance(value, str):
-        return True
-    ipaddress.ip_network(value, strict=False)
+    if isinstance(value, str):
+        ipaddress.ip_network(value, strict=False)  # ValueError = not a CIDR
     return True
 
 
-@FORMAT_CHECKER.checks("int32")
 def _is_int32(value) -> bool:
     return not isinstance(value, int) or -(2 ** 31) <= value < 2 ** 31
+
+
+@lru_cache(maxsize=1)
+def _format_checker():
+    """The formats Calico's CRDs use (cidr, int32), as jsonschema format checks."""
+    checker = jsonschema.FormatChecker(())
+    checker.checks("cidr", raises=ValueError)(_is_cidr)
+    checker.checks("int32")(_is_int32)
+    return checker
+
+
+def _require_jsonschema() -> None:
+    if jsonschema is None:
+        raise RenderError(["the Python package jsonschema is required on the controller to validate Calico "
+                           "resources against the CRD schemas (pip install jsonschema)"])
 
 
 def load_release(version: str, upstream_dir: str | None = None, mirror: str | None = None,

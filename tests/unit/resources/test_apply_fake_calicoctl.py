@@ -33,7 +33,7 @@ def fake(tmp_path, schema_cache):
                 "FAKE_CALICOCTL_VERSION": "3.31.7", "FAKE_CALICOCTL_CACHE_DIR": schema_cache}
 
     def run(argv, data, env):
-        proc = subprocess.run(argv, input=data, capture_output=True, text=True, env=dict(base_env, **env))
+        proc = subprocess.run(argv, input=data, capture_output=True, text=True, env=dict(base_env, **env), check=False)
         return proc.returncode, proc.stdout, proc.stderr
 
     class Fake:

@@ -22,7 +22,7 @@ class FakeCalico:
             self.store[(obj["kind"], obj["metadata"]["name"])] = copy.deepcopy(obj)
 
     def list(self, kind):
-        return [copy.deepcopy(o) for (k, _), o in sorted(self.store.items()) if k == kind]
+        return [copy.deepcopy(o) for (k, _name), o in sorted(self.store.items()) if k == kind]
 
     def create(self, obj):
         key = (obj["kind"], obj["metadata"]["name"])
@@ -251,7 +251,7 @@ def test_kubernetes_node_patches_are_idempotent_and_remove_what_the_plan_dropped
     rendered = [o for o in resources.build(make_plan(**DESIGNS["full_mesh"]), ctx).kubernetes if o["kind"] == "Node"]
     client.patches = []
     apply_node_patches(client, rendered)
-    assert [name for name, _ in client.patches] == ["node01", "node03"]
+    assert [name for name, _patch in client.patches] == ["node01", "node03"]
     assert client.patches[0][1]["metadata"]["labels"] == {"route-reflector": None}
     node01 = client.nodes["node01"]["metadata"]
     assert node01["labels"] == {"kubernetes.io/hostname": "node01", "onprem.calico/rack": "r1"}
