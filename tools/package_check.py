@@ -125,8 +125,8 @@ def check_contents(tarball):
     with tarfile.open(tarball) as tar:
         errors, dev_only = shipped_problems(tar.getnames())
     if dev_only:
-        print("package: note: development files ship in the tarball; add to galaxy.yml build_ignore: %s"
-              % ", ".join(dev_only))
+        say("note: development files ship in the tarball; add to galaxy.yml build_ignore: %s"
+            % ", ".join(dev_only))
     if errors:
         raise CheckFailed("tarball contents (fix galaxy.yml build_ignore or add the file):\n  " + "\n  ".join(errors))
 
@@ -192,10 +192,12 @@ def check_execution_environment(tarball, work, env):
     build_dir = os.path.join(context, "_build")
     if not os.path.isfile(os.path.join(build_dir, "collections", wanted)):
         raise CheckFailed("the EE build context lacks collections/%s" % wanted)
-    # Replay the image's galaxy stage offline: requirements.yml as the Containerfile runs it, in /build.
+    # Replay the image's galaxy stage offline: requirements.yml as the Containerfile runs it, in /build,
+    # into a collections path of its own (the copy installed above must not satisfy it).
     ee_collections = os.path.join(work, "ee-collections")
+    ee_env = dict(env, ANSIBLE_COLLECTIONS_PATH=ee_collections)
     run([os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--offline", "-r", "requirements.yml",
-         "-p", ee_collections], cwd=build_dir, env=env)
+         "-p", ee_collections], cwd=build_dir, env=ee_env)
     introspected = yaml.safe_load(run([os.path.join(BIN, "ansible-builder"), "introspect", ee_collections]))
     ours = " # from collection onprem.calico"
     python = sorted(r.replace(ours, "").strip() for r in introspected.get("python") or [] if r.endswith(ours))
@@ -209,6 +211,10 @@ def check_execution_environment(tarball, work, env):
     return len(python), len(system)
 
 
+def say(text):
+    print("package: " + text, flush=True)
+
+
 def main():
     upstream = os.environ.get("CALICO_UPSTREAM_DIR") or os.path.join(REPO, "..", "shared", "upstream", "calico")
     if not os.path.isdir(upstream):
@@ -218,16 +224,16 @@ def main():
     try:
         tarball = build_tarball(os.path.join(REPO, "build"))
         check_contents(tarball)
-        print("package: built %s (%d KiB)" % (os.path.relpath(tarball, REPO), os.path.getsize(tarball) // 1024))
+        say("built %s (%d KiB)" % (os.path.relpath(tarball, REPO), os.path.getsize(tarball) // 1024))
         with tempfile.TemporaryDirectory(prefix="onprem-calico-pkg-") as work:
             env = isolated_env(os.path.join(work, "collections"), work)
             installed = install(tarball, os.path.join(work, "collections"), env)
-            print("package: installed offline into %s, dependencies met by the ansible package" % installed)
+            say("installed offline into %s, dependencies met by the ansible package" % installed)
             changed = render(installed, work, env, os.path.abspath(upstream))
-            print("package: onprem.calico.render from the installed copy wrote plan.json and calico.yaml "
+            say("onprem.calico.render from the installed copy wrote plan.json and calico.yaml "
                   "(changed=%d, then changed=%d)" % tuple(changed))
             n_py, n_sys = check_execution_environment(tarball, work, env)
-            print("package: ansible-builder create wrote build/ee; introspect finds %d Python and %d system "
+            say("ansible-builder create wrote build/ee; introspect finds %d Python and %d system "
                   "requirements of onprem.calico" % (n_py, n_sys))
     except CheckFailed as exc:
         print("package: FAILED: %s" % exc, file=sys.stderr)
