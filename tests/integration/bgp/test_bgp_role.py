@@ -31,12 +31,13 @@ class Lab:
         self.log = os.path.join(tmp, "calls.jsonl")
         self.tls = os.path.join(tmp, "tls")
 
-    def seed_calico_node(self):
-        """What calico-node would report: every mesh session Established."""
+    def seed_calico_node(self, nodes=None, extra=None):
+        """What calico-node would report: a session to every other node Established."""
+        nodes = nodes or NODES
         statuses = {}
-        for node in NODES:
+        for node in nodes:
             peers = [{"peerIP": ip, "state": "Established", "type": "NodeMesh", "since": "09:00:00"}
-                     for other, ip in NODES.items() if other != node]
+                     for other, ip in nodes.items() if other != node]
             statuses["onprem-calico-" + node] = {
                 "apiVersion": "projectcalico.org/v3", "kind": "CalicoNodeStatus",
                 "metadata": {"name": "onprem-calico-" + node, "resourceVersion": "1"},
@@ -44,7 +45,7 @@ class Lab:
                 "status": {"bgp": {"numberEstablishedV4": 3, "numberEstablishedV6": 0, "numberNotEstablishedV4": 0,
                                    "numberNotEstablishedV6": 0, "peersV4": peers}}}
         with open(self.state, "w") as handle:
-            json.dump({"CalicoNodeStatus": statuses}, handle)
+            json.dump(dict({"CalicoNodeStatus": statuses}, **(extra or {})), handle)
 
     def calls(self):
         if not os.path.exists(self.log):
@@ -56,12 +57,12 @@ class Lab:
         with open(self.state) as handle:
             return json.load(handle)
 
-    def run(self, *extra):
+    def run(self, *extra, inventory="inventory/examples/etcd"):
         env = dict(os.environ, FAKE_CALICOCTL_STATE=self.state, FAKE_CALICOCTL_LOG=self.log,
                    FAKE_CALICOCTL_VERSION="3.31.7", CALICO_UPSTREAM_DIR=UPSTREAM_DIR,
                    PATH=VENV_BIN + os.pathsep + os.environ["PATH"], ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
                    ANSIBLE_NOCOLOR="1")
-        cmd = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", "inventory/examples/etcd", "playbooks/bgp.yml",
+        cmd = [os.path.join(VENV_BIN, "ansible-playbook"), "-i", inventory, "playbooks/bgp.yml",
                "-e", "calico_bgp_calicoctl_install=false", "-e", "calico_bgp_calicoctl_path=" + FAKE,
                "-e", "calico_bgp_etcd_tls_dir=" + self.tls, "-e", "calico_bgp_upstream_dir=" + UPSTREAM_DIR,
                "-e", "calico_bgp_verify_retries=1", "-e", "calico_bgp_verify_delay=1",
@@ -142,3 +143,62 @@ def test_missing_sessions_are_reported_by_node(lab):
     proc, _changed, failed = lab.run()
     assert failed == 1
     assert "BGP sessions not Established: worker2: cp1 (10.40.0.11) Active" in proc.stdout
+
+
+RR_INVENTORY = "tests/integration/bgp/inventory-rr"
+RR_NODES = {"cp1": "10.50.0.11", "rr1": "10.50.0.21", "rr2": "10.50.0.22", "worker1": "10.50.0.31"}
+MESH_ON = {"BGPConfiguration": {"default": {
+    "apiVersion": "projectcalico.org/v3", "kind": "BGPConfiguration",
+    "metadata": {"name": "default", "resourceVersion": "1"},
+    "spec": {"asNumber": 64512, "nodeToNodeMeshEnabled": True, "logSeverityScreen": "Info"}}}}
+
+
+def mesh_writes(lab):
+    """(call index, nodeToNodeMeshEnabled) of every BGPConfiguration write."""
+    out = []
+    for index, call in enumerate(lab.calls()):
+        if call["argv"][0] in ("create", "replace") and json.loads(call["input"])["kind"] == "BGPConfiguration":
+            out.append((index, json.loads(call["input"])["spec"]["nodeToNodeMeshEnabled"]))
+    return out
+
+
+def test_route_reflectors_mesh_goes_off_only_after_reflector_sessions(lab):
+    kubeconfig = os.path.join(lab.tmp, "admin.conf")
+    with open(kubeconfig, "w") as handle:
+        handle.write("apiVersion: v1\nkind: Config\n")
+    args = ("-e", "calico_bgp_use_kubernetes_api=false", "-e", "calico_bgp_kubeconfig=" + kubeconfig)
+    lab.seed_calico_node(RR_NODES, MESH_ON)
+    proc, changed, failed = lab.run(*args, inventory=RR_INVENTORY)
+    assert (failed, changed > 0) == (0, True), proc.stdout[-4000:]
+    calls = lab.calls()
+    peer_created = [i for i, c in enumerate(calls) if c["argv"][0] == "create"
+                    and json.loads(c["input"])["kind"] == "BGPPeer"]
+    status_reads = [i for i, c in enumerate(calls) if c["argv"][:2] == ["get", "caliconodestatuses"]]
+    (first, first_mesh), (second, second_mesh) = mesh_writes(lab)
+    # Phase 1 keeps the mesh, the reflector peer comes next, the sessions are read, then the mesh goes.
+    assert first_mesh is True and second_mesh is False
+    assert first < peer_created[0] < second
+    assert any(peer_created[0] < i < second for i in status_reads)
+    config = lab.stored()["BGPConfiguration"]["default"]["spec"]
+    assert config["nodeToNodeMeshEnabled"] is False and config["logSeverityScreen"] == "Info"
+    proc, changed, failed = lab.run(*args, inventory=RR_INVENTORY)
+    assert (changed, failed) == (0, 0), proc.stdout[-4000:]
+
+
+def test_mesh_stays_on_when_a_reflector_session_is_down(lab):
+    kubeconfig = os.path.join(lab.tmp, "admin.conf")
+    with open(kubeconfig, "w") as handle:
+        handle.write("apiVersion: v1\nkind: Config\n")
+    lab.seed_calico_node(RR_NODES, MESH_ON)
+    state = lab.stored()
+    for peer in state["CalicoNodeStatus"]["onprem-calico-worker1"]["status"]["bgp"]["peersV4"]:
+        if peer["peerIP"] == RR_NODES["rr2"]:
+            peer["state"] = "Connect"
+    with open(lab.state, "w") as handle:
+        json.dump(state, handle)
+    proc, _changed, failed = lab.run("-e", "calico_bgp_use_kubernetes_api=false", "-e", "calico_bgp_kubeconfig=" + kubeconfig,
+                                     inventory=RR_INVENTORY)
+    assert failed == 1
+    assert "worker1: rr2 (10.50.0.22) Connect" in proc.stdout
+    assert [mesh for _index, mesh in mesh_writes(lab)] == [True]
+    assert lab.stored()["BGPConfiguration"]["default"]["spec"]["nodeToNodeMeshEnabled"] is True
