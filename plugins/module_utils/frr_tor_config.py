@@ -168,7 +168,7 @@ def merge(running, owned, prefix):
         if chunk is not own_router and not _owned_top_level(chunk[0], prefix):
             raise FrrConfigError("rendered line %r is not a %s* object" % (chunk[0], prefix))
 
-    _, own_body, own_families, _ = _split_router(own_router)
+    own_body, own_families = _split_router(own_router)[1:3]
     planned = owned_neighbors(own_router, prefix)
 
     out, placed = [], False
@@ -189,11 +189,11 @@ def merge(running, owned, prefix):
             out.append(chunk)
             continue
         neighbors = owned_neighbors(chunk, prefix, planned)
-        _, body, families, tail = _split_router(chunk)
+        body, families, tail = _split_router(chunk)[1:]
         new = [header]
         new += [line for line in body if not owned_router_line(line, "", prefix, neighbors)]
         new += own_body
-        own_by_af = {af.strip(): lines for af, lines, _ in own_families}
+        own_by_af = {family[0].strip(): family[1] for family in own_families}
         seen = set()
         for af_header, af_lines, af_exit in families:
             key = af_header.strip()

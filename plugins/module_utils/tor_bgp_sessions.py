@@ -30,7 +30,7 @@ def _as_list(value):
 
 def _address(text):
     """'10.0.1.11', '*10.0.1.11' (FRR dynamic) or '10.0.1.11+179' (Junos) -> '10.0.1.11'."""
-    text = str(text).lstrip("*").split("+")[0].strip()
+    text = str(text).lstrip("*").split("+", 1)[0].strip()
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -17,7 +17,8 @@ description:
     node name and address.
   - Read-only; never changes the router.
 version_added: "0.1.0"
-author: onprem.calico maintainers
+author:
+  - onprem.calico maintainers (@onprem-calico)
 options:
   neighbors:
     description: The node sessions to expect (plan C(tor_routers[*].neighbors)).
@@ -55,10 +56,12 @@ options:
 attributes:
   check_mode:
     support: full
-    details: Read-only; runs the same checks in check mode.
+    description: Read-only; runs the same checks in check mode.
   diff_mode:
     support: none
+    description: Nothing to compare; the module never changes the router.
   platform:
+    support: full
     platforms: posix
     description: An FRR 8 router.
 seealso:

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -20,7 +20,8 @@ description:
   - The previous running configuration is saved under O(backup_dir) (mode 0600) and returned
     as RV(backup_file); O(state=restored) puts it back (rollback).
 version_added: "0.1.0"
-author: onprem.calico maintainers
+author:
+  - onprem.calico maintainers (@onprem-calico)
 options:
   state:
     description:
@@ -69,11 +70,12 @@ options:
 attributes:
   check_mode:
     support: full
-    details: Shows the C(frr-reload.py --test) changes and the diff without applying them.
+    description: Shows the C(frr-reload.py --test) changes and the diff without applying them.
   diff_mode:
     support: full
-    details: Passwords are replaced by C(********) in the diff.
+    description: Passwords are replaced by C(********) in the diff.
   platform:
+    support: full
     platforms: posix
     description: An FRR 8 router (Debian FRR, white-box, SONiC-style) with vtysh and frr-pythontools.
 notes:

@@ -30,7 +30,7 @@ FRR_BIN = "/usr/lib/frr"
 
 
 def run(cmd, check=True, timeout=30):
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     if check and proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed rc={proc.returncode}: {proc.stderr.strip()} {proc.stdout.strip()}")
     return proc

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import header, listen_asn_range, prefix_entries
+from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import header, listen_asn_range
 from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import TorModel
 
 MODULE = "junipernetworks.junos.junos_bgp_global"
@@ -51,9 +51,6 @@ def _el(tag, text=None, children=(), indent=0):
 def template_xml(model: TorModel) -> str:
     names = model.names
     policy = []
-    lists = {}
-    for family, name, _seq, text in prefix_entries(model):
-        lists.setdefault((family, name), []).append(text)
     # Junos route filters: "<prefix> prefix-length-range /ge-/le" or "orlonger" / "exact".
     terms = []
     for family, rules, list_name in ((4, model.accept_v4, names.accept_v4), (6, model.accept_v6, names.accept_v6)):
@@ -112,8 +109,8 @@ def template_xml(model: TorModel) -> str:
     if model.default_originate:
         # Junos has no per-group default-originate: a discard default route in the table,
         # sent to the nodes by the export policy, does the same.
-        routing += _el("static", children=_el("route", children=_el("name", "0.0.0.0/0", indent=4)
-                                                + _el("discard", indent=4), indent=3), indent=2)
+        default_route = _el("route", children=_el("name", "0.0.0.0/0", indent=4) + _el("discard", indent=4), indent=3)
+        routing += _el("static", children=default_route, indent=2)
     bgp = _el("bgp", children=_el("graceful-restart", children=_el("stale-routes-time", model.stalepath_time, indent=4), indent=3)
               + _el("group", children=group, indent=3), indent=2)
     out = (_el("routing-options", children=routing, indent=1)

@@ -25,6 +25,10 @@ def _peers(model: TorModel):
     return [(n.ip, n.node, n.asn) for n in model.neighbors]
 
 
+def _peer_addresses(model: TorModel):
+    return [peer[0] for peer in _peers(model)]
+
+
 def global_config(model: TorModel) -> dict:
     neighbors = []
     for address, description, asn in _peers(model):
@@ -60,7 +64,7 @@ def af_config(model: TorModel) -> dict:
     return {
         "as_number": str(model.asn),
         "neighbors": [{"neighbor_address": address, "address_family": families}
-                      for address, _, _ in _peers(model)],
+                      for address in _peer_addresses(model)],
     }
 
 
@@ -94,7 +98,7 @@ def template_text(model: TorModel) -> str:
     lines.append("  address-family ipv4 unicast")
     lines.append(f"    maximum-paths {model.maximum_paths}")
     lines.append(f"    maximum-paths ibgp {model.maximum_paths}")
-    for address, _, _ in _peers(model):
+    for address in _peer_addresses(model):
         extra = []
         if model.password:
             extra.append(f"    password {model.password}")

@@ -101,15 +101,15 @@ def spine_scaffold(tor, asn):
     peers = []
     for a, a_addr, b, b_addr in UPLINKS:
         if tor == a:
-            peers.append((b_addr.split("/")[0], rack_of_tor(b)))
+            peers.append((b_addr.split("/", 1)[0], rack_of_tor(b)))
         elif tor == b:
-            peers.append((a_addr.split("/")[0], rack_of_tor(a)))
+            peers.append((a_addr.split("/", 1)[0], rack_of_tor(a)))
     for address, rack in peers:
         lines += [f" neighbor {address} remote-as {RACKS[rack]['asn']}",
                   f" neighbor {address} description spine uplink to {rack}",
                   f" neighbor {address} timers 3 9", f" neighbor {address} timers connect 5"]
     lines += [" !", " address-family ipv4 unicast"]
-    for address, _ in peers:
+    for address in (peer[0] for peer in peers):
         lines += [f"  neighbor {address} route-map SPINE-POLICY in",
                   f"  neighbor {address} route-map SPINE-POLICY out"]
     lines += [" exit-address-family", "exit", "!"]
@@ -180,7 +180,7 @@ class TorLab:
         prefix = self.lab.exec_cmd(host)
 
         def run(argv):
-            proc = subprocess.run(prefix + list(argv), capture_output=True, text=True, timeout=60)
+            proc = subprocess.run(prefix + list(argv), capture_output=True, text=True, timeout=60, check=False)
             return proc.returncode, proc.stdout, proc.stderr
         return run
 

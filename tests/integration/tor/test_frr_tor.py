@@ -6,6 +6,7 @@ file order, the negative ones last because they break sessions on purpose.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import shutil
@@ -123,12 +124,14 @@ def test_node_block_reachable_across_racks_through_tors(lab):
     source = str(ipaddress.ip_network(lab.blocks["r1n01"])[1])
     target = str(ipaddress.ip_network(lab.blocks["r2n02"])[1])
     # r1n01 learned r2n02's block from its ToRs, next hop rewritten to a ToR (next-hop-self).
-    route = lab.lab.wait_for(
-        lambda: lab.lab.exec("r1n01", "ip", "route", "show", lab.blocks["r2n02"]).stdout.strip(),
-        timeout=30, what="r2n02's block on r1n01")
+
+    def route_on_r1n01():
+        return lab.lab.exec("r1n01", "ip", "route", "show", lab.blocks["r2n02"]).stdout.strip()
+
+    route = lab.lab.wait_for(route_on_r1n01, timeout=30, what="r2n02's block on r1n01")
     assert "10.0.1.2" in route or "10.0.1.3" in route, route
     greeting = lab.lab.wait_for(
-        lambda: lab.lab.tcp_probe("r1n01", source, "r2n02", target),
+        functools.partial(lab.lab.tcp_probe, "r1n01", source, "r2n02", target),
         timeout=20, what=f"TCP {source} -> {target}")
     assert greeting == "hello from r2n02"
     trace = lab.lab.exec("r1n01", "ip", "route", "get", target, "from", source).stdout

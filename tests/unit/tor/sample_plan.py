@@ -52,7 +52,7 @@ def make_plan(design="as_per_rack", platforms=("frr", "frr"), neighbor_mode="exp
         tor_asn = rack_asn if design == "as_per_rack" else 65100 + r
         plan["racks"][rack] = {"name": rack, "asn": rack_asn if design == "as_per_rack" else None,
                                "subnets": [subnet], "tor_routers": [tor],
-                               "nodes": sorted(n for n, _ in nodes)}
+                               "nodes": sorted(node[0] for node in nodes)}
         neighbors = []
         for n, (node, ip) in enumerate(nodes):
             asn = rack_asn if design == "as_per_rack" else 65000 + 10 * r + n + 1

@@ -175,7 +175,7 @@ def test_owned_changes_pass_and_foreign_ones_are_named():
 
 def test_passwords_never_leave_the_module():
     assert redact(" neighbor CALICO-NODES password s3cret\n") == " neighbor CALICO-NODES password ********\n"
-    _, adds = parse_reload_test(RELOAD_TEST)
+    adds = parse_reload_test(RELOAD_TEST)[1]
     from ansible_collections.onprem.calico.plugins.module_utils.frr_tor_config import format_changes
 
     assert "s3cret" not in " ".join(format_changes(adds))

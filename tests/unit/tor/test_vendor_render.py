@@ -100,7 +100,7 @@ def test_same_plan_on_all_four_platforms(as_per_rack):
 
 
 def test_vendor_artifacts_with_password_are_private(as_per_rack):
-    _, tor_dir = as_per_rack
+    tor_dir = as_per_rack[1]
     for path in tor_dir.iterdir():
         if path.name in ("tor2.conf", "tor3.conf", "tor4.conf"):
             assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
