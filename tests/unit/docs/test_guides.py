@@ -22,7 +22,7 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_pl
 
 GUIDES_DIR = os.path.join(REPO, "docs", "guides")
 PAGES = ["docs/architecture.md", "docs/awx.md", "docs/upgrade.md", "docs/troubleshooting.md"] + [
-    "docs/guides/%s.md" % g for g in guide_summary.GUIDES]
+    "docs/guides/%s.md" % g for g in guide_summary.GUIDES] + ["docs/guides/README.md"]
 FILE_BLOCK = re.compile(r"```yaml\n# file: (\S+)\n(.*?)```", re.S)
 LINK = re.compile(r"\]\(([^)#\s]+)(#[^)]*)?\)")
 
