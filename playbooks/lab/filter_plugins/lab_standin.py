@@ -141,6 +141,25 @@ def lab_bird_config(node, plan, resources, k8s_resources=None):
     }
 
 
+_PROTOCOL_RE = re.compile(r"^(Node|Global)_(?P<ip>[0-9A-Fa-f_]+)\s+BGP\s+\S+\s+(?P<state>\S+)\s+\S+(?:\s+(?P<info>\S+))?")
+
+
+def lab_bird_sessions(show_protocols):
+    """``birdc show protocols`` as {peer address: BGP state}, for the protocols named like
+    calico-node names them (Node_10_0_1_2). A session that is not up reports BIRD's BGP state
+    (Active, Connect, Idle...), or "down" when the protocol is shut down."""
+    sessions = {}
+    for line in (show_protocols or "").splitlines():
+        match = _PROTOCOL_RE.match(line.strip())
+        if not match:
+            continue
+        parts = match.group("ip").split("_")
+        ip = ".".join(parts) if len(parts) == 4 else ":".join(parts)
+        sessions[ip] = match.group("info") or match.group("state")
+    return sessions
+
+
 class FilterModule(object):
     def filters(self):
-        return {"lab_bird_config": lab_bird_config, "lab_pod_block": lab_pod_block}
+        return {"lab_bird_config": lab_bird_config, "lab_pod_block": lab_pod_block,
+                "lab_bird_sessions": lab_bird_sessions}

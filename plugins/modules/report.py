@@ -1,0 +1,101 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Documentation of the action plugin onprem.calico.report: the work is done on the controller
+# by plugins/action/report.py; this file carries no code that runs on a host.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: report
+short_description: Write the run report and topology picture from gathered BGP session data
+version_added: "0.1.0"
+description:
+  - Joins the plan with the BGP session states and routes gathered by the verify stage and writes
+    C(report.md) (racks, ToR routers, nodes, every expected session with its state as seen from
+    each end, routes seen, skipped stages), C(topology.dot) and, when Graphviz C(dot) is
+    installed, C(topology.svg) with sessions coloured by state, below C(plan.cluster.artifacts_dir).
+  - Returns the console summary and the sessions that are not Established, naming their nodes.
+    It never fails because of session states; the verify stage decides that.
+  - The files hold no timestamps, so an unchanged network reports C(changed=false).
+options:
+  plan:
+    description: The plan (the C(calico_plan) fact set by M(onprem.calico.plan)).
+    type: dict
+    required: true
+  tors:
+    description:
+      - Per ToR router (inventory name) C(sessions) (the C(sessions) list of
+        M(onprem.calico.frr_bgp_verify)), C(error) (why the router could not be asked) and
+        C(routes) (C(ip -j route) entries).
+    type: dict
+    default: {}
+  nodes:
+    description:
+      - Per node C(sessions) (a mapping of peer address to BGP state as the node sees it),
+        C(error) and C(routes).
+    type: dict
+    default: {}
+  skipped:
+    description: Stages the run did not do, each with C(stage) and C(reason).
+    type: list
+    elements: dict
+    default: []
+  dot:
+    description: Graphviz C(dot) executable; without it only C(topology.dot) is written.
+    type: str
+    default: dot
+attributes:
+  check_mode:
+    support: full
+    description: Builds the report and returns it without writing files.
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+author:
+  - onprem.calico maintainers (@onprem-calico)
+"""
+
+EXAMPLES = r"""
+- name: Write the report
+  onprem.calico.report:
+    plan: "{{ calico_plan }}"
+    tors: "{{ tor_results }}"
+    skipped:
+      - {stage: "manifest apply", reason: "no API server"}
+  register: calico_report
+"""
+
+RETURN = r"""
+summary:
+  description: The console summary, one line per item.
+  returned: always
+  type: list
+  elements: str
+ok:
+  description: Whether every verified session is Established.
+  returned: always
+  type: bool
+problems:
+  description: One line per session that is not Established, naming node, peer and states.
+  returned: always
+  type: list
+  elements: str
+affected_nodes:
+  description: Nodes with at least one session that is not Established.
+  returned: always
+  type: list
+  elements: str
+sessions:
+  description: Every expected session with both views and its overall state (up, down, not verified).
+  returned: always
+  type: list
+  elements: dict
+files:
+  description: Paths of the files written (or that would be written in check mode).
+  returned: always
+  type: list
+  elements: str
+"""

@@ -1,0 +1,313 @@
+"""The run report: every BGP session the plan expects, as seen from each end, and the routes.
+
+Pure Python, controller side. ``build_report(plan, tors, nodes, skipped)`` joins what the
+verify stage gathered with the plan; ``render_markdown``, ``render_text`` and ``render_dot``
+turn the result into ``report.md``, the console summary and ``topology.dot`` (Graphviz, for
+``topology.svg``). Nothing here contacts a host; the output holds no timestamps, so an
+unchanged network gives byte-identical files.
+
+Gathered data, keyed by inventory name (anything missing is shown as "not verified"):
+
+``tors``: ``{router: {"sessions": [{"ip", "state", ...}], "error": str|None, "routes": [...]}}``
+    ``sessions`` as returned by the ToR verification (one entry per planned neighbour);
+    ``error`` when the router could not be asked (e.g. bgpd down).
+``nodes``: ``{node: {"sessions": {peer ip: state}, "error": str|None, "routes": [...]}}``
+    the node's own view of its BGP peers (calico-node, or the lab's BIRD stand-in).
+``routes``: ``ip -j route`` entries (``dst`` plus ``gateway`` or ``nexthops``).
+``skipped``: ``[{"stage", "reason"}]``: stages the run did not do, and why.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+ESTABLISHED = "Established"
+UP, DOWN, UNVERIFIED = "up", "down", "not verified"
+EDGE_COLOURS = {UP: "forestgreen", DOWN: "red3", UNVERIFIED: "gray55"}
+
+
+@dataclass
+class Session:
+    node: str
+    peer: str
+    peer_ip: str
+    peer_asn: int | None
+    kind: str  # tor | route_reflector | node
+    rack: str | None
+    tor_view: str | None = None  # state the ToR reports; None when not asked
+    node_view: str | None = None  # state the node reports; None when not asked
+
+    @property
+    def status(self) -> str:
+        views = [v for v in (self.tor_view, self.node_view) if v is not None]
+        if not views:
+            return UNVERIFIED
+        return UP if all(v == ESTABLISHED for v in views) else DOWN
+
+    def problem(self) -> str:
+        seen = []
+        if self.tor_view is not None and self.tor_view != ESTABLISHED:
+            seen.append("%s reports %s" % (self.peer, self.tor_view))
+        if self.node_view is not None and self.node_view != ESTABLISHED:
+            seen.append("%s reports %s" % (self.node, self.node_view))
+        return "%s <-> %s (%s, AS %s): %s" % (self.node, self.peer, self.peer_ip, self.peer_asn, "; ".join(seen))
+
+
+@dataclass
+class Report:
+    plan: dict
+    sessions: list[Session]
+    routes: dict[str, list[dict]]  # host -> [{"dst", "via": [gateways]}]
+    skipped: list[dict]
+    errors: dict[str, str] = field(default_factory=dict)  # host -> why it could not be asked
+
+    @property
+    def down(self) -> list[Session]:
+        return [s for s in self.sessions if s.status == DOWN]
+
+    @property
+    def problems(self) -> list[str]:
+        return [s.problem() for s in self.down]
+
+    @property
+    def affected_nodes(self) -> list[str]:
+        return sorted({s.node for s in self.down})
+
+    @property
+    def ok(self) -> bool:
+        return not self.down
+
+    def counts(self) -> dict[str, int]:
+        out = {UP: 0, DOWN: 0, UNVERIFIED: 0}
+        for s in self.sessions:
+            out[s.status] += 1
+        return out
+
+
+def _ip_key(text):
+    try:
+        return (0, ipaddress.ip_network(text, strict=False))
+    except ValueError:
+        return (1, text)
+
+
+def normalise_routes(entries) -> list[dict]:
+    """``ip -j route`` entries as ``{"dst", "via"}``, sorted by destination."""
+    out = []
+    for entry in entries or []:
+        via = [entry["gateway"]] if entry.get("gateway") else [h["gateway"] for h in entry.get("nexthops") or [] if h.get("gateway")]
+        if not via and entry.get("type") == "blackhole":
+            via = ["blackhole"]
+        out.append({"dst": entry.get("dst", "?"), "via": sorted(via, key=lambda v: _ip_key(v))})
+    return sorted(out, key=lambda r: _ip_key(r["dst"]))
+
+
+def expected_sessions(plan: dict) -> dict[tuple[str, str], Session]:
+    """Every session the plan asks for, keyed by (node, peer name): node peers and ToR neighbours."""
+    nodes = plan.get("nodes") or {}
+    tors = plan.get("tor_routers") or {}
+    kinds_by_ip = {}
+    out: dict[tuple[str, str], Session] = {}
+    for name, node in sorted(nodes.items()):
+        for peer in node.get("peers") or []:
+            kinds_by_ip[peer["ip"]] = peer.get("kind")
+            out[(name, peer["name"])] = Session(name, peer["name"], peer["ip"], peer.get("asn"), peer.get("kind") or "node", node.get("rack"))
+    for tor_name, tor in sorted(tors.items()):
+        for neighbor in tor.get("neighbors") or []:
+            key = (neighbor["node"], tor_name)
+            if key not in out:
+                rack = (nodes.get(neighbor["node"]) or {}).get("rack", tor.get("rack"))
+                out[key] = Session(neighbor["node"], tor_name, tor.get("peer_ip"), tor.get("asn"), "tor", rack)
+    return out
+
+
+def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None, skipped: list | None = None) -> Report:
+    tors = tors or {}
+    nodes = nodes or {}
+    sessions = expected_sessions(plan)
+    errors = {}
+    routes = {}
+    for tor_name, data in sorted(tors.items()):
+        data = data or {}
+        if data.get("routes") is not None:
+            routes[tor_name] = normalise_routes(data["routes"])
+        if data.get("error"):
+            errors[tor_name] = data["error"]
+        by_ip = {str(s.get("ip")): s.get("state") or "missing" for s in data.get("sessions") or []}
+        for (node, peer), session in sessions.items():
+            if peer != tor_name:
+                continue
+            node_ip = (plan["nodes"].get(node) or {}).get("ip")
+            if data.get("error"):
+                session.tor_view = "not answering"
+            else:
+                session.tor_view = by_ip.get(str(node_ip), "missing")
+    for node, data in sorted(nodes.items()):
+        data = data or {}
+        if data.get("routes") is not None:
+            routes[node] = normalise_routes(data["routes"])
+        if data.get("error"):
+            errors[node] = data["error"]
+        states = data.get("sessions") or {}
+        for (session_node, _peer), session in sessions.items():
+            if session_node != node:
+                continue
+            session.node_view = "not answering" if data.get("error") else states.get(session.peer_ip, "missing")
+    ordered = sorted(sessions.values(), key=lambda s: (s.rack or "", s.node, s.peer))
+    return Report(plan=plan, sessions=ordered, routes=routes, skipped=list(skipped or []), errors=errors)
+
+
+def headline(report: Report) -> str:
+    counts = report.counts()
+    total = len(report.sessions)
+    if not total:
+        return "No BGP sessions are expected by the plan (BGP mode %s)." % report.plan["bgp"]["mode"]
+    if report.ok and not counts[UNVERIFIED]:
+        return "All %d BGP sessions Established." % total
+    parts = []
+    if counts[DOWN]:
+        parts.append("%d of %d BGP sessions NOT Established (nodes: %s)" % (counts[DOWN], total, ", ".join(report.affected_nodes)))
+    if counts[UNVERIFIED]:
+        parts.append("%d of %d not verified" % (counts[UNVERIFIED], total))
+    if counts[UP]:
+        parts.append("%d Established" % counts[UP])
+    return "; ".join(parts) + "."
+
+
+def _view(value):
+    return "-" if value is None else value
+
+
+def _table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def render_markdown(report: Report) -> str:
+    plan = report.plan
+    cluster, bgp = plan["cluster"], plan["bgp"]
+    design = " (%s)" % bgp["tor_design"] if bgp.get("tor_design") else ""
+    out = [
+        "# onprem.calico report: cluster %s" % cluster["name"],
+        "",
+        "**%s**" % headline(report),
+        "",
+        "Calico %s, %s datastore, BGP mode %s%s, pod CIDR %s, %d nodes." % (
+            cluster["version"], cluster["datastore"], bgp["mode"], design, cluster["pod_cidr"], len(plan["nodes"])),
+        "",
+    ]
+    racks = plan.get("racks") or {}
+    if racks:
+        out += ["## Racks", ""]
+        out += _table(["rack", "AS", "subnets", "ToR routers", "nodes"], [
+            (r["name"], r.get("asn") or "-", ", ".join(r.get("subnets") or []), ", ".join(r.get("tor_routers") or []) or "-",
+             ", ".join(r.get("nodes") or []))
+            for r in racks.values()])
+        out.append("")
+    tors = plan.get("tor_routers") or {}
+    if tors:
+        out += ["## ToR routers", ""]
+        rows = []
+        for t in tors.values():
+            mine = [s for s in report.sessions if s.peer == t["name"]]
+            up = sum(1 for s in mine if s.status == UP)
+            rows.append((t["name"], t["platform"], t["asn"], t.get("peer_ip") or "-", t.get("rack") or "-",
+                         "%d/%d" % (up, len(mine)), report.errors.get(t["name"], "")))
+        out += _table(["router", "platform", "AS", "peer address", "rack", "sessions up", "error"], rows)
+        out.append("")
+    out += ["## Nodes", ""]
+    out += _table(["node", "rack", "address", "AS", "roles", "peers"], [
+        (n["name"], n.get("rack") or "-", n["ip"], n.get("asn") or "-", ", ".join(n.get("roles") or []),
+         ", ".join(p["name"] for p in n.get("peers") or []) or ("full mesh" if bgp["node_to_node_mesh"] else "-"))
+        for n in plan["nodes"].values()])
+    out.append("")
+    out += ["## BGP sessions", ""]
+    if report.sessions:
+        out += _table(["node", "peer", "peer address", "peer AS", "kind", "peer's view", "node's view", "state"], [
+            (s.node, s.peer, s.peer_ip, s.peer_asn, s.kind, _view(s.tor_view if s.kind == "tor" else None),
+             _view(s.node_view), {UP: "Established", DOWN: "**DOWN**", UNVERIFIED: "not verified"}[s.status])
+            for s in report.sessions])
+    else:
+        out.append("None expected by the plan.")
+    out.append("")
+    if report.problems:
+        out += ["## Problems", ""] + ["- " + p for p in report.problems] + [""]
+    out += ["## Routes seen", ""]
+    if report.routes:
+        for host, routes in sorted(report.routes.items()):
+            out.append("### %s (%d routes)" % (host, len(routes)))
+            out.append("")
+            out += ["- %s via %s" % (r["dst"], ", ".join(r["via"]) or "-") for r in routes] or ["- none"]
+            out.append("")
+    else:
+        out += ["No routes were gathered.", ""]
+    out += ["## Skipped", ""]
+    out += ["- **%s**: %s" % (s["stage"], s["reason"]) for s in report.skipped] or ["Nothing was skipped."]
+    out.append("")
+    return "\n".join(out)
+
+
+def render_text(report: Report) -> list[str]:
+    """The console summary printed at the end of the run, one string per line."""
+    lines = [headline(report)]
+    width = max([len("%s <-> %s" % (s.node, s.peer)) for s in report.sessions] or [10])
+    for s in report.sessions:
+        label = "%s <-> %s" % (s.node, s.peer)
+        state = {UP: "Established", DOWN: "DOWN", UNVERIFIED: "not verified"}[s.status]
+        detail = "" if s.status != DOWN else "  (" + s.problem().split(": ", 1)[1] + ")"
+        lines.append("  %-*s  %-15s %s%s" % (width, label, s.peer_ip, state, detail))
+    for host, routes in sorted(report.routes.items()):
+        lines.append("  routes on %s: %d (%s)" % (host, len(routes), ", ".join(r["dst"] for r in routes[:4]) + (", ..." if len(routes) > 4 else "")))
+    for skip in report.skipped:
+        lines.append("  skipped %s: %s" % (skip["stage"], skip["reason"]))
+    return lines
+
+
+def _dot_id(name: str) -> str:
+    return '"%s"' % name.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def render_dot(report: Report) -> str:
+    """Graphviz source: racks as clusters, ToRs as boxes, nodes as ellipses, sessions coloured."""
+    plan = report.plan
+    out = ["graph topology {",
+           '  graph [rankdir=TB, fontname="Helvetica", label=%s, labelloc=t];' % _dot_id(
+               "%s: %s" % (plan["cluster"]["name"], headline(report))),
+           '  node [fontname="Helvetica", fontsize=10];',
+           '  edge [fontname="Helvetica", fontsize=8, penwidth=2];']
+    racks = plan.get("racks") or {}
+    placed = set()
+    for rack in racks.values():
+        out.append("  subgraph %s {" % _dot_id("cluster_" + rack["name"]))
+        label = "rack %s" % rack["name"] + (" (AS %s)" % rack["asn"] if rack.get("asn") else "")
+        out.append("    label=%s; style=rounded; color=gray60;" % _dot_id(label))
+        for tor in rack.get("tor_routers") or []:
+            t = plan["tor_routers"].get(tor) or {}
+            out.append("    %s [shape=box, style=filled, fillcolor=lightsteelblue, label=%s];" % (
+                _dot_id(tor), _dot_id("%s\\n%s AS %s" % (tor, t.get("peer_ip") or "", t.get("asn")))))
+            placed.add(tor)
+        for node in rack.get("nodes") or []:
+            n = plan["nodes"][node]
+            out.append("    %s [shape=ellipse, label=%s];" % (_dot_id(node), _dot_id("%s\\n%s" % (node, n["ip"]))))
+            placed.add(node)
+        out.append("  }")
+    for name, t in (plan.get("tor_routers") or {}).items():
+        if name not in placed:
+            out.append("  %s [shape=box, style=filled, fillcolor=lightsteelblue];" % _dot_id(name))
+    for name, n in plan["nodes"].items():
+        if name not in placed:
+            out.append("  %s [shape=ellipse, label=%s];" % (_dot_id(name), _dot_id("%s\\n%s" % (name, n["ip"]))))
+    seen = set()
+    for s in report.sessions:
+        pair = tuple(sorted((s.node, s.peer)))
+        if pair in seen:  # node-to-node sessions appear from both ends
+            continue
+        seen.add(pair)
+        style = "solid" if s.status == UP else ("dashed" if s.status == DOWN else "dotted")
+        out.append("  %s -- %s [color=%s, style=%s, tooltip=%s];" % (
+            _dot_id(s.peer), _dot_id(s.node), EDGE_COLOURS[s.status], style,
+            _dot_id("%s <-> %s: %s" % (s.node, s.peer, s.status))))
+    out.append("}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,157 @@
+"""plugin_utils.report: sessions joined from both ends, problems naming nodes, report files."""
+
+import shutil
+import subprocess
+
+import pytest
+
+from ansible_collections.onprem.calico.plugins.plugin_utils.report import (
+    DOWN,
+    UNVERIFIED,
+    UP,
+    build_report,
+    expected_sessions,
+    headline,
+    normalise_routes,
+    render_dot,
+    render_markdown,
+    render_text,
+)
+
+
+def tor_view(plan, tor, states=None):
+    """What the ToR verification returns: one session per planned neighbour."""
+    states = states or {}
+    return {"sessions": [dict(n, state=states.get(n["node"], "Established")) for n in plan["tor_routers"][tor]["neighbors"]],
+            "error": None, "routes": []}
+
+
+def node_view(plan, node, states=None):
+    states = states or {}
+    return {"sessions": {p["ip"]: states.get(p["name"], "Established") for p in plan["nodes"][node]["peers"]},
+            "error": None, "routes": []}
+
+
+def all_up(plan):
+    tors = {t: tor_view(plan, t) for t in plan["tor_routers"]}
+    nodes = {n: node_view(plan, n) for n in plan["nodes"]}
+    return tors, nodes
+
+
+def test_expected_sessions_cover_every_node_tor_pair(lab_plan):
+    sessions = expected_sessions(lab_plan)
+    # r1 has two ToRs for three nodes, r2 one ToR for three nodes.
+    assert sorted(sessions) == sorted(
+        [(n, t) for n in ("r1-cp", "r1-w1", "r1-w2") for t in ("tor1a", "tor1b")]
+        + [(n, "tor2a") for n in ("r2-cp", "r2-w1", "r2-w2")])
+    assert sessions[("r1-w1", "tor1b")].peer_ip == "10.77.1.3"
+    assert sessions[("r2-cp", "tor2a")].peer_asn == 65002
+
+
+def test_all_established_is_ok(lab_plan):
+    tors, nodes = all_up(lab_plan)
+    report = build_report(lab_plan, tors, nodes)
+    assert report.ok and report.problems == [] and report.affected_nodes == []
+    assert report.counts() == {UP: 9, DOWN: 0, UNVERIFIED: 0}
+    assert headline(report) == "All 9 BGP sessions Established."
+
+
+def test_router_not_answering_names_its_nodes(lab_plan):
+    tors, nodes = all_up(lab_plan)
+    tors["tor1b"] = {"sessions": [], "error": "vtysh failed (rc=1): bgpd is not running", "routes": None}
+    for node in ("r1-cp", "r1-w1", "r1-w2"):
+        nodes[node] = node_view(lab_plan, node, {"tor1b": "Active"})
+    report = build_report(lab_plan, tors, nodes)
+    assert not report.ok
+    assert report.affected_nodes == ["r1-cp", "r1-w1", "r1-w2"]
+    assert len(report.problems) == 3
+    assert "r1-w1 <-> tor1b (10.77.1.3, AS 65001): tor1b reports not answering; r1-w1 reports Active" in report.problems
+    assert report.errors == {"tor1b": "vtysh failed (rc=1): bgpd is not running"}
+    text = render_markdown(report)
+    assert "3 of 9 BGP sessions NOT Established (nodes: r1-cp, r1-w1, r1-w2)" in text
+    assert "bgpd is not running" in text
+
+
+def test_one_sided_failure_is_down(lab_plan):
+    """The ToR says Established but the node disagrees (or the other way round): not up."""
+    tors, nodes = all_up(lab_plan)
+    nodes["r2-w2"] = node_view(lab_plan, "r2-w2", {"tor2a": "Connect"})
+    tors["tor1a"] = tor_view(lab_plan, "tor1a", {"r1-cp": "Idle"})
+    report = build_report(lab_plan, tors, nodes)
+    assert report.affected_nodes == ["r1-cp", "r2-w2"]
+
+
+def test_unplanned_peer_on_router_is_missing_session(lab_plan):
+    tors, nodes = all_up(lab_plan)
+    tors["tor2a"]["sessions"] = [s for s in tors["tor2a"]["sessions"] if s["node"] != "r2-cp"]
+    report = build_report(lab_plan, tors, nodes)
+    assert report.affected_nodes == ["r2-cp"]
+    assert "tor2a reports missing" in report.problems[0]
+
+
+def test_nothing_gathered_is_not_verified_not_ok_and_not_down(lab_plan):
+    report = build_report(lab_plan)
+    assert report.ok  # nothing is known to be down...
+    assert report.counts()[UNVERIFIED] == 9  # ...but nothing was verified either, and it says so
+    assert headline(report) == "9 of 9 not verified."
+
+
+def test_routes_are_normalised_and_sorted():
+    raw = [
+        {"dst": "10.244.1.0/26", "metric": 20, "nexthops": [{"gateway": "10.77.1.3"}, {"gateway": "10.77.1.2"}]},
+        {"dst": "10.244.0.64/26", "gateway": "10.77.1.12"},
+        {"dst": "10.244.0.0/26", "type": "blackhole"},
+    ]
+    assert normalise_routes(raw) == [
+        {"dst": "10.244.0.0/26", "via": ["blackhole"]},
+        {"dst": "10.244.0.64/26", "via": ["10.77.1.12"]},
+        {"dst": "10.244.1.0/26", "via": ["10.77.1.2", "10.77.1.3"]},
+    ]
+
+
+def test_markdown_lists_racks_tors_nodes_sessions_routes_and_skipped(lab_plan):
+    tors, nodes = all_up(lab_plan)
+    nodes["r1-cp"]["routes"] = [{"dst": "10.244.1.64/26", "nexthops": [{"gateway": "10.77.1.2"}, {"gateway": "10.77.1.3"}]}]
+    skipped = [{"stage": "manifest apply", "reason": "no API server in the lab"}]
+    text = render_markdown(build_report(lab_plan, tors, nodes, skipped))
+    assert "| r1 | 65001 | 10.77.1.0/24 | tor1a, tor1b | r1-cp, r1-w1, r1-w2 |" in text
+    assert "| tor2a | frr | 65002 | 10.77.2.2 | r2 | 3/3 |  |" in text
+    assert "| r2-w1 | r2 | 10.77.2.12 | 65002 | kube_node | tor2a |" in text
+    assert "| r1-w2 | tor1b | 10.77.1.3 | 65001 | tor | Established | Established | Established |" in text
+    assert "### r1-cp (1 routes)" in text and "- 10.244.1.64/26 via 10.77.1.2, 10.77.1.3" in text
+    assert "- **manifest apply**: no API server in the lab" in text
+
+
+def test_report_has_no_run_dependent_content(lab_plan):
+    """Same network, same bytes: a rerun must not report a change."""
+    tors, nodes = all_up(lab_plan)
+    first = build_report(lab_plan, tors, nodes)
+    again = build_report(lab_plan, *all_up(lab_plan))
+    assert render_markdown(first) == render_markdown(again)
+    assert render_dot(first) == render_dot(again)
+
+
+def test_text_summary_flags_down_sessions(lab_plan):
+    tors, nodes = all_up(lab_plan)
+    nodes["r2-cp"] = node_view(lab_plan, "r2-cp", {"tor2a": "Active"})
+    lines = render_text(build_report(lab_plan, tors, nodes))
+    assert lines[0].startswith("1 of 9 BGP sessions NOT Established (nodes: r2-cp)")
+    down = [line for line in lines if "DOWN" in line]
+    assert len(down) == 1 and "r2-cp <-> tor2a" in down[0] and "r2-cp reports Active" in down[0]
+
+
+def test_dot_colours_sessions_by_state(lab_plan):
+    tors, nodes = all_up(lab_plan)
+    tors["tor1b"] = {"sessions": [], "error": "bgpd is not running", "routes": None}
+    dot = render_dot(build_report(lab_plan, tors, nodes))
+    assert dot.count("color=red3") == 3 and dot.count("color=forestgreen") == 6
+    assert 'subgraph "cluster_r1"' in dot and '"tor1b" -- "r1-cp"' in dot
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed (apt package graphviz)")
+def test_dot_output_renders_with_graphviz(lab_plan):
+    tors, nodes = all_up(lab_plan)
+    proc = subprocess.run(["dot", "-Tsvg"], input=render_dot(build_report(lab_plan, tors, nodes)),
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("<g id=\"edge") == 9
