@@ -1,7 +1,8 @@
 # Packaging, execution environment and generated documentation (issue 8).
 # package:    build the collection tarball, install it offline into a temporary collections
 #             path, render kdd-small from the installed copy, validate the EE definition.
-# docs-check: regenerate the generated docs into a temporary directory and fail on drift.
+# docs-check: regenerate the generated docs into a temporary directory and fail on drift;
+#             lint the changelog fragments.
 # docs:       rewrite the generated docs in place (commit the result).
 .PHONY: package docs docs-check changelog
 
@@ -13,6 +14,7 @@ docs: venv link
 
 docs-check: venv link
 	$(PY) tools/gen_docs.py --check
+	$(BIN)/antsibull-changelog lint
 
 # Release notes from changelogs/fragments (antsibull-changelog, version from galaxy.yml).
 changelog: venv
