@@ -393,10 +393,21 @@ def apply_owned(router, owned_config, prefix, check_mode=False, backup_dir="/var
     Returns a result dict (changed, diff, lines_added, lines_removed, backup_file).
     Raises FrrConfigError before anything changes when the merge is unsafe.
     """
-    if not os.path.isdir(backup_dir):
-        os.makedirs(backup_dir, 0o700)
     running = router.running_config()
     merged = merge(running, owned_config, prefix)
+    # The candidate lives in a private temporary directory, so check mode leaves no trace.
+    workdir = tempfile.mkdtemp(prefix="onprem-calico-frr-")
+    try:
+        return _apply_candidate(router, running, merged, owned_config, prefix, check_mode, backup_dir,
+                                config_file, keep_backups, os.path.join(workdir, "candidate.conf"))
+    finally:
+        for name in os.listdir(workdir):
+            os.unlink(os.path.join(workdir, name))
+        os.rmdir(workdir)
+
+
+def _apply_candidate(router, running, merged, owned_config, prefix, check_mode, backup_dir, config_file,
+                     keep_backups, candidate):
     own_router = [c for c in split_chunks(owned_config) if ROUTER_BGP_RE.match(c[0])][0]
     asn = ROUTER_BGP_RE.match(own_router[0]).group(1)
     run_router = [c for c in split_chunks(running) if c[0] == "router bgp %s" % asn]
@@ -404,7 +415,6 @@ def apply_owned(router, owned_config, prefix, check_mode=False, backup_dir="/var
     if run_router:
         neighbors |= owned_neighbors(run_router[0], prefix)
 
-    candidate = os.path.join(backup_dir, "candidate.conf")
     write_private(candidate, merged)
     router.check_file(candidate)
     deletes, adds = router.reload_test(candidate)
@@ -424,6 +434,8 @@ def apply_owned(router, owned_config, prefix, check_mode=False, backup_dir="/var
     }
     if not result["changed"] or check_mode:
         return result
+    if not os.path.isdir(backup_dir):
+        os.makedirs(backup_dir, 0o700)
     backup = os.path.join(backup_dir, "frr-%s.conf" % time.strftime("%Y%m%dT%H%M%S"))
     suffix = 0
     while os.path.exists(backup):

@@ -43,7 +43,7 @@ options:
     description: Backup file to restore with O(state=restored), usually RV(backup_file) of the push.
     type: path
   backup_dir:
-    description: Directory (mode 0700) for the previous configurations and the merged candidate.
+    description: Directory (mode 0700) for the previous configurations; created on the first change.
     type: path
     default: /var/lib/onprem-calico/frr
   keep_backups:
