@@ -181,3 +181,11 @@ def test_explicit_sha256_that_does_not_match_fails(tmp_path):
 def test_source_label_and_fields():
     source = ManifestSource("3.31.7", "calico.yaml", "ab" * 32, "catalog", os.path.join("/x", "calico.yaml"))
     assert source.label == "v3.31.7/calico.yaml"
+
+
+def test_verified_read_from_file_url_mirror(make_plan, upstream_dir):
+    plan = make_plan("3.31.7", catalog.VARIANT_ETCD)
+    plan["manifest"]["mirror"] = "file://" + upstream_dir + "/"
+    verified = fetch_verified(source_from_plan(plan))
+    assert verified.source.location == "file://%s/v3.31.7/calico-etcd.yaml" % upstream_dir
+    assert verified.sha256 == catalog.manifest_sha256("3.31.7", catalog.VARIANT_ETCD)
