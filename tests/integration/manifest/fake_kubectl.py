@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """FAKE kubectl for tests of calico_rollout_wait through Ansible (no API server exists here).
 
 It answers only ``kubectl --kubeconfig STATE [--context C] get RESOURCE [NAME] [-n NS] [-l SEL] -o json``.

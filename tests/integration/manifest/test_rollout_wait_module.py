@@ -21,7 +21,10 @@ UPSTREAM = os.path.abspath(os.environ.get("CALICO_UPSTREAM_DIR") or os.path.join
 
 
 def ansible_env():
-    return dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+    # fake_kubectl.py starts with "#!/usr/bin/env python": the venv provides that name even
+    # where the system has only python3.
+    path = BIN + os.pathsep + os.environ.get("PATH", "")
+    return dict(os.environ, PATH=path, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                 ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
 
 
