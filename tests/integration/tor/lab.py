@@ -44,7 +44,7 @@ def node_blocks():
     return {node: str(next(blocks)) for node in nodes}
 
 
-def inventory(extra_tor_vars=None):
+def inventory(extra_tor_vars=None, cluster_vars=None):
     """The lab's inventory as a YAML-able dict (calico_tor_* per ToR, racks, short timers)."""
     tor_hosts, rack_groups = {}, {}
     for rack, spec in RACKS.items():
@@ -62,6 +62,7 @@ def inventory(extra_tor_vars=None):
             "calico_cluster_name": "tor-lab", "calico_pod_cidr": POOL, "calico_service_cidr": "10.96.0.0/12",
             "calico_encapsulation": "none", "calico_bgp_mode": "tor", "calico_tor_design": "as_per_rack",
             "calico_bgp_timers": TIMERS, "calico_advertise_service_cluster_ips": True,
+            **(cluster_vars or {}),
             "calico_racks": {rack: {"asn": spec["asn"], "subnets": [spec["subnet"]],
                                     "tor_routers": list(spec["tors"])} for rack, spec in RACKS.items()},
         },
@@ -75,19 +76,19 @@ def inventory(extra_tor_vars=None):
     }}
 
 
-def write_inventory(directory, extra_tor_vars=None):
+def write_inventory(directory, extra_tor_vars=None, cluster_vars=None):
     path = os.path.join(directory, "hosts.yml")
     with open(path, "w", encoding="utf-8") as handle:
-        yaml.safe_dump(inventory(extra_tor_vars), handle, sort_keys=False)
+        yaml.safe_dump(inventory(extra_tor_vars, cluster_vars), handle, sort_keys=False)
     return path
 
 
-def build_lab_plan(directory, extra_tor_vars=None):
+def build_lab_plan(directory, extra_tor_vars=None, cluster_vars=None):
     from inventory_loader import load_inventory  # pylint: disable=import-outside-toplevel
 
     from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan  # pylint: disable=import-outside-toplevel
 
-    result = build_plan(load_inventory(write_inventory(directory, extra_tor_vars)))
+    result = build_plan(load_inventory(write_inventory(directory, extra_tor_vars, cluster_vars)))
     assert not result.errors, [str(e) for e in result.errors]
     return result.plan
 
@@ -120,7 +121,7 @@ def rack_of_tor(tor):
     return next(rack for rack, spec in RACKS.items() if tor in spec["tors"])
 
 
-def bird_config(plan, node, block, asn_override=None, extra_routes=()):
+def bird_config(plan, node, block, asn_override=None, extra_routes=(), password=None):
     """calico-node's BIRD stand-in: the node's address, AS and ToR peers from the plan."""
     spec = plan["nodes"][node]
     asn = asn_override or spec["asn"]
@@ -134,18 +135,20 @@ def bird_config(plan, node, block, asn_override=None, extra_routes=()):
     for peer in spec["peers"]:
         lines.append(
             "protocol bgp %s { local %s as %s; neighbor %s as %s; direct; hold time %d; keepalive time %d; "
-            "connect retry time %d; error wait time 1, 3; "
+            "connect retry time %d; error wait time 1, 3; %s"
             "ipv4 { import all; export where source = RTS_STATIC; next hop self; gateway direct; }; }"
             % (peer["name"].replace("-", "_"), spec["ip"], asn, peer["ip"], peer["asn"],
-               TIMERS["hold"], TIMERS["keepalive"], TIMERS["connect_retry"]))
+               TIMERS["hold"], TIMERS["keepalive"], TIMERS["connect_retry"],
+               f'password "{password}"; ' if password else ""))
     return "\n".join(lines) + "\n"
 
 
 class TorLab:
     """The running lab; build with ``start()``, always ``close()``."""
 
-    def __init__(self, plan, tag="tor"):
+    def __init__(self, plan, tag="tor", password=None):
         self.plan = plan
+        self.password = password
         self.lab = NetLab(tag)
         self.blocks = node_blocks()
 
@@ -172,7 +175,7 @@ class TorLab:
                 lab.start_bird(node, bird_config(
                     self.plan, node, self.blocks[node],
                     asn_override=(node_asn_override or {}).get(node),
-                    extra_routes=(node_extra_routes or {}).get(node, ())))
+                    extra_routes=(node_extra_routes or {}).get(node, ()), password=self.password))
         return self
 
     def runner(self, host):

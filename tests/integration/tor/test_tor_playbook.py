@@ -22,6 +22,8 @@ pytestmark = pytest.mark.skipif(
     reason="needs root, FRR and BIRD (make apt)",
 )
 
+# Calico and the ToRs share it; it must never show in any playbook output.
+PASSWORD = "lab-bgp-s3cret"
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 RECAP_RE = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
@@ -29,8 +31,9 @@ RECAP_RE = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("torplay")
-    plan = build_lab_plan(str(workdir))
-    tor_lab = TorLab(plan, tag="tpb")
+    plan = build_lab_plan(str(workdir), cluster_vars={"calico_bgp_password": PASSWORD})
+    assert plan["tor_routers"]["tor1a"]["password_enabled"] is True
+    tor_lab = TorLab(plan, tag="tpb", password=PASSWORD)
     try:
         tor_lab.start()
         tor_lab.workdir = str(workdir)
@@ -56,7 +59,7 @@ def write_inventory(lab, tor_overrides=None, cluster_overrides=None):
             "calico_tor_verify_timeout": 20,
             **(tor_overrides or {}).get(tor, {}),
         }
-    data = inventory(extra)
+    data = inventory(extra, {"calico_bgp_password": PASSWORD})
     data["all"]["vars"]["calico_artifacts_dir"] = os.path.join(lab.workdir, "artifacts")
     data["all"]["vars"].update(cluster_overrides or {})
     data["all"]["hosts"] = {"localhost": {"ansible_connection": "local",
@@ -72,6 +75,7 @@ def run_playbook(inventory_path, *args):
                ANSIBLE_FORCE_COLOR="0")
     proc = subprocess.run([ANSIBLE_PLAYBOOK, "-i", inventory_path, os.path.join(REPO, "playbooks", "tor.yml"),
                            *args], capture_output=True, text=True, cwd=REPO, env=env, timeout=240, check=False)
+    assert PASSWORD not in proc.stdout + proc.stderr
     recap = {m.group(1): {"ok": int(m.group(2)), "changed": int(m.group(3)), "failed": int(m.group(5))}
              for m in RECAP_RE.finditer(proc.stdout)}
     return proc, recap
@@ -88,7 +92,12 @@ def test_playbook_pushes_verifies_and_is_idempotent(lab):
         assert "neighbor CALICO-NODES peer-group" in running and running != before[tor]
         saved = os.path.join(lab.lab.rundir(tor), "saved-frr.conf")
         assert oct(os.stat(saved).st_mode & 0o777) == "0o600"
-        assert "neighbor CALICO-NODES peer-group" in open(saved, encoding="utf-8").read()
+        saved_text = open(saved, encoding="utf-8").read()
+        assert "neighbor CALICO-NODES peer-group" in saved_text
+        assert f"neighbor CALICO-NODES password {PASSWORD}" in saved_text  # TCP MD5 with the nodes
+        backups = os.listdir(os.path.join(lab.lab.rundir(tor), "backups"))
+        assert backups and all(
+            oct(os.stat(os.path.join(lab.lab.rundir(tor), "backups", b)).st_mode & 0o777) == "0o600" for b in backups)
     proc, recap = run_playbook(inv)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert all(recap[tor]["changed"] == 0 for tor in lab.tors()), recap
@@ -106,7 +115,8 @@ def test_check_mode_shows_diff_and_changes_nothing(lab):
 
 def test_failed_verification_rolls_back_and_spares_spine(lab):
     # r2n02 comes up with a wrong AS; a push to tor2a that changes something must be undone.
-    lab.lab.reconfigure_bird("r2n02", bird_config(lab.plan, "r2n02", lab.blocks["r2n02"], asn_override=65099))
+    lab.lab.reconfigure_bird("r2n02", bird_config(lab.plan, "r2n02", lab.blocks["r2n02"], asn_override=65099,
+                                                  password=PASSWORD))
     inv = write_inventory(lab, {"tor2a": {"calico_tor_verify_timeout": 8}},
                           cluster_overrides={"calico_tor_maximum_prefix": 5000})
     before = lab.lab.vtysh("tor2a", "show running-config")
