@@ -28,6 +28,7 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import (
     TOR_PLATFORMS,
     InventoryInput,
 )
+from ansible_collections.onprem.calico.plugins.plugin_utils.manifest import MANAGED_FELIX_ENV
 from ansible_collections.onprem.calico.plugins.plugin_utils.preflight import (
     Findings,
     PreflightIssue,
@@ -1136,6 +1137,12 @@ def _manifest(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], bgp: dic
         if not re.fullmatch(r"FELIX_[A-Z0-9_]+", str(key)):
             ctx.f.error(
                 "calico_felix_env", "%r is not a FELIX_* variable name." % key, "only Felix settings pass through (e.g. FELIX_LOGSEVERITYSCREEN)."
+            )
+        elif str(key) in MANAGED_FELIX_ENV:
+            ctx.f.error(
+                "calico_felix_env",
+                "%s is decided by %s; setting it here would contradict the plan." % (key, MANAGED_FELIX_ENV[str(key)]),
+                "remove %s from calico_felix_env and use %s." % (key, MANAGED_FELIX_ENV[str(key)]),
             )
         else:
             felix[str(key)] = str(val).lower() if isinstance(val, bool) else str(val)

@@ -415,6 +415,7 @@ def test_rp_filter_and_felix_env():
     assert_error(base(calico_rp_filter=2), "calico_rp_filter", "Felix exits")
     assert build_plan(base(calico_rp_filter=2, calico_felix_env={"FELIX_IGNORELOOSERPF": True})).ok
     assert_error(base(calico_felix_env={"LOGLEVEL": "debug"}), "calico_felix_env", "not a FELIX_* variable")
+    assert_error(base(calico_felix_env={"FELIX_IPINIPMTU": 1400}), "calico_felix_env", "FELIX_IPINIPMTU is decided by calico_mtu")
 
 
 def test_cluster_variable_conflict_reported():
