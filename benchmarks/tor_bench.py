@@ -29,7 +29,7 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_pl
 
 def best_of(runs, func):
     times = []
-    for _ in range(runs):
+    for _run in range(runs):
         start = time.perf_counter()
         func()
         times.append(time.perf_counter() - start)
