@@ -52,7 +52,7 @@ plan:
   returned: always
   type: dict
 errors:
-  description: Preflight errors, each as C(subject: message Fix: how).
+  description: "Preflight errors, each as C(subject: message Fix: how)."
   returned: always
   type: list
   elements: str
