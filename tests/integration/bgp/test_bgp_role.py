@@ -120,11 +120,7 @@ def test_apply_then_nothing_to_do_and_check_mode_only_reads(lab):
     assert (changed, failed) == (1, 0)
     assert lab.stored()["IPPool"]["default-ipv4-ippool"]["spec"]["natOutgoing"] is True
 
-
-def test_pool_cidr_change_is_refused_before_any_write(lab):
-    lab.seed_calico_node()
-    proc, _changed, failed = lab.run()
-    assert failed == 0, proc.stdout[-4000:]
+    # A new pod CIDR would change the live pool's CIDR: refused, with the migration, before any write.
     writes = len([c for c in lab.calls() if c["argv"][0] != "get"])
     proc, _changed, failed = lab.run("-e", "calico_pod_cidr=172.20.0.0/16")
     assert failed == 1
@@ -132,12 +128,9 @@ def test_pool_cidr_change_is_refused_before_any_write(lab):
     assert "add the new pool under a new name" in proc.stdout
     assert len([c for c in lab.calls() if c["argv"][0] != "get"]) == writes
 
-
-def test_missing_sessions_are_reported_by_node(lab):
-    lab.seed_calico_node()
+    # calico-node reports one session down: the verification names node, peer and state.
     state = lab.stored()
-    peers = state["CalicoNodeStatus"]["onprem-calico-worker2"]["status"]["bgp"]["peersV4"]
-    peers[0]["state"] = "Active"
+    state["CalicoNodeStatus"]["onprem-calico-worker2"]["status"]["bgp"]["peersV4"][0]["state"] = "Active"
     with open(lab.state, "w") as handle:
         json.dump(state, handle)
     proc, _changed, failed = lab.run()
@@ -160,29 +153,6 @@ def mesh_writes(lab):
         if call["argv"][0] in ("create", "replace") and json.loads(call["input"])["kind"] == "BGPConfiguration":
             out.append((index, json.loads(call["input"])["spec"]["nodeToNodeMeshEnabled"]))
     return out
-
-
-def test_route_reflectors_mesh_goes_off_only_after_reflector_sessions(lab):
-    kubeconfig = os.path.join(lab.tmp, "admin.conf")
-    with open(kubeconfig, "w") as handle:
-        handle.write("apiVersion: v1\nkind: Config\n")
-    args = ("-e", "calico_bgp_use_kubernetes_api=false", "-e", "calico_bgp_kubeconfig=" + kubeconfig)
-    lab.seed_calico_node(RR_NODES, MESH_ON)
-    proc, changed, failed = lab.run(*args, inventory=RR_INVENTORY)
-    assert (failed, changed > 0) == (0, True), proc.stdout[-4000:]
-    calls = lab.calls()
-    peer_created = [i for i, c in enumerate(calls) if c["argv"][0] == "create"
-                    and json.loads(c["input"])["kind"] == "BGPPeer"]
-    status_reads = [i for i, c in enumerate(calls) if c["argv"][:2] == ["get", "caliconodestatuses"]]
-    (first, first_mesh), (second, second_mesh) = mesh_writes(lab)
-    # Phase 1 keeps the mesh, the reflector peer comes next, the sessions are read, then the mesh goes.
-    assert first_mesh is True and second_mesh is False
-    assert first < peer_created[0] < second
-    assert any(peer_created[0] < i < second for i in status_reads)
-    config = lab.stored()["BGPConfiguration"]["default"]["spec"]
-    assert config["nodeToNodeMeshEnabled"] is False and config["logSeverityScreen"] == "Info"
-    proc, changed, failed = lab.run(*args, inventory=RR_INVENTORY)
-    assert (changed, failed) == (0, 0), proc.stdout[-4000:]
 
 
 def test_mesh_stays_on_when_a_reflector_session_is_down(lab):
