@@ -17,8 +17,11 @@ docs-check: venv link
 	$(BIN)/antsibull-changelog lint
 
 # Release notes from changelogs/fragments (antsibull-changelog, version from galaxy.yml).
+# Re-running for an unchanged version folds new fragments into that release. The plugin
+# cache is rebuilt from the plugins each time, so it is not kept (and not linted).
 changelog: venv
 	$(BIN)/antsibull-changelog lint
-	$(BIN)/antsibull-changelog release --refresh
+	$(BIN)/antsibull-changelog release --refresh --reload-plugins
+	rm -f changelogs/.plugin-cache.yaml
 
 EXTRA_TEST_TARGETS += package docs-check
