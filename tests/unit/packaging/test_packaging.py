@@ -73,3 +73,41 @@ def test_shipped_problems():
     assert any("build/ee/Containerfile" in e for e in errors)
     assert not any("roles/r/tasks" in e for e in errors)
     assert dev_only == [".stamp-apt", "Makefile", "mk"]
+
+
+def collections_used():
+    """Collections the roles, stage playbooks and plugins name (FQCNs of installed collections).
+
+    The lab's playbooks and inventories (containers.podman) are test scaffolding, not run by users.
+    """
+    import re
+
+    import ansible_collections
+
+    known = set()
+    for root in ansible_collections.__path__:
+        for ns in os.listdir(root):
+            if os.path.isdir(os.path.join(root, ns)) and not ns.startswith(("_", ".")):
+                known.update("%s.%s" % (ns, name) for name in os.listdir(os.path.join(root, ns)))
+    fqcn = re.compile(r"\b([a-z][a-z0-9_]*\.[a-z][a-z0-9_]*)\.[a-z][a-z0-9_]*")
+    used = {}
+    sources = [os.path.join(REPO, "site.yml")]
+    for top in ("roles", "playbooks", "plugins"):
+        for dirpath, dirnames, filenames in os.walk(os.path.join(REPO, top)):
+            dirnames[:] = [d for d in dirnames if d not in ("lab", "__pycache__")]
+            sources += [os.path.join(dirpath, f) for f in filenames if f.endswith((".yml", ".yaml", ".py", ".j2"))]
+    for path in sources:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+        for name in fqcn.findall(text) + re.findall(r"ansible_collections\.([a-z0-9_]+\.[a-z0-9_]+)", text):
+            if name in known and name not in ("ansible.builtin", "onprem.calico"):
+                used.setdefault(name, os.path.relpath(path, REPO))
+    return used
+
+
+def test_galaxy_dependencies_list_every_collection_used():
+    deps = load("galaxy.yml")["dependencies"] or {}
+    used = collections_used()
+    assert "kubernetes.core" in used  # the scan sees the roles at all
+    missing = {name: where for name, where in used.items() if name not in deps}
+    assert not missing, "add to galaxy.yml dependencies (first use shown): %s" % missing
