@@ -241,6 +241,7 @@ CASES = [
     Case(cluster={"calico_mtu": 100}),
     Case(cluster={"calico_etcd_endpoints": ["https://10.0.0.5:2379"]}),
     Case(cluster={"calico_felix_env": {"LOGSEVERITYSCREEN": "info"}}),
+    Case(cluster={"calico_felix_env": {"FELIX_IPV6SUPPORT": "true"}}),
     Case(cluster={"calico_rp_filter": 2}),
     Case(cluster={"calico_mtu": 1500, "calico_encapsulation": "vxlan"}),
     Case(nodes=60, cluster={"calico_typha_replicas": 0}),
