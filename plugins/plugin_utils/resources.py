@@ -49,7 +49,9 @@ RR_CLUSTER_ID_ANNOTATION = "projectcalico.org/RouteReflectorClusterID"
 # The ServiceAccount calico-node runs as in the upstream manifests.
 CALICO_NODE_SERVICE_ACCOUNT = "calico-node"
 NODE_STATUS_CLASSES = ["Agent", "BGP", "Routes"]
-NODE_STATUS_PERIOD_SECONDS = 10
+# calico-node rewrites each CalicoNodeStatus this often; 30 s keeps 100+ node clusters from
+# writing several status objects a second while verification still sees changes within a poll or two.
+NODE_STATUS_PERIOD_SECONDS = 30
 RR_PEER_NAME = "onprem-calico-route-reflectors"
 # BGPPeer fields the renderer sets itself; calico_bgp_peer_extra may not override them.
 PEER_FIELDS_OWNED = ("peerIP", "peerSelector", "asNumber", "node", "nodeSelector", "password")

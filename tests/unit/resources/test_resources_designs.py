@@ -49,7 +49,7 @@ def test_full_mesh(ctx):
     assert objects(rs, "BGPPeer") == {}
     assert sorted(objects(rs, "CalicoNodeStatus")) == ["onprem-calico-" + n for n in sorted(NODE_IPS)]
     status = objects(rs, "CalicoNodeStatus")["onprem-calico-node01"]
-    assert status["spec"] == {"node": "node01", "classes": ["Agent", "BGP", "Routes"], "updatePeriodSeconds": 10}
+    assert status["spec"] == {"node": "node01", "classes": ["Agent", "BGP", "Routes"], "updatePeriodSeconds": 30}
     nodes = k8s(rs, "Node")
     # Global AS: no per-node ASNumber annotation; the rack label is still managed.
     assert nodes["node01"]["metadata"]["labels"] == {RACK_LABEL: "r1"}
