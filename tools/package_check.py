@@ -231,10 +231,10 @@ def main():
             say("installed offline into %s, dependencies met by the ansible package" % installed)
             changed = render(installed, work, env, os.path.abspath(upstream))
             say("onprem.calico.render from the installed copy wrote plan.json and calico.yaml "
-                  "(changed=%d, then changed=%d)" % tuple(changed))
+                "(changed=%d, then changed=%d)" % tuple(changed))
             n_py, n_sys = check_execution_environment(tarball, work, env)
             say("ansible-builder create wrote build/ee; introspect finds %d Python and %d system "
-                  "requirements of onprem.calico" % (n_py, n_sys))
+                "requirements of onprem.calico" % (n_py, n_sys))
     except CheckFailed as exc:
         print("package: FAILED: %s" % exc, file=sys.stderr)
         return 1
