@@ -52,7 +52,7 @@ def test_trusted_zone_holds_calico_interfaces_and_pools(host, node, plan):
 
 
 def test_forward_policy_is_active(host, node):
-    info = host.check_output("firewall-cmd --info-policy onprem-calico-forward")
+    info = host.check_output("firewall-cmd --info-policy calico-forward")
     assert re.search(r"target: ACCEPT", info)
     assert re.search(r"ingress-zones: ANY", info)
     assert re.search(r"egress-zones: trusted", info)
@@ -76,6 +76,6 @@ def test_networkmanager_leaves_a_calico_interface_alone(host, node):
         host.run("ip link del cali0test")
 
 
-@pytest.mark.parametrize("zone_file", ["/etc/firewalld/policies/onprem-calico-forward.xml"])
+@pytest.mark.parametrize("zone_file", ["/etc/firewalld/policies/calico-forward.xml"])
 def test_policy_file_only_on_nodes(host, hostvars, zone_file):
     assert host.file(zone_file).exists == ("k8s_cluster" in hostvars["group_names"])
