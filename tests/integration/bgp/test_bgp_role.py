@@ -58,7 +58,7 @@ class Lab:
             return json.load(handle)
 
     def run(self, *extra, inventory="inventory/examples/etcd"):
-        env = dict(os.environ, FAKE_CALICOCTL_STATE=self.state, FAKE_CALICOCTL_LOG=self.log,
+        env = dict(os.environ, FAKE_CALICOCTL_STATE=self.state, FAKE_CALICOCTL_LOG=self.log, FAKE_CALICOCTL_REPO=REPO,
                    FAKE_CALICOCTL_VERSION="3.31.7", CALICO_UPSTREAM_DIR=UPSTREAM_DIR,
                    PATH=VENV_BIN + os.pathsep + os.environ["PATH"], ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
                    ANSIBLE_NOCOLOR="1")

@@ -8,8 +8,10 @@ takes calicoctl's. Inventory: 4 nodes with two route reflectors, Kubernetes data
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
+import shutil
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -17,7 +19,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "fakes"))
 
 from kube_apiserver import FakeKubeAPI  # noqa: E402
-from test_bgp_role import RR_INVENTORY, RR_NODES, Lab, mesh_writes  # noqa: E402
+from test_bgp_role import FAKE, RR_INVENTORY, RR_NODES, Lab, mesh_writes  # noqa: E402
 
 PASSWORD = "bgp-test-secret-4b1d"
 RBAC = "rbac.authorization.k8s.io/v1"
@@ -32,12 +34,26 @@ def test_nodes_secret_and_rbac_then_idempotent_then_pruned(tmp_path):
                                                  "annotations": {"node.alpha.kubernetes.io/ttl": "0"}}})
         kubeconfig = tmp_path / "admin.conf"
         kubeconfig.write_text(api.kubeconfig())
-        args = ("-e", "calico_bgp_kubeconfig=" + str(kubeconfig))
+        # calicoctl "installed" by the role from a mirror directory: the fake stands in for the
+        # binary, so its checksum is given as calico_calicoctl_sha256 (the catalog's is the real one).
+        mirror = tmp_path / "mirror" / "v3.31.7"
+        mirror.mkdir(parents=True)
+        shutil.copy(FAKE, mirror / "calicoctl-linux-amd64")
+        with open(FAKE, "rb") as handle:
+            fake_sha = hashlib.sha256(handle.read()).hexdigest()
+        installed = tmp_path / "bin" / "calicoctl"
+        installed.parent.mkdir()
+        args = ("-e", "calico_bgp_kubeconfig=" + str(kubeconfig), "-e", "calico_bgp_calicoctl_install=true",
+                "-e", "calico_calicoctl_mirror=" + str(tmp_path / "mirror"), "-e", "calico_calicoctl_sha256=" + fake_sha,
+                "-e", "calico_bgp_calicoctl_dir=" + str(tmp_path / "lib"), "-e", "calico_bgp_calicoctl_path=" + str(installed))
 
         proc, changed, failed = lab.run(*args, "-e", "calico_bgp_password=" + PASSWORD, "--diff", inventory=RR_INVENTORY)
         assert failed == 0, proc.stdout[-5000:]
         assert changed > 0
         assert PASSWORD not in proc.stdout and PASSWORD not in proc.stderr
+        assert os.readlink(installed) == str(tmp_path / "lib" / "calicoctl-3.31.7")
+        assert oct(os.stat(tmp_path / "lib" / "calicoctl-3.31.7").st_mode & 0o777) == "0o755"
+        assert {c["argv"][0] for c in lab.calls()} >= {"get", "create"}  # the installed copy did the work
         rr1 = api.get("v1", "nodes", "rr1")["metadata"]
         assert rr1["labels"] == {"kubernetes.io/hostname": "rr1", "route-reflector": "true"}
         assert rr1["annotations"]["projectcalico.org/RouteReflectorClusterID"] == "244.0.0.1"
