@@ -1,11 +1,10 @@
-#!/usr/bin/env python3
 """Lifecycle of the built-in lab (docs/lab.md): images, podman networks, systemd containers.
 
-    lab/lab.py up      [-i inventory/lab]   build images if needed, create/start everything,
+    .venv/bin/python lab/lab.py up      [-i inventory/lab]   build images if needed, create/start everything,
                                             then run playbooks/lab/prepare.yml (the routers'
                                             pre-existing fabric configuration)
-    lab/lab.py down    [-i inventory/lab]   remove the containers and networks
-    lab/lab.py status  [-i inventory/lab]   show what exists
+    .venv/bin/python lab/lab.py down    [-i inventory/lab]   remove the containers and networks
+    .venv/bin/python lab/lab.py status  [-i inventory/lab]   show what exists
 
 The topology (hosts, racks, addresses, networks) is read from the inventory with
 ``ansible-inventory``, so the inventory is the only place it is written down. Every step is
@@ -44,10 +43,10 @@ class LabError(Exception):
 def run(argv, check=True, capture=True):
     env = dict(os.environ)
     env.setdefault("CONTAINERS_CONF", CONTAINERS_CONF)
-    proc = subprocess.run(argv, env=env, text=True, capture_output=capture)
+    proc = subprocess.run(argv, env=env, text=True, capture_output=capture, check=False)
     if check and proc.returncode != 0:
-        raise LabError("%s failed (rc=%d): %s" % (" ".join(argv[:3]), proc.returncode,
-                                                   ((proc.stderr or "") + (proc.stdout or "")).strip()[-2000:]))
+        output = ((proc.stderr or "") + (proc.stdout or "")).strip()[-2000:]
+        raise LabError("%s failed (rc=%d): %s" % (" ".join(argv[:3]), proc.returncode, output))
     return proc
 
 
@@ -81,7 +80,7 @@ def load_topology(inventory):
         nets = [(hv["lab_network"], hv["calico_tor_peer_ip"] if is_tor else hv["calico_node_ip"])]
         if is_tor:
             nets.append((fabric, hv["lab_fabric_ip"]))
-        for net, _ in nets:
+        for net, _address in nets:
             if net not in networks:
                 raise LabError("%s: network %s is not in lab_networks" % (host, net))
         containers.append({
@@ -175,7 +174,7 @@ def up(inventory, prepare=True):
         env = dict(os.environ)
         env.setdefault("CONTAINERS_CONF", CONTAINERS_CONF)
         proc = subprocess.run([playbook, "-i", inventory, os.path.join(REPO, "playbooks", "lab", "prepare.yml")],
-                              env=env, cwd=REPO)
+                              env=env, cwd=REPO, check=False)
         if proc.returncode != 0:
             raise LabError("playbooks/lab/prepare.yml failed (rc=%d)" % proc.returncode)
 
@@ -202,7 +201,7 @@ def status(inventory):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("action", choices=["up", "down", "status"])
     parser.add_argument("-i", "--inventory", default=os.path.join(REPO, "inventory", "lab"))
     parser.add_argument("--no-prepare", action="store_true", help="up: skip playbooks/lab/prepare.yml")

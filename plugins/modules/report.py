@@ -52,8 +52,11 @@ attributes:
     description: Builds the report and returns it without writing files.
   diff_mode:
     support: none
+    description: The report files are artifacts of the run; no diff is shown.
   platform:
+    support: full
     platforms: all
+    description: Runs on the controller only.
 author:
   - onprem.calico maintainers (@onprem-calico)
 """

@@ -99,7 +99,7 @@ def normalise_routes(entries) -> list[dict]:
         via = [entry["gateway"]] if entry.get("gateway") else [h["gateway"] for h in entry.get("nexthops") or [] if h.get("gateway")]
         if not via and entry.get("type") == "blackhole":
             via = ["blackhole"]
-        out.append({"dst": entry.get("dst", "?"), "via": sorted(via, key=lambda v: _ip_key(v))})
+        out.append({"dst": entry.get("dst", "?"), "via": sorted(via, key=_ip_key)})
     return sorted(out, key=lambda r: _ip_key(r["dst"]))
 
 
@@ -150,7 +150,7 @@ def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None
         if data.get("error"):
             errors[node] = data["error"]
         states = data.get("sessions") or {}
-        for (session_node, _peer), session in sessions.items():
+        for (session_node, _peer_name), session in sessions.items():
             if session_node != node:
                 continue
             session.node_view = "not answering" if data.get("error") else states.get(session.peer_ip, "missing")
@@ -180,7 +180,7 @@ def _view(value):
 
 
 def _table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return lines
 

@@ -41,5 +41,3 @@ def podman_exec(host, *command, check=True):
     if check and proc.returncode != 0:
         raise AssertionError("%s: %s failed: %s" % (host, " ".join(command), proc.stderr or proc.stdout))
     return proc
-
-
