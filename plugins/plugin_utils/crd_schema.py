@@ -7,8 +7,9 @@ the same release's ``calico.yaml`` is used for both datastores.
 
 Validation mimics Kubernetes' strict field validation: a field the schema does not declare is
 an error (unless the schema preserves unknown fields or declares ``additionalProperties``).
-CEL rules (``x-kubernetes-validations``) are not evaluated here; the checks they make that
-matter to us (pool CIDR/blockSize immutability) are done by the drift logic.
+The CRDs' CEL rules (``x-kubernetes-validations``) are evaluated with ``cel.py``, which covers
+the subset Calico uses; transition rules (pool CIDR/blockSize immutability, ``oldSelf``) need the
+stored object and are enforced by the drift logic instead.
 
 Version gates are derived from the schemas themselves: a field is usable in release X when
 X's schema declares it. Nothing here is a hand-kept list of fields per version.
@@ -27,7 +28,7 @@ try:
 except ImportError:  # controller-only dependency (requirements.txt); checked where it is used
     jsonschema = None
 
-from ansible_collections.onprem.calico.plugins.plugin_utils import catalog, manifest_source
+from ansible_collections.onprem.calico.plugins.plugin_utils import catalog, cel, manifest_source
 from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderError
 
 CRD_GROUP = "crd.projectcalico.org"
@@ -201,6 +202,10 @@ class ReleaseSchemas:
         for error in jsonschema.Draft7Validator(METADATA_SCHEMA).iter_errors(obj.get("metadata") or {}):
             problems.append("%s: metadata%s: %s" % (
                 label, "." + _path(error.absolute_path) if error.absolute_path else "", _message(error)))
+        if not problems:
+            # The CRD's CEL rules (x-kubernetes-validations), as the API server would apply them.
+            violations, _not_evaluated = cel.check(self.schema(kind), obj)
+            problems.extend("%s: %s (Calico %s rule)" % (label, v, self.version) for v in violations)
         return problems
 
 
