@@ -23,7 +23,7 @@ host-image: apt
 	tests/images/build-image.sh $(addprefix --disable ,$(HOST_IMAGE_DISABLED)) $(HOST_IMAGE) $(HOST_IMAGE_PACKAGES)
 
 molecule: setup host-image
-	@mkdir -p $(MOLECULE_LOGS)
+	@mkdir -p $(MOLECULE_LOGS) && rm -f $(MOLECULE_LOGS)/*.rc
 	@start=$$(date +%s); \
 	printf '%s\n' $(MOLECULE_SCENARIOS) | xargs -P $(MOLECULE_JOBS) -I{} sh -c \
 	  '$(BIN)/molecule test -s {} > $(MOLECULE_LOGS)/{}.log 2>&1; echo $$? > $(MOLECULE_LOGS)/{}.rc'; \

@@ -9,7 +9,8 @@ import pytest
 
 def rich_rules(host, zone=None):
     cmd = "firewall-cmd --list-rich-rules" + (" --zone=%s" % zone if zone else "")
-    return host.check_output(cmd).splitlines()
+    # firewall-cmd may print a notice about the default zone on stdout too.
+    return [line for line in host.check_output(cmd).splitlines() if line.startswith("rule ")]
 
 
 def expected_rich_rule(rule, source):
@@ -32,7 +33,8 @@ def test_default_zone_has_exactly_the_plan_rules_of_this_host(host, host_rules):
 
 
 def test_runtime_equals_permanent(host):
-    assert sorted(rich_rules(host)) == sorted(host.check_output("firewall-cmd --permanent --list-rich-rules").splitlines())
+    permanent = host.check_output("firewall-cmd --permanent --list-rich-rules").splitlines()
+    assert sorted(rich_rules(host)) == sorted(line for line in permanent if line.startswith("rule "))
 
 
 def test_etcd_port_only_on_etcd_hosts(host, hostvars):
@@ -61,7 +63,7 @@ def test_forward_policy_is_active(host, node):
 def test_networkmanager_merges_our_unmanaged_devices(host, node, plan):
     config = host.check_output("NetworkManager --print-config")
     line = re.search(r"^unmanaged-devices=(.*)$", config, re.M).group(1)
-    devices = line.split(";")
+    devices = re.split(r"[;,]", line)  # NetworkManager prints appended list items comma-separated
     assert "interface-name:eth0" in devices, "the prepare step's own entry survives (+= appends)"
     for spec in plan["host_preparation"]["networkmanager_unmanaged"]:
         assert spec in devices
