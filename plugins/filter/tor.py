@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters of the calico_tor role: vendor configuration from the plan, artifact text, session checks."""
 
 from __future__ import absolute_import, division, print_function

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Merge the collection-owned objects into an FRR router's running configuration.
 
 Runs on the router (standard library only). ``frr-reload.py --reload`` makes the running

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Waiting for Calico to roll out, and saying why it has not (standard library only).
 
 The logic talks to the cluster only through a small client interface (:class:`KubeClient`):

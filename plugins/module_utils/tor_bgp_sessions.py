@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """BGP session state of a ToR from each platform's JSON summary, checked against the plan.
 
 Standard library only: used on FRR routers by the ``frr_bgp_verify`` module and on the

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico maintainers
-# MIT License (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import absolute_import, division, print_function
 
@@ -83,7 +83,7 @@ attributes:
 requirements:
   - kubectl on the target host
 author:
-  - onprem.calico maintainers (@onprem)
+  - onprem.calico maintainers (@onprem-calico)
 """
 
 EXAMPLES = r"""

@@ -29,8 +29,11 @@ attributes:
     description: Builds the plan exactly as in a normal run; nothing is changed either way.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is nothing to diff.
   platform:
+    support: full
     platforms: all
+    description: Runs on the controller only.
 author:
   - onprem.calico maintainers (@onprem-calico)
 """

@@ -18,7 +18,7 @@ description:
   - Everything is rendered in memory first; if any renderer fails, no file is written.
   - Files holding secrets (etcd key material, BGP passwords) are written with mode 0600 and never
     shown in diffs or output.
-  - Contacts no host: render-only runs need no cluster, node or router.
+  - Contacts no host, so render-only runs need no cluster, node or router.
 options:
   plan:
     description: The plan (the C(calico_plan) fact set by M(onprem.calico.plan)).
@@ -43,7 +43,9 @@ attributes:
     support: full
     description: Shows a diff per changed file, except files holding secrets.
   platform:
+    support: full
     platforms: all
+    description: Runs on the controller only.
 notes:
   - The BGP password is read from C(calico_bgp_password) and etcd TLS files from the paths in
     the plan, on the controller; neither enters the plan.
