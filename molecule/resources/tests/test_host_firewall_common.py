@@ -58,7 +58,9 @@ def listen(host, port):
     started = host.run(
         "nohup timeout 30 python3 -c \"import base64; exec(base64.b64decode('%s'))\" >/dev/null 2>&1 &" % script)
     assert started.rc == 0
-    host.run("sleep 0.5")
+    # Wait until it listens: a loaded CI machine may take a while to start python.
+    waited = host.run("for i in $(seq 50); do ss -Hltn 'sport = :%d' | grep -q . && exit 0; sleep 0.2; done; exit 1" % port)
+    assert waited.rc == 0, "listener on %d did not start" % port
 
 
 def insider_of(sources):
