@@ -26,9 +26,11 @@ molecule: setup host-image
 	@mkdir -p $(MOLECULE_LOGS) && rm -f $(MOLECULE_LOGS)/*.rc
 	@start=$$(date +%s); \
 	printf '%s\n' $(MOLECULE_SCENARIOS) | xargs -P $(MOLECULE_JOBS) -I{} sh -c \
-	  '$(BIN)/molecule test -s {} > $(MOLECULE_LOGS)/{}.log 2>&1; echo $$? > $(MOLECULE_LOGS)/{}.rc'; \
+	  'begin=$$(date +%s); $(BIN)/molecule test -s {} > $(MOLECULE_LOGS)/{}.log 2>&1; \
+	   echo "$$? $$(( $$(date +%s) - begin ))" > $(MOLECULE_LOGS)/{}.rc'; \
 	fail=0; for s in $(MOLECULE_SCENARIOS); do \
-	  rc=$$(cat $(MOLECULE_LOGS)/$$s.rc); echo "molecule $$s: $$( [ "$$rc" = 0 ] && echo passed || echo "FAILED (rc=$$rc)")"; \
+	  read rc secs < $(MOLECULE_LOGS)/$$s.rc; \
+	  echo "molecule $$s: $$( [ "$$rc" = 0 ] && echo passed || echo "FAILED (rc=$$rc)") in $$secs s"; \
 	  if [ "$$rc" != 0 ]; then grep -v 'Found installed collection' $(MOLECULE_LOGS)/$$s.log | tail -n 120; fail=1; fi; \
 	done; \
 	echo "molecule: $$(( $$(date +%s) - start )) s for $(words $(MOLECULE_SCENARIOS)) scenarios"; \

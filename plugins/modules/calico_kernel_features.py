@@ -22,7 +22,7 @@ description:
   - Never loads anything itself; load the modules listed in RV(to_load) with
     M(community.general.modprobe).
   - Fails, with the module, the feature that needs it and the fix, when a required module is absent
-    and O(fail_on_missing=true).
+    and O(fail_on_missing=true); warns with the same message otherwise.
 options:
   modules:
     description:
@@ -52,7 +52,7 @@ options:
             C(ip6tables-match:<match>). Without it a built-in table keyed by module name is used.
         type: str
   fail_on_missing:
-    description: Fail when a required module is absent.
+    description: Fail when a required module is absent; with V(false) the same message is a warning.
     type: bool
     default: true
   fail_prefix:
@@ -172,11 +172,11 @@ def main():
         to_load=summary["to_load"],
         missing=summary["missing"],
     )
+    prefix = (module.params["fail_prefix"] + ": ") if module.params["fail_prefix"] else ""
     if summary["missing"] and module.params["fail_on_missing"]:
-        prefix = module.params["fail_prefix"]
-        lines = [m["message"] for m in summary["missing"]]
-        msg = ((prefix + ": ") if prefix else "") + " ".join(lines)
-        module.fail_json(msg=msg, **output)
+        module.fail_json(msg=prefix + " ".join(m["message"] for m in summary["missing"]), **output)
+    for missing in summary["missing"]:
+        module.warn(prefix + missing["message"])
     module.exit_json(**output)
 
 

@@ -12,13 +12,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CONVERGE = os.path.join(HERE, "..", "..", "resources", "converge.yml")
 
 
-@pytest.fixture(scope="module")
-def stage_run():
+def run_stage(*extra):
     ansible_playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
     return subprocess.run(
-        [ansible_playbook, "-i", os.environ["MOLECULE_INVENTORY_FILE"], CONVERGE],
+        [ansible_playbook, "-i", os.environ["MOLECULE_INVENTORY_FILE"], CONVERGE] + list(extra),
         capture_output=True, text=True, env=env, timeout=600, check=False)
+
+
+@pytest.fixture(scope="module")
+def stage_run():
+    return run_stage()
+
+
+@pytest.fixture(scope="module")
+def dry_run_with_warning():
+    return run_stage("--check", "--diff", "-e", "calico_host_kernel_check=warn")
 
 
 def test_kernel_really_lacks_ipip(host):
@@ -41,7 +50,18 @@ def test_stage_fails_with_host_module_feature_and_fix(host, stage_run):
     assert recap and recap.group(1) == "0" and recap.group(2) == "1", out[-3000:]
 
 
-def test_nothing_was_changed_on_the_host(host, stage_run):
+def test_dry_run_on_the_fresh_host_completes_and_warns(host, dry_run_with_warning):
+    out = dry_run_with_warning.stdout + dry_run_with_warning.stderr
+    assert dry_run_with_warning.returncode == 0, out[-3000:]
+    message = " ".join(out.split())
+    assert "kernel module 'ipip' is missing" in message
+    # The dry run reports what a real run would change, on every concern.
+    for task in ("Persist the kernel modules across reboots", "Set the sysctls live and in the drop-in",
+                 "Write the Calico nftables table", "Load the table now and at every boot"):
+        assert task in message, task
+
+
+def test_nothing_was_changed_on_the_host(host, stage_run, dry_run_with_warning):
     for path in ("/etc/sysctl.d/90-calico.conf", "/etc/modules-load.d/calico.conf",
                  "/etc/NetworkManager/conf.d/calico.conf", "/etc/nftables.d/onprem-calico.nft"):
         assert not host.file(path).exists, path
