@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-import yaml
 
 from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import InventoryInput
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
