@@ -25,15 +25,15 @@ help:
 
 setup: apt venv link
 
-apt: .stamp-apt
-.stamp-apt:
+# Checked on every run (a dpkg query, under a second) so packages a stage adds to
+# APT_PACKAGES are installed without a stale stamp standing in the way.
+apt:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing: $$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
-	@touch $@
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt constraints.txt
