@@ -2,8 +2,8 @@
 
 Steps (each fails with a message that says what to change):
   1. ``ansible-galaxy collection build`` into build/package/.
-  2. The tarball holds what a user needs and nothing of the development checkout
-     (what galaxy.yml ``build_ignore`` must keep out).
+  2. The tarball holds what a user needs and nothing of the development checkout, caches or
+     tooling (what galaxy.yml ``build_ignore`` must keep out).
   3. ``ansible-galaxy collection install --offline`` into a temporary collections path: every
      galaxy.yml dependency must be met by the collections of the ``ansible`` package.
   4. ``ansible-playbook onprem.calico.render`` from the installed copy, with
@@ -59,8 +59,8 @@ MUST_NOT_SHIP = [
     ".venv", ".collections", ".git", "build", "artifacts", "output", ".pytest_cache",
     "__pycache__", "*.pyc", "*.tar.gz",
 ]
-# Development tooling a user does not need; reported (with the build_ignore entries that
-# leave it out) but not fatal. Paths at the collection root.
+# Development tooling a user does not need (galaxy.yml build_ignore leaves it out). Paths at
+# the collection root.
 DEV_ONLY = [
     ".ci", "mk", "Makefile", "constraints.txt", "requirements.txt", "ansible.cfg", "pytest.ini",
     "execution-environment.yml", "tools", "benchmarks", ".sanity-exclude", ".gitignore",
@@ -125,8 +125,7 @@ def check_contents(tarball):
     with tarfile.open(tarball) as tar:
         errors, dev_only = shipped_problems(tar.getnames())
     if dev_only:
-        say("note: development files ship in the tarball; add to galaxy.yml build_ignore: %s"
-            % ", ".join(dev_only))
+        errors.append("development files ship; add to galaxy.yml build_ignore: %s" % ", ".join(dev_only))
     if errors:
         raise CheckFailed("tarball contents (fix galaxy.yml build_ignore or add the file):\n  " + "\n  ".join(errors))
 
