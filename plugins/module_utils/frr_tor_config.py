@@ -24,6 +24,7 @@ __metaclass__ = type
 import os
 import re
 import shlex
+import shutil
 import tempfile
 import time
 
@@ -285,6 +286,10 @@ def format_changes(changes):
     return [" / ".join(context + (redact(line).strip(),)) for context, line in changes]
 
 
+# Where FRR keeps frr.conf and vtysh.conf on a router (Debian and upstream packages).
+FRR_CONFDIR = "/etc/frr"
+
+
 class FrrRouter:
     """Talks to the FRR daemons of one router through vtysh and frr-reload.py.
 
@@ -326,6 +331,17 @@ class FrrRouter:
                 "--bindir", os.path.dirname(self._resolved_vtysh())]
         if self.vty_socket:
             cmd += ["--vty_socket", self.vty_socket]
+        # frr-reload.py ends with "vtysh write" (integrated config into <confdir>/frr.conf) unless
+        # the file it was given is that file. The candidate is named frr.conf in a private
+        # directory given as --confdir, so the reload writes nothing else; persisting is
+        # _persist()'s job (config_file), which also keeps namespaced test routers off /etc/frr.
+        # vtysh then reads vtysh.conf from there too: give it the router's own, or "service
+        # integrated-vtysh-config" would look like a change the collection does not own.
+        confdir = os.path.dirname(os.path.abspath(path))
+        vtysh_conf = os.path.join(FRR_CONFDIR, "vtysh.conf")
+        if os.path.isfile(vtysh_conf) and not os.path.exists(os.path.join(confdir, "vtysh.conf")):
+            shutil.copyfile(vtysh_conf, os.path.join(confdir, "vtysh.conf"))
+        cmd += ["--confdir", confdir]
         return cmd + [path]
 
     def _resolved_vtysh(self):
@@ -346,10 +362,33 @@ class FrrRouter:
         return parse_reload_test(out)
 
     def reload(self, path):
-        cmd = self._reload_cmd("--reload", path)
-        rc, out, err = self.run(cmd)
+        staged = _staged_as_frr_conf(path)
+        try:
+            cmd = self._reload_cmd("--reload", staged)
+            rc, out, err = self.run(cmd)
+        finally:
+            _unstage(path, staged)
         if rc != 0:
             raise FrrConfigError("frr-reload.py --reload failed (rc=%s): %s" % (rc, redact((err or out).strip())))
+
+
+def _staged_as_frr_conf(path):
+    """``path`` itself when it is named frr.conf, else a private copy named frr.conf.
+
+    See _reload_cmd: frr-reload.py writes <confdir>/frr.conf unless it was given that file.
+    """
+    if os.path.basename(path) == "frr.conf":
+        return path
+    workdir = tempfile.mkdtemp(prefix="onprem-calico-frr-")
+    staged = os.path.join(workdir, "frr.conf")
+    with open(path) as source:
+        write_private(staged, source.read())
+    return staged
+
+
+def _unstage(path, staged):
+    if staged != path:
+        shutil.rmtree(os.path.dirname(staged), ignore_errors=True)
 
 
 def write_private(path, content):
@@ -399,11 +438,9 @@ def apply_owned(router, owned_config, prefix, check_mode=False, backup_dir="/var
     workdir = tempfile.mkdtemp(prefix="onprem-calico-frr-")
     try:
         return _apply_candidate(router, running, merged, owned_config, prefix, check_mode, backup_dir,
-                                config_file, keep_backups, os.path.join(workdir, "candidate.conf"))
+                                config_file, keep_backups, os.path.join(workdir, "frr.conf"))
     finally:
-        for name in os.listdir(workdir):
-            os.unlink(os.path.join(workdir, name))
-        os.rmdir(workdir)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _apply_candidate(router, running, merged, owned_config, prefix, check_mode, backup_dir, config_file,

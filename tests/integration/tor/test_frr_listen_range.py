@@ -31,7 +31,14 @@ def lab(tmp_path_factory):
         tor_lab.close()
 
 
+def _host_frr_conf():
+    """The machine's own /etc/frr/frr.conf: pushes to namespaced routers must never write it."""
+    path = "/etc/frr/frr.conf"
+    return (os.stat(path).st_mtime_ns, open(path, encoding="utf-8").read()) if os.path.exists(path) else None
+
+
 def test_listen_range_accepts_the_rack_nodes_and_verification_names_them(lab):
+    host_conf_before = _host_frr_conf()
     artifacts = {a.path: a.content for a in tor_renderer.render(lab.plan, RenderContext())}
     for tor in lab.tors():
         router = lab.plan["tor_routers"][tor]
@@ -43,6 +50,7 @@ def test_listen_range_accepts_the_rack_nodes_and_verification_names_them(lab):
                   "vty_socket": lab.lab.vty_socket(tor), "frr_reload": "/usr/lib/frr/frr-reload.py"}
         assert frr_tor_config.run_module(params, lab.runner(tor), check_mode=False)["changed"] is True
         assert frr_tor_config.run_module(params, lab.runner(tor), check_mode=False)["changed"] is False
+    assert _host_frr_conf() == host_conf_before
     for tor in lab.tors():
         rack = lab.plan["tor_routers"][tor]["rack"]
         # The plan still lists the rack's nodes: verification expects each by name.
