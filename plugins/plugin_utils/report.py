@@ -266,7 +266,8 @@ def render_text(report: Report) -> list[str]:
 
 
 def _dot_id(name: str) -> str:
-    return '"%s"' % name.replace("\\", "\\\\").replace('"', '\\"')
+    """A quoted DOT string; a newline in ``name`` becomes DOT's line break."""
+    return '"%s"' % name.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def render_dot(report: Report) -> str:
@@ -286,11 +287,11 @@ def render_dot(report: Report) -> str:
         for tor in rack.get("tor_routers") or []:
             t = plan["tor_routers"].get(tor) or {}
             out.append("    %s [shape=box, style=filled, fillcolor=lightsteelblue, label=%s];" % (
-                _dot_id(tor), _dot_id("%s\\n%s AS %s" % (tor, t.get("peer_ip") or "", t.get("asn")))))
+                _dot_id(tor), _dot_id("%s\n%s AS %s" % (tor, t.get("peer_ip") or "", t.get("asn")))))
             placed.add(tor)
         for node in rack.get("nodes") or []:
             n = plan["nodes"][node]
-            out.append("    %s [shape=ellipse, label=%s];" % (_dot_id(node), _dot_id("%s\\n%s" % (node, n["ip"]))))
+            out.append("    %s [shape=ellipse, label=%s];" % (_dot_id(node), _dot_id("%s\n%s" % (node, n["ip"]))))
             placed.add(node)
         out.append("  }")
     for name, t in (plan.get("tor_routers") or {}).items():
@@ -298,7 +299,7 @@ def render_dot(report: Report) -> str:
             out.append("  %s [shape=box, style=filled, fillcolor=lightsteelblue];" % _dot_id(name))
     for name, n in plan["nodes"].items():
         if name not in placed:
-            out.append("  %s [shape=ellipse, label=%s];" % (_dot_id(name), _dot_id("%s\\n%s" % (name, n["ip"]))))
+            out.append("  %s [shape=ellipse, label=%s];" % (_dot_id(name), _dot_id("%s\n%s" % (name, n["ip"]))))
     seen = set()
     for s in report.sessions:
         pair = tuple(sorted((s.node, s.peer)))

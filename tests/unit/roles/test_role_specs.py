@@ -143,8 +143,11 @@ def test_spec_options_are_complete(role):
                 problems.append("%s: %s has no description" % (entry, name))
             if spec.get("required") and "default" in spec:
                 problems.append("%s: %s is required and has a default" % (entry, name))
-            if "choices" in spec and "default" in spec and spec["default"] not in spec["choices"]:
-                problems.append("%s: default %r of %s is not one of its choices" % (entry, spec["default"], name))
+            if "choices" in spec and "default" in spec:
+                # For a list, Ansible checks every element against the choices.
+                values = spec["default"] if spec.get("type") == "list" else [spec["default"]]
+                if any(v not in spec["choices"] for v in values or []):
+                    problems.append("%s: default %r of %s is not one of its choices" % (entry, spec["default"], name))
     assert not problems, "roles/%s:\n  %s" % (role, "\n  ".join(problems))
 
 
