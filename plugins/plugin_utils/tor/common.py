@@ -36,3 +36,29 @@ def listen_asn_range(model: TorModel) -> tuple[int, int]:
     """Lowest and highest node AS of the rack, for eBGP listen ranges (a dynamic peer's AS)."""
     asns = [n.asn for n in model.neighbors] or [model.asn]
     return min(asns), max(asns)
+
+
+def prefix_list_and_route_map_lines(model: TorModel, indent: str) -> list[str]:
+    """EOS / NX-OS prefix lists and the import / export route maps (their syntax is shared;
+    only the indentation of the match lines differs)."""
+    names = model.names
+    lines = []
+    for family, name, seq, text in prefix_entries(model):
+        keyword = "ip" if family == 4 else "ipv6"
+        lines.append(f"{keyword} prefix-list {name} seq {seq} permit {text}")
+
+    def route_map(policy, lists):
+        out, seq = [], 10
+        for family, list_name in lists:
+            if family in model.families:
+                keyword = "ip" if family == 4 else "ipv6"
+                out += [f"route-map {policy} permit {seq}", f"{indent}match {keyword} address prefix-list {list_name}"]
+                seq += 10
+        return out
+
+    lines += route_map(names.import_policy, ((4, names.accept_v4), (6, names.accept_v6)))
+    if model.send_default_only:
+        lines += route_map(names.export_policy, ((4, names.default_v4), (6, names.default_v6)))
+    else:
+        lines.append(f"route-map {names.export_policy} permit 10")
+    return lines

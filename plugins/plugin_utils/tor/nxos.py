@@ -9,7 +9,7 @@ password (masked by the modules in rendered output).
 
 from __future__ import annotations
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import header, listen_asn_range, prefix_entries
+from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import header, listen_asn_range, prefix_list_and_route_map_lines
 from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import TorModel
 
 GLOBAL_MODULE = "cisco.nxos.nxos_bgp_global"
@@ -70,27 +70,7 @@ def af_config(model: TorModel) -> dict:
 
 def template_text(model: TorModel) -> str:
     names = model.names
-    lines = []
-    for family, name, seq, text in prefix_entries(model):
-        keyword = "ip" if family == 4 else "ipv6"
-        lines.append(f"{keyword} prefix-list {name} seq {seq} permit {text}")
-    seq = 10
-    for family, list_name in ((4, names.accept_v4), (6, names.accept_v6)):
-        if family in model.families:
-            keyword = "ip" if family == 4 else "ipv6"
-            lines += [f"route-map {names.import_policy} permit {seq}",
-                      f"  match {keyword} address prefix-list {list_name}"]
-            seq += 10
-    if model.send_default_only:
-        seq = 10
-        for family, list_name in ((4, names.default_v4), (6, names.default_v6)):
-            if family in model.families:
-                keyword = "ip" if family == 4 else "ipv6"
-                lines += [f"route-map {names.export_policy} permit {seq}",
-                          f"  match {keyword} address prefix-list {list_name}"]
-                seq += 10
-    else:
-        lines.append(f"route-map {names.export_policy} permit 10")
+    lines = prefix_list_and_route_map_lines(model, "  ")
     if model.neighbor_mode == "listen_range" and not model.ibgp:
         low, high = listen_asn_range(model)
         lines += [f"route-map {names.peer_group}-ASNS permit 10", f"  match as-number {low}-{high}"]
