@@ -25,6 +25,7 @@ def load_inventory(source: str, extra_vars: dict | None = None) -> InventoryInpu
     inventory = InventoryManager(loader=loader, sources=[source])
     variables = VariableManager(loader=loader, inventory=inventory)
     if extra_vars:
+        # VariableManager has no public way to set extra vars outside a CLI run.
         variables._extra_vars = dict(extra_vars)  # pylint: disable=protected-access
     hostvars = HostVars(inventory=inventory, variable_manager=variables, loader=loader)
     play_vars = variables.get_vars(host=inventory.get_host("localhost"))

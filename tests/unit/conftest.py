@@ -3,9 +3,9 @@
 import functools
 import pytest
 
-from inventory_loader import load_example_inventory  # noqa: E402  pylint: disable=wrong-import-position
+from inventory_loader import load_example_inventory
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan  # noqa: E402
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
 
 EXAMPLE_NAMES = ("kdd-small", "kdd-typha", "etcd", "tor-as-per-rack")
 
