@@ -23,6 +23,25 @@ class CalicoctlError(Exception):
     pass
 
 
+# Module options that say how calicoctl reaches the datastore (documented once in
+# plugins/doc_fragments/calicoctl.py).
+DATASTORE_ARGS = dict(
+    datastore=dict(type="str", required=True, choices=["kubernetes", "etcd"]),
+    calicoctl_path=dict(type="path", default="/usr/local/bin/calicoctl"),
+    kubeconfig=dict(type="path"),
+    etcd_endpoints=dict(type="list", elements="str"),
+    etcd_ca_file=dict(type="path"),
+    etcd_cert_file=dict(type="path"),
+    etcd_key_file=dict(type="path"),
+)
+
+
+def datastore_env_from_params(params):
+    """datastore_env() from a module's DATASTORE_ARGS parameters."""
+    return datastore_env(params["datastore"], params["kubeconfig"], params["etcd_endpoints"],
+                         params["etcd_ca_file"], params["etcd_cert_file"], params["etcd_key_file"])
+
+
 def datastore_env(datastore, kubeconfig=None, etcd_endpoints=None, etcd_ca_file=None,
                   etcd_cert_file=None, etcd_key_file=None):
     """The environment calicoctl reads to reach the datastore; raises ValueError when incomplete."""

@@ -38,31 +38,6 @@ options:
     description: Fail when a node lacks an expected Established session.
     type: bool
     default: true
-  datastore:
-    description: The Calico datastore.
-    type: str
-    required: true
-    choices: [kubernetes, etcd]
-  calicoctl_path:
-    description: Path of calicoctl.
-    type: path
-    default: /usr/local/bin/calicoctl
-  kubeconfig:
-    description: Kubeconfig with O(datastore=kubernetes).
-    type: path
-  etcd_endpoints:
-    description: etcd client URLs with O(datastore=etcd).
-    type: list
-    elements: str
-  etcd_ca_file:
-    description: CA bundle for https etcd endpoints.
-    type: path
-  etcd_cert_file:
-    description: Client certificate for https etcd endpoints.
-    type: path
-  etcd_key_file:
-    description: Client key for https etcd endpoints.
-    type: path
 attributes:
   check_mode:
     support: full
@@ -74,6 +49,8 @@ attributes:
     support: full
     description: Runs calicoctl on the host it is delegated to.
     platforms: posix
+extends_documentation_fragment:
+  - onprem.calico.calicoctl
 author:
   - onprem.calico maintainers (@onprem-calico)
 """
@@ -113,31 +90,25 @@ from ansible_collections.onprem.calico.plugins.module_utils.calico_reconcile imp
 from ansible_collections.onprem.calico.plugins.module_utils.calicoctl import (
     Calicoctl,
     CalicoctlError,
-    datastore_env,
+    DATASTORE_ARGS,
+    datastore_env_from_params,
 )
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            DATASTORE_ARGS,
             nodes=dict(type="dict", required=True),
             node_to_node_mesh=dict(type="bool", default=False),
             peer_kinds=dict(type="list", elements="str"),
             fail_on_missing=dict(type="bool", default=True),
-            datastore=dict(type="str", required=True, choices=["kubernetes", "etcd"]),
-            calicoctl_path=dict(type="path", default="/usr/local/bin/calicoctl"),
-            kubeconfig=dict(type="path"),
-            etcd_endpoints=dict(type="list", elements="str"),
-            etcd_ca_file=dict(type="path"),
-            etcd_cert_file=dict(type="path"),
-            etcd_key_file=dict(type="path"),
         ),
         supports_check_mode=True,
     )
     p = module.params
     try:
-        env = datastore_env(p["datastore"], p["kubeconfig"], p["etcd_endpoints"], p["etcd_ca_file"],
-                            p["etcd_cert_file"], p["etcd_key_file"])
+        env = datastore_env_from_params(p)
     except ValueError as exc:
         module.fail_json(msg=str(exc))
 

@@ -32,31 +32,6 @@ options:
     type: list
     elements: dict
     required: true
-  datastore:
-    description: The Calico datastore (plan C(cluster.datastore)).
-    type: str
-    required: true
-    choices: [kubernetes, etcd]
-  calicoctl_path:
-    description: Path of the calicoctl binary, installed at the cluster's Calico version.
-    type: path
-    default: /usr/local/bin/calicoctl
-  kubeconfig:
-    description: Kubeconfig calicoctl uses with O(datastore=kubernetes).
-    type: path
-  etcd_endpoints:
-    description: etcd client URLs with O(datastore=etcd).
-    type: list
-    elements: str
-  etcd_ca_file:
-    description: CA bundle for https etcd endpoints.
-    type: path
-  etcd_cert_file:
-    description: Client certificate for https etcd endpoints.
-    type: path
-  etcd_key_file:
-    description: Client key for https etcd endpoints.
-    type: path
   prune:
     description: Delete owned objects (managed-by label) of kinds BGPPeer, IPPool and CalicoNodeStatus the plan no longer has.
     type: bool
@@ -84,6 +59,8 @@ attributes:
     support: full
     description: Runs calicoctl on the host it is delegated to.
     platforms: posix
+extends_documentation_fragment:
+  - onprem.calico.calicoctl
 author:
   - onprem.calico maintainers (@onprem-calico)
 notes:
@@ -137,7 +114,8 @@ from ansible_collections.onprem.calico.plugins.module_utils.calico_reconcile imp
 from ansible_collections.onprem.calico.plugins.module_utils.calicoctl import (
     Calicoctl,
     CalicoctlError,
-    datastore_env,
+    DATASTORE_ARGS,
+    datastore_env_from_params,
 )
 
 
@@ -148,14 +126,8 @@ def _dump(obj):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            DATASTORE_ARGS,
             resources=dict(type="list", elements="dict", required=True),
-            datastore=dict(type="str", required=True, choices=["kubernetes", "etcd"]),
-            calicoctl_path=dict(type="path", default="/usr/local/bin/calicoctl"),
-            kubeconfig=dict(type="path"),
-            etcd_endpoints=dict(type="list", elements="str"),
-            etcd_ca_file=dict(type="path"),
-            etcd_cert_file=dict(type="path"),
-            etcd_key_file=dict(type="path"),
             prune=dict(type="bool", default=True),
             allow_pool_recreate=dict(type="bool", default=False),
             defer_mesh_disable=dict(type="bool", default=False),
@@ -164,8 +136,7 @@ def main():
     )
     p = module.params
     try:
-        env = datastore_env(p["datastore"], p["kubeconfig"], p["etcd_endpoints"], p["etcd_ca_file"],
-                            p["etcd_cert_file"], p["etcd_key_file"])
+        env = datastore_env_from_params(p)
     except ValueError as exc:
         module.fail_json(msg=str(exc))
     for obj in p["resources"]:
