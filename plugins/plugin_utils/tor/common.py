@@ -38,27 +38,36 @@ def listen_asn_range(model: TorModel) -> tuple[int, int]:
     return min(asns), max(asns)
 
 
-def prefix_list_and_route_map_lines(model: TorModel, indent: str) -> list[str]:
-    """EOS / NX-OS prefix lists and the import / export route maps (their syntax is shared;
-    only the indentation of the match lines differs)."""
+def route_map_lines(model: TorModel, indent: str, closing: tuple[str, ...] = ()) -> list[str]:
+    """The import and export route maps, in the syntax FRR, EOS and NX-OS share.
+
+    ``indent`` is the indentation of match lines; ``closing`` ends each entry (FRR: "exit").
+    Without a default-only policy the export map permits everything: FRR 8 sends nothing on
+    eBGP without one.
+    """
     names = model.names
-    lines = []
-    for family, name, seq, text in prefix_entries(model):
-        keyword = "ip" if family == 4 else "ipv6"
-        lines.append(f"{keyword} prefix-list {name} seq {seq} permit {text}")
 
     def route_map(policy, lists):
         out, seq = [], 10
         for family, list_name in lists:
             if family in model.families:
                 keyword = "ip" if family == 4 else "ipv6"
-                out += [f"route-map {policy} permit {seq}", f"{indent}match {keyword} address prefix-list {list_name}"]
+                out += [f"route-map {policy} permit {seq}", f"{indent}match {keyword} address prefix-list {list_name}", *closing]
                 seq += 10
         return out
 
-    lines += route_map(names.import_policy, ((4, names.accept_v4), (6, names.accept_v6)))
+    lines = route_map(names.import_policy, ((4, names.accept_v4), (6, names.accept_v6)))
     if model.send_default_only:
         lines += route_map(names.export_policy, ((4, names.default_v4), (6, names.default_v6)))
     else:
-        lines.append(f"route-map {names.export_policy} permit 10")
+        lines += [f"route-map {names.export_policy} permit 10", *closing]
     return lines
+
+
+def prefix_list_and_route_map_lines(model: TorModel, indent: str) -> list[str]:
+    """EOS / NX-OS prefix lists followed by the route maps."""
+    lines = []
+    for family, name, seq, text in prefix_entries(model):
+        keyword = "ip" if family == 4 else "ipv6"
+        lines.append(f"{keyword} prefix-list {name} seq {seq} permit {text}")
+    return lines + route_map_lines(model, indent)

@@ -9,6 +9,7 @@ on every run.
 
 from __future__ import annotations
 
+from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import route_map_lines
 from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import TorModel
 
 # FRR leaves these out of show running-config when they hold the default value, so writing
@@ -37,35 +38,7 @@ def _prefix_list_lines(model: TorModel) -> list[str]:
 
 
 def _route_map_lines(model: TorModel) -> list[str]:
-    names = model.names
-    lines = []
-    seq = 10
-    for family, list_name in ((4, names.accept_v4), (6, names.accept_v6)):
-        if family not in model.families:
-            continue
-        keyword = "ip" if family == 4 else "ipv6"
-        lines += [
-            f"route-map {names.import_policy} permit {seq}",
-            f" match {keyword} address prefix-list {list_name}",
-            "exit",
-        ]
-        seq += 10
-    if model.send_default_only:
-        seq = 10
-        for family, list_name in ((4, names.default_v4), (6, names.default_v6)):
-            if family not in model.families:
-                continue
-            keyword = "ip" if family == 4 else "ipv6"
-            lines += [
-                f"route-map {names.export_policy} permit {seq}",
-                f" match {keyword} address prefix-list {list_name}",
-                "exit",
-            ]
-            seq += 10
-    else:
-        # Explicit "send everything" policy: FRR 8 sends nothing on eBGP without one.
-        lines += [f"route-map {names.export_policy} permit 10", "exit"]
-    return lines
+    return route_map_lines(model, " ", closing=("exit",))
 
 
 def router_lines(model: TorModel) -> list[str]:
