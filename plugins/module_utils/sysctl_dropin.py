@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright: onprem.calico contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Own one sysctl drop-in file and the live values it lists, in one pass.
+
+Runs on the target, standard library only. ``assess`` reads the kernel's /proc/sys and the
+current drop-in and returns everything that differs; ``apply`` carries that out. The drop-in is
+owned whole: it lists exactly the requested keys, so a key the plan no longer has disappears from
+it without a separate removal step. Keys the kernel has but does not let this host write
+(nf_conntrack_max in a container's network namespace) go to the file only.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import os
+import stat
+import tempfile
+
+HEADER = "# Managed by onprem.calico (role calico_host): sysctls Calico needs, from the plan.\n"
+
+
+class SysctlError(Exception):
+    """A request that cannot be carried out; the message names the keys and the fix."""
+
+
+def proc_path(key, proc_root="/proc/sys"):
+    """net.ipv4.ip_forward -> /proc/sys/net/ipv4/ip_forward (keys may also be given with slashes)."""
+    return os.path.join(proc_root, key.replace(".", "/"))
+
+
+def normalize(value):
+    """The kernel prints multi-value sysctls separated by tabs; compare on single spaces."""
+    if isinstance(value, bool):
+        value = int(value)
+    return " ".join(str(value).split())
+
+
+def render(sysctls):
+    return HEADER + "".join("%s=%s\n" % (key, normalize(value)) for key, value in sysctls.items())
+
+
+def _read(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except (IOError, OSError) as err:
+        if err.errno == errno.ENOENT:
+            return None
+        raise
+
+
+def _mode_and_owner(path):
+    info = os.stat(path)
+    return stat.S_IMODE(info.st_mode), info.st_uid
+
+
+def assess(sysctls, dropin, proc_root="/proc/sys"):
+    """What has to change for the drop-in and the live values to match ``sysctls``.
+
+    Raises SysctlError, before anything is changed, when the kernel lacks a key.
+    """
+    unknown = [key for key in sysctls if not os.path.exists(proc_path(key, proc_root))]
+    if unknown:
+        raise SysctlError(
+            "sysctl(s) %s do not exist on this kernel. Fix: load the module that provides them, or drop "
+            "them from calico_sysctl_overrides." % ", ".join(unknown))
+    readonly, live = [], {}
+    for key, value in sysctls.items():
+        path = proc_path(key, proc_root)
+        # The owner's write bit: /proc/sys entries the kernel refuses to write here are 0444.
+        if not os.stat(path).st_mode & stat.S_IWUSR:
+            readonly.append(key)
+            continue
+        current = normalize(_read(path) or "")
+        if current != normalize(value):
+            live[key] = {"before": current, "after": normalize(value)}
+    before = _read(dropin)
+    after = render(sysctls)
+    # Same content but another mode (or owner) is a change too: the file is rewritten 0644 root.
+    wrong_mode = before is not None and _mode_and_owner(dropin) != (0o644, os.geteuid())
+    return {
+        "file": {"path": dropin, "before": before, "after": after, "changed": before != after or wrong_mode},
+        "live": live,
+        "readonly": readonly,
+    }
+
+
+def write_file(path, content, mode=0o644):
+    """Replace ``path`` atomically (a reader sees the old or the new file, never half of one)."""
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        os.makedirs(directory, 0o755)
+    fd, tmp = tempfile.mkstemp(prefix=".calico-sysctl.", dir=directory)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(content)
+        os.chmod(tmp, mode)
+        os.rename(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def apply(assessment, proc_root="/proc/sys"):
+    """Carry out ``assess``'s result: the drop-in first (it survives a failed live write), then
+    the live values."""
+    if assessment["file"]["changed"]:
+        write_file(assessment["file"]["path"], assessment["file"]["after"])
+    for key, change in assessment["live"].items():
+        try:
+            with open(proc_path(key, proc_root), "w") as handle:
+                handle.write(change["after"] + "\n")
+        except (IOError, OSError) as err:
+            raise SysctlError("writing %s=%s failed: %s" % (key, change["after"], err.strerror or err))
+
+
+def diffs(assessment):
+    """Ansible diffs: the drop-in, and the live values as key=value lines."""
+    result = []
+    if assessment["file"]["changed"]:
+        result.append({
+            "before_header": assessment["file"]["path"], "after_header": assessment["file"]["path"],
+            "before": assessment["file"]["before"] or "", "after": assessment["file"]["after"],
+        })
+    if assessment["live"]:
+        live = sorted(assessment["live"].items())
+        result.append({
+            "before_header": "live sysctls", "after_header": "live sysctls",
+            "before": "".join("%s=%s\n" % (key, change["before"]) for key, change in live),
+            "after": "".join("%s=%s\n" % (key, change["after"]) for key, change in live),
+        })
+    return result
