@@ -79,7 +79,7 @@ def test_shipped_problems():
 def collections_used():
     """Collections the roles, stage playbooks and plugins name (FQCNs of installed collections).
 
-    The lab's playbooks and inventories (containers.podman) are test scaffolding, not run by users.
+    The lab's playbooks and inventories are test scaffolding, not run by users.
     """
     import re
 
@@ -112,3 +112,10 @@ def test_galaxy_dependencies_list_every_collection_used():
     assert "kubernetes.core" in used  # the scan sees the roles at all
     missing = {name: where for name, where in used.items() if name not in deps}
     assert not missing, "add to galaxy.yml dependencies (first use shown): %s" % missing
+
+
+def test_galaxy_dependencies_are_all_used():
+    # A dependency nothing names still costs every install (and every execution environment) a
+    # download; what another dependency needs, that dependency declares itself.
+    unused = set(load("galaxy.yml")["dependencies"] or {}) - set(collections_used())
+    assert not unused, "galaxy.yml depends on collections nothing uses: %s" % sorted(unused)
