@@ -82,6 +82,15 @@ def describe_unit(props):
     }
 
 
+def firewalld_default_zone(conf_text):
+    """DefaultZone of firewalld.conf; firewalld's own default (public) when the file does not set one."""
+    for line in (conf_text or "").splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and key.strip() == "DefaultZone" and value.strip():
+            return value.strip()
+    return "public"
+
+
 def ufw_active(status_output):
     return any(line.strip() == "Status: active" for line in status_output.splitlines())
 

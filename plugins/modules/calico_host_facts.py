@@ -15,7 +15,8 @@ version_added: "0.1.0"
 description:
   - Reads C(/etc/os-release) for the OS family (the names of C(ansible_facts.os_family)), asks
     systemd for the state of O(units) in one C(systemctl show), asks ufw whether it is active when
-    it is installed, and whether the nftables table O(nft_table) is in the live ruleset.
+    it is installed, whether the nftables table O(nft_table) is in the live ruleset, and reads
+    firewalld's default zone.
   - The role C(onprem.calico.calico_host) decides on these alone; one short run replaces
     M(ansible.builtin.setup) plus M(ansible.builtin.service_facts), which read every fact and every
     service and cost a fleet several seconds per host.
@@ -87,6 +88,13 @@ units:
   sample:
     nftables.service: {installed: true, active: true, running: false, enabled: true, load_state: loaded,
                        active_state: active, sub_state: exited, unit_file_state: enabled}
+firewalld_default_zone:
+  description:
+    - The zone firewalld puts rules without a zone in (C(DefaultZone) of C(/etc/firewalld/firewalld.conf),
+      else V(public)); V(null) when firewalld is not installed.
+  returned: always
+  type: str
+  sample: public
 ufw_active:
   description: Whether C(ufw status) says the firewall is active; V(false) when ufw is not installed.
   returned: always
@@ -132,6 +140,15 @@ def main():
             module.fail_json(msg="systemctl show failed: %s" % (err or out).strip())
         unit_states = hf.parse_systemctl_show(out, units)
 
+    default_zone = None
+    if unit_states.get("firewalld.service", {}).get("installed") or os.path.isdir("/etc/firewalld"):
+        conf = "/etc/firewalld/firewalld.conf"
+        text = ""
+        if os.path.exists(conf):
+            with open(conf) as handle:
+                text = handle.read()
+        default_zone = hf.firewalld_default_zone(text)
+
     ufw_active = False
     ufw = module.get_bin_path("ufw")
     if ufw and unit_states.get("ufw.service", {}).get("installed", True):
@@ -154,6 +171,7 @@ def main():
         distribution_version=release.get("VERSION_ID", ""),
         systemd=systemd,
         units=unit_states,
+        firewalld_default_zone=default_zone,
         ufw_active=ufw_active,
         nft_table_present=nft_table_present,
     )

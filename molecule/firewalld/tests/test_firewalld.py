@@ -2,6 +2,7 @@
 policy, as firewall-cmd reports them live; NetworkManager's merged configuration and its view of
 a Calico-named interface."""
 
+import json
 import re
 
 import pytest
@@ -30,6 +31,14 @@ def test_default_zone_has_exactly_the_plan_rules_of_this_host(host, host_rules):
     live = rich_rules(host)
     expected = [expected_rich_rule(r, s) for r in host_rules for s in r["sources"]]
     assert sorted(live) == sorted(expected)
+
+
+def test_the_ledger_lists_what_the_role_added(host, host_rules, node, plan):
+    ledger = json.loads(host.file("/etc/firewalld/onprem-calico.json").content_string)
+    zone = host.check_output("firewall-cmd --get-default-zone").strip()
+    assert sorted(ledger["rich_rules"]) == sorted([zone, expected_rich_rule(r, s)] for r in host_rules for s in r["sources"])
+    assert sorted(ledger["sources"]) == sorted(["trusted", c] for c in plan["host_preparation"]["forward_cidrs"])
+    assert not any("10.0.99.0/24" in rule or "10.245.0.0/16" in rule for _zone, rule in ledger["rich_rules"] + ledger["sources"])
 
 
 def test_runtime_equals_permanent(host):

@@ -16,6 +16,18 @@ def test_ufw_lists_each_port_from_each_source(host, node, host_rules):
             assert re.search(pattern, status, re.M), (pattern, status)
 
 
+def test_ufw_holds_exactly_the_plan_rules_of_onprem_calico(host, node, host_rules):
+    # side_effect ran a plan with one more node subnet and then the scenario's plan again: the
+    # rules of the extra subnet must be gone, and nothing of ours beyond the plan may remain.
+    added = host.check_output("ufw show added").splitlines()
+    ours = sorted(line for line in added if "comment 'onprem.calico " in line)
+    expected = sorted("ufw allow from %s to any port %s proto %s comment 'onprem.calico %s'"
+                      % (source, rule["port"], rule["protocol"], rule["name"])
+                      for rule in host_rules if rule["protocol"] in ("tcp", "udp") for source in rule["sources"])
+    assert ours == expected
+    assert not any("10.0.99.0/24" in line for line in added)
+
+
 def test_ip_protocol_rules_are_live_in_ufw_before_input(host, node, host_rules, plan):
     live = host.check_output("iptables -S ufw-before-input")
     other = [r for r in host_rules if r["protocol"] not in ("tcp", "udp")]

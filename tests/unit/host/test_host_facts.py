@@ -74,3 +74,9 @@ def test_module_on_this_machine(tmp_path):
     assert result["units"]["no-such-unit-calico.service"]["installed"] is False
     if shutil.which("nft") and os.geteuid() == 0:
         assert result["nft_table_present"] is False
+
+
+def test_firewalld_default_zone_from_its_configuration():
+    assert hf.firewalld_default_zone("# comment\nDefaultZone=internal\nCleanupOnExit=yes\n") == "internal"
+    assert hf.firewalld_default_zone("DefaultZone=\n") == "public"
+    assert hf.firewalld_default_zone("") == "public"
