@@ -134,3 +134,23 @@ def test_dead_tor_is_named_then_recovered(converged, artifacts_dir):
     assert recovered.rc == 0, recovered.tail()
     assert set(tor_node_sessions("tor1b").values()) == {"Established"}
     assert "**All 9 BGP sessions Established.**" in open(os.path.join(artifacts_dir, "report.md")).read()
+
+
+def test_lab_connection_is_pipelined_and_moves_files_both_ways(converged, tmp_path):
+    """lab/connection_plugins/lab_podman.py: one `podman exec -i` per pipelined module, and files
+    go in (copy, template) and come back (fetch) byte for byte."""
+    ansible = os.path.join(os.path.dirname(PLAYBOOK), "ansible")
+    ping = run([ansible, "-i", INVENTORY, "r1-w1", "-m", "ansible.builtin.ping", "-vvv"])
+    assert ping.rc == 0, ping.tail()
+    execs = [line for line in ping.output.splitlines() if "LAB_PODMAN" in line]
+    assert len(execs) == 1 and " exec -i calico-lab-r1-w1 " in execs[0], execs
+
+    payload = "lab connection probe \u2713\n"
+    copied = run([ansible, "-i", INVENTORY, "r1-w1", "-m", "ansible.builtin.copy",
+                  "-a", json.dumps({"content": payload, "dest": "/tmp/lab-connection-probe", "mode": "0600"})])
+    assert copied.rc == 0, copied.tail()
+    assert podman_exec("r1-w1", "stat", "-c", "%a", "/tmp/lab-connection-probe").stdout.strip() == "600"
+    fetched = run([ansible, "-i", INVENTORY, "r1-w1", "-m", "ansible.builtin.fetch",
+                   "-a", "src=/tmp/lab-connection-probe dest=%s/ flat=true" % tmp_path])
+    assert fetched.rc == 0, fetched.tail()
+    assert (tmp_path / "lab-connection-probe").read_text(encoding="utf-8") == payload
