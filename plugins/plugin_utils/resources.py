@@ -418,8 +418,13 @@ def build(plan: dict, ctx, with_secret: bool = True) -> ResourceSet:
     return ResourceSet(calico, kubernetes, password_secret(plan, ctx) if with_secret else None)
 
 
-def _dump(objects: list[dict], header: str) -> str:
-    body = "".join("---\n" + yaml.safe_dump(o, sort_keys=False, default_flow_style=False) for o in objects)
+# libyaml's emitter when PyYAML has it: the same bytes for these objects (a unit test holds the two
+# to that), about five times faster, which matters with thousands of per-node objects.
+YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def _dump(objects: list[dict], header: str, dumper=YAML_DUMPER) -> str:
+    body = "".join("---\n" + yaml.dump(o, Dumper=dumper, sort_keys=False, default_flow_style=False) for o in objects)
     return header + body
 
 

@@ -282,3 +282,17 @@ def test_num_allowed_local_as_numbers_is_passed_and_never_combined_with_as_overr
         resources.build(plan, ctx)
     assert err.value.messages == ["calico_bgp_peer_extra.numAllowedLocalASNumbers: the ToRs tor1a already use "
                                   "as-override; use one AS-loop override, not both (see docs/bgp.md)"]
+
+
+@pytest.mark.parametrize("design", sorted(DESIGNS))
+def test_libyaml_and_pure_python_dumpers_write_the_same_bytes(design, ctx):
+    # resources._dump uses libyaml's emitter when PyYAML has it; a controller without it must
+    # write the same files, or every run from the other kind of controller would report changes.
+    if not hasattr(yaml, "CSafeDumper"):
+        pytest.skip("PyYAML here has no libyaml")
+    plan = make_plan(datastore="etcd" if design == "route_reflectors" else "kubernetes", password=design != "none",
+                     dual_stack=design == "full_mesh", **DESIGNS[design])
+    rs = resources.build(plan, ctx)
+    objects = rs.calico + rs.kubernetes
+    assert resources.YAML_DUMPER is yaml.CSafeDumper
+    assert resources._dump(objects, "", yaml.CSafeDumper) == resources._dump(objects, "", yaml.SafeDumper)
