@@ -36,6 +36,15 @@ def firewalld_rich_rules(rules, protocol_numbers=None):
     return [firewalld_rich_rule(rule, source, protocol_numbers) for rule in rules for source in rule["sources"]]
 
 
+def firewalld_wanted(rules, rule_zone, trusted_zone, trusted_interfaces, forward_cidrs, protocol_numbers=None):
+    """What firewalld should hold for onprem.calico, each entry with its zone: the ledger's shape."""
+    return {
+        "rich_rules": [[rule_zone, rich] for rich in firewalld_rich_rules(rules, protocol_numbers)],
+        "interfaces": [[trusted_zone, name] for name in trusted_interfaces],
+        "sources": [[trusted_zone, cidr] for cidr in forward_cidrs],
+    }
+
+
 def firewalld_stale(ledger, wanted):
     """Entries the ledger says we added that ``wanted`` no longer has.
 
@@ -54,6 +63,11 @@ def ufw_wanted(rules):
     """The (source, port, proto, name) of each ufw rule the role adds: tcp/udp rules only."""
     return [(source, str(rule["port"]), rule["protocol"], rule["name"])
             for rule in rules if rule["protocol"] in ("tcp", "udp") for source in rule["sources"]]
+
+
+def ufw_rules(rules):
+    """``ufw_wanted`` as {source, port, proto, name} dicts, for the role's add loop."""
+    return [dict(zip(("source", "port", "proto", "name"), wanted)) for wanted in ufw_wanted(rules)]
 
 
 def ufw_stale(added_lines, rules):

@@ -64,3 +64,21 @@ def test_ufw_nothing_stale_when_the_host_matches_the_plan():
              for w in hfw.ufw_wanted([BGP, IPIP, VXLAN])]
     assert len(lines) == 3  # IPIP is not a ufw rule (before.rules block)
     assert hfw.ufw_stale(lines, [BGP, IPIP, VXLAN]) == []
+
+
+def test_firewalld_wanted_has_the_ledger_shape_with_zones():
+    wanted = hfw.firewalld_wanted([VXLAN], "public", "trusted", ["cali+", "vxlan.calico"], ["10.244.0.0/16"])
+    assert wanted == {
+        "rich_rules": [["public", 'rule family="ipv4" source address="10.0.1.0/24" port port="4789" protocol="udp" accept']],
+        "interfaces": [["trusted", "cali+"], ["trusted", "vxlan.calico"]],
+        "sources": [["trusted", "10.244.0.0/16"]],
+    }
+    # What is wanted is never stale.
+    assert hfw.firewalld_stale(wanted, wanted) == {"rich_rules": [], "interfaces": [], "sources": []}
+
+
+def test_ufw_rules_are_what_the_stale_check_expects():
+    assert hfw.ufw_rules([BGP, IPIP]) == [
+        {"source": "10.0.1.0/24", "port": "179", "proto": "tcp", "name": "calico-bgp"},
+        {"source": "fd00:1::/64", "port": "179", "proto": "tcp", "name": "calico-bgp"},
+    ]
