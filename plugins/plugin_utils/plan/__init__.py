@@ -1,0 +1,97 @@
+"""Inventory -> one validated, normalised plan (see docs/plan.md and plan.schema.json).
+
+``build_plan`` reads an ``InventoryInput``, checks everything preflight checks, and returns the
+plan together with every error and warning found. It never raises for bad input, never touches
+a host and never reads gathered facts, so a render-only run and a full run see the same plan.
+
+Each section lives in its own module and is a function of the validated input and the results
+of earlier sections; none changes another's data. This module runs them in order and composes
+their results into the plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import (
+    BGP_MODES,
+    DATASTORES,
+    ENCAPSULATIONS,
+    TOR_DESIGNS,
+    TOR_NEIGHBOR_MODES,
+    InventoryInput,
+)
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan import schema
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.bgp import _bgp
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.cluster import _cluster
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _addr, _Ctx, _net
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.host_preparation import _host_preparation
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.manifest_inputs import _manifest
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.pools import _pool_overlaps, _pools
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.topology import _node_networks, _nodes, _racks, _tor_routers, _with_members
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.tor_sessions import _tor_sessions
+from ansible_collections.onprem.calico.plugins.plugin_utils.preflight import PreflightIssue
+
+SCHEMA_VERSION = 1
+
+__all__ = ["PlanResult", "SCHEMA_VERSION", "build_plan"]
+
+
+@dataclass
+class PlanResult:
+    plan: dict[str, Any] | None
+    errors: list[PreflightIssue] = field(default_factory=list)
+    warnings: list[PreflightIssue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def build_plan(inv: InventoryInput) -> PlanResult:
+    """The whole plan, or ``plan=None`` with every error found."""
+    _addr.cache_clear()  # each build parses its own addresses; nothing grows across builds
+    _net.cache_clear()
+    ctx = _Ctx(inv)
+    ctx.load_cluster_vars()
+    ctx.choice("calico_datastore", DATASTORES)
+    ctx.choice("calico_encapsulation", ENCAPSULATIONS)
+    ctx.choice("calico_bgp_mode", BGP_MODES)
+    ctx.choice("calico_tor_design", TOR_DESIGNS)
+    ctx.choice("calico_tor_neighbor_mode", TOR_NEIGHBOR_MODES)
+
+    # Racks and topology.
+    racks, rack_nets = _racks(ctx)
+    topology_nodes = _nodes(ctx, racks, rack_nets)
+    racks = _with_members(racks, topology_nodes)
+    node_subnets, node_sources = _node_networks(ctx, rack_nets, topology_nodes)
+    cluster = _cluster(ctx, len(topology_nodes), node_subnets, node_sources)
+    pools = _pools(ctx, cluster, racks, topology_nodes)
+    topology_tors = _tor_routers(ctx, racks)
+    # BGP decides each node's effective AS, role and peers; the node is the topology's node
+    # with that laid over it.
+    bgp, decided = _bgp(ctx, cluster, racks, rack_nets, topology_nodes, topology_tors)
+    nodes = {name: {**node, **decided[name]} for name, node in topology_nodes.items()}
+    sessions = _tor_sessions(ctx, bgp, racks, nodes, topology_tors, pools)
+    tors = {name: {**router, **sessions[name]} for name, router in topology_tors.items()}
+    _pool_overlaps(ctx, cluster, pools, nodes, tors)
+    manifest = _manifest(ctx, cluster, nodes, pools, bgp)
+    host = _host_preparation(ctx, cluster, manifest, pools, bgp, tors)
+
+    if ctx.f.errors:
+        return PlanResult(None, ctx.f.errors, ctx.f.warnings)
+    plan = {
+        "schema_version": SCHEMA_VERSION,
+        "cluster": cluster,
+        "manifest": manifest,
+        "ip_pools": pools,
+        "bgp": bgp,
+        "racks": {k: racks[k] for k in sorted(racks)},
+        "nodes": {k: nodes[k] for k in sorted(nodes)},
+        "tor_routers": {k: tors[k] for k in sorted(tors)},
+        "host_preparation": host,
+        "warnings": [str(w) for w in ctx.f.warnings],
+    }
+    schema.check(plan)
+    return PlanResult(plan, [], ctx.f.warnings)

@@ -1,0 +1,230 @@
+"""BGP section: the mode, the AS of every node, route reflectors, ToR rules and each node's peers."""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import DEFAULT_BGP_TIMERS
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _addr, _as_int, _check_asn, _cidr_list, _Ctx
+
+FULL_MESH_WARN_NODES = 100
+
+
+def _bgp(ctx: _Ctx, cluster: dict, racks: dict, rack_nets: dict, nodes: dict, tors: dict) -> tuple[dict, dict[str, dict]]:
+    """The bgp section, and per node what BGP decides: effective AS, reflector role, labels, peers.
+
+    The topology's nodes are read, never changed; the assembler lays the per-node part over them.
+    """
+    v = ctx.v
+    decided = {
+        name: {
+            "asn": n["asn"],
+            "asn_source": n["asn_source"],
+            "route_reflector": n["route_reflector"],
+            "route_reflector_cluster_id": n["route_reflector_cluster_id"],
+            "labels": dict(n["labels"]),
+            "peers": [],
+        }
+        for name, n in nodes.items()
+    }
+    mode = v["calico_bgp_mode"]
+    design = v["calico_tor_design"]
+    prod = v["calico_production"]
+    asn = _check_asn(ctx, "calico_asn", v["calico_asn"]) or 64512
+    timers = dict(DEFAULT_BGP_TIMERS)
+    for key, val in v["calico_bgp_timers"].items():
+        if key not in timers or _as_int(val) is None or _as_int(val) < 0:
+            ctx.f.error(
+                "calico_bgp_timers", "%s: %r is not a known timer with a non-negative integer." % (key, val), "use keys %s." % ", ".join(timers)
+            )
+        else:
+            timers[key] = _as_int(val)
+    if timers["hold"] and timers["hold"] < 3 * timers["keepalive"] and timers["hold"] != 0:
+        ctx.f.warn(
+            "calico_bgp_timers", "hold %d is less than three keepalives (%d)." % (timers["hold"], timers["keepalive"]), "hold should be 3x keepalive."
+        )
+    port = v["calico_bgp_listen_port"]
+    if not 1 <= port <= 65535:
+        ctx.f.error("calico_bgp_listen_port", "%d is not a TCP port." % port, "use 179 unless you have a reason.")
+    rrs = [n for n in nodes.values() if n["route_reflector"]]
+    rr_names = [n["name"] for n in sorted(rrs, key=lambda n: n["name"])]
+    if rr_names and mode != "route_reflectors":
+        ctx.f.warn(
+            "calico_route_reflectors",
+            "has hosts but calico_bgp_mode is %s: they are treated as ordinary nodes." % mode,
+            "set calico_bgp_mode: route_reflectors or empty the group.",
+        )
+        for n in rrs:
+            decided[n["name"]].update(route_reflector=False, route_reflector_cluster_id=None)
+        rr_names = []
+    n_nodes = len(nodes)
+    if mode == "full_mesh" and n_nodes > FULL_MESH_WARN_NODES:
+        msg = "full mesh with %d nodes means %d BGP sessions per node; above %d nodes this does not scale." % (
+            n_nodes,
+            n_nodes - 1,
+            FULL_MESH_WARN_NODES,
+        )
+        fix = "use calico_bgp_mode: route_reflectors (or tor)."
+        (ctx.f.error if prod else ctx.f.warn)("calico_bgp_mode", msg, fix)
+    if mode == "route_reflectors":
+        need = 2 if prod else 1
+        if len(rr_names) < need:
+            ctx.f.error(
+                "calico_route_reflectors",
+                "has %d route reflector(s); route_reflectors mode needs at least %d%s." % (len(rr_names), need, " in production" if prod else ""),
+                "add nodes of k8s_cluster to calico_route_reflectors.",
+            )
+        for n in rrs:
+            decided[n["name"]]["labels"]["route-reflector"] = "true"
+        for n in nodes.values():
+            peers = decided[n["name"]]["peers"]
+            if n["route_reflector"]:
+                peers += [{"name": o, "ip": nodes[o]["ip"], "asn": nodes[o]["asn"], "kind": "route_reflector"} for o in rr_names if o != n["name"]]
+                peers += [{"name": o["name"], "ip": o["ip"], "asn": o["asn"], "kind": "node"} for o in nodes.values() if not o["route_reflector"]]
+            else:
+                peers += [{"name": o, "ip": nodes[o]["ip"], "asn": nodes[o]["asn"], "kind": "route_reflector"} for o in rr_names]
+    if mode == "tor":
+        _tor_mode(ctx, cluster, racks, rack_nets, nodes, tors, design, asn, decided)
+    elif design:
+        ctx.f.warn(
+            "calico_tor_design", "is set but calico_bgp_mode is %s; it is ignored." % mode, "remove calico_tor_design or set calico_bgp_mode: tor."
+        )
+    if mode != "tor" and tors:
+        ctx.f.warn(
+            "tor_routers",
+            "has %d router(s) but calico_bgp_mode is %s: no ToR configuration is rendered." % (len(tors), mode),
+            "set calico_bgp_mode: tor to peer nodes with their ToRs.",
+        )
+    for own in decided.values():
+        own["peers"].sort(key=lambda p: (p["kind"] != "tor", p["name"]))
+    svc_cluster = [cluster["service_cidr"]] if v["calico_advertise_service_cluster_ips"] and cluster["service_cidr"] else []
+    svc_ext = _cidr_list(ctx, "calico_advertise_service_external_ips")
+    svc_lb = _cidr_list(ctx, "calico_advertise_service_loadbalancer_ips")
+    communities = []
+    for i, c in enumerate(v["calico_bgp_communities"]):
+        if not isinstance(c, dict) or not c.get("name") or not re.fullmatch(r"\d+:\d+(:\d+)?", str(c.get("value", ""))):
+            ctx.f.error("calico_bgp_communities[%d]" % i, "must be {name, value} with value like 65000:100 or 65000:100:200.", "fix the entry.")
+        else:
+            communities.append({"name": str(c["name"]), "value": str(c["value"])})
+    password = v["calico_bgp_password"]
+    return {
+        "mode": mode,
+        "tor_design": design if mode == "tor" else None,
+        "asn": asn,
+        "node_to_node_mesh": mode == "full_mesh",
+        "listen_port": port,
+        "rack_label": v["calico_rack_label"],
+        "route_reflector_label": "route-reflector",
+        "route_reflectors": rr_names,
+        "password": {
+            "enabled": bool(password),
+            "secret_name": "calico-bgp-password",
+            "secret_key": "password",
+            "namespace": "kube-system",
+        },
+        "service_cluster_ips": svc_cluster,
+        "service_external_ips": svc_ext,
+        "service_loadbalancer_ips": svc_lb,
+        "communities": communities,
+        "timers": timers,
+        "peer_extra": v["calico_bgp_peer_extra"],
+    }, decided
+
+
+def _tor_mode(
+    ctx: _Ctx, cluster: dict, racks: dict, rack_nets: dict, nodes: dict, tors: dict, design: str | None, asn: int, decided: dict
+) -> None:
+    """ToR rules; fills the per-node part of ``decided`` (effective AS, ToR peers)."""
+    if not design:
+        ctx.f.error(
+            "calico_tor_design", "is required with calico_bgp_mode: tor.", "set it to as_per_rack, as_per_node or downward_default (docs/bgp.md)."
+        )
+        return
+    if cluster["pod_cidr_v6"]:
+        ctx.f.error(
+            "calico_pod_cidr_v6",
+            "ToR peering with an IPv6 pod CIDR is not supported in this release.",
+            "remove calico_pod_cidr_v6 or use full_mesh / route_reflectors for dual stack.",
+        )
+    for n in nodes.values():
+        rack = racks.get(n["rack"]) if n["rack"] else None
+        if rack is None:
+            ctx.f.error(
+                n["name"],
+                "has no calico_rack, but calico_bgp_mode is tor: every node peers with its rack's ToRs.",
+                "set calico_rack for %s." % n["name"],
+            )
+            continue
+        if not rack["tor_routers"]:
+            ctx.f.error(
+                n["name"],
+                "is in rack %s, which has no tor_routers." % rack["name"],
+                "list the rack's ToRs in calico_racks.%s.tor_routers." % rack["name"],
+            )
+    for rack in racks.values():
+        if rack["nodes"] and not rack["subnets"]:
+            ctx.f.error(
+                "calico_racks.%s" % rack["name"],
+                "has nodes but no subnets.",
+                "list the rack's node subnets (ToR peer addresses and filters are derived from them).",
+            )
+        if design == "as_per_rack" and rack["nodes"] and rack["asn"] is None:
+            ctx.f.error("calico_racks.%s.asn" % rack["name"], "is required with calico_tor_design: as_per_rack.", "give the rack its AS number.")
+    for t in tors.values():
+        rack = racks.get(t["rack"]) if t["rack"] else None
+        if rack is None:
+            ctx.f.error(t["name"], "is not listed under any rack's tor_routers.", "add it to calico_racks.<rack>.tor_routers.")
+            continue
+        if t["peer_ip"] and rack_nets[rack["name"]]:
+            ip = _addr(t["peer_ip"])
+            if not any(ip.version == n.version and ip in n for n in rack_nets[rack["name"]]):
+                ctx.f.error(
+                    t["name"],
+                    "calico_tor_peer_ip %s is outside rack %s's subnets (%s)." % (ip, rack["name"], ", ".join(rack["subnets"])),
+                    "use the router's address on the rack subnet.",
+                )
+        if design == "as_per_rack" and rack["asn"] is not None and t["asn"] is not None and t["asn"] != rack["asn"]:
+            ctx.f.error(
+                t["name"],
+                "calico_tor_asn %d differs from rack %s's asn %d; as_per_rack needs them equal (iBGP)." % (t["asn"], rack["name"], rack["asn"]),
+                "set calico_tor_asn to %d." % rack["asn"],
+            )
+        if design == "downward_default" and t["asn"] == asn:
+            ctx.f.error(t["name"], "calico_tor_asn %d equals calico_asn; downward_default peers over eBGP." % asn, "give the ToRs their own AS.")
+    for node in nodes.values():
+        n = decided[node["name"]]
+        rack = racks.get(node["rack"]) if node["rack"] else None
+        if design == "as_per_rack":
+            if rack and rack["asn"] is not None:
+                if n["asn_source"] == "node" and n["asn"] != rack["asn"]:
+                    ctx.f.error(
+                        node["name"],
+                        "calico_node_asn %d differs from rack %s's asn %d (as_per_rack)." % (n["asn"], rack["name"], rack["asn"]),
+                        "remove calico_node_asn; the rack's AS applies.",
+                    )
+                n["asn"], n["asn_source"] = rack["asn"], "rack"
+        elif design == "as_per_node":
+            if n["asn_source"] != "node":
+                ctx.f.error(node["name"], "has no calico_node_asn; as_per_node gives every node its own AS.", "set calico_node_asn for %s." % node["name"])
+        if rack:
+            for tname in rack["tor_routers"]:
+                t = tors.get(tname)
+                if t and t["peer_ip"]:
+                    if design == "as_per_node" and t["asn"] == n["asn"] and n["asn_source"] == "node":
+                        ctx.f.error(
+                            node["name"],
+                            "calico_node_asn %d equals ToR %s's AS; as_per_node needs eBGP." % (n["asn"], tname),
+                            "give the node its own AS.",
+                        )
+                    n["peers"].append({"name": tname, "ip": t["peer_ip"], "asn": t["asn"], "kind": "tor"})
+    seen: dict[int, str] = {}
+    if design == "as_per_node":
+        for n in sorted(nodes.values(), key=lambda x: x["name"]):
+            if n["asn_source"] == "node":
+                if n["asn"] in seen:
+                    ctx.f.warn(
+                        n["name"],
+                        "shares AS %d with %s; as_per_node expects one AS per node." % (n["asn"], seen[n["asn"]]),
+                        "give each node its own calico_node_asn.",
+                    )
+                seen.setdefault(n["asn"], n["name"])

@@ -1,0 +1,58 @@
+"""Cluster section: name, release, address ranges and where artifacts go."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from ansible_collections.onprem.calico.plugins.plugin_utils import catalog
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _Ctx
+
+POOL_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+
+
+def _cluster(ctx: _Ctx, node_count: int, node_subnets: list[str], node_sources: list[str]) -> dict[str, Any]:
+    """The cluster section; the node figures come from the topology section."""
+    v = ctx.v
+    pod = ctx.network("calico_pod_cidr", v["calico_pod_cidr"], 4)
+    pod6 = ctx.network("calico_pod_cidr_v6", v["calico_pod_cidr_v6"], 6) if v["calico_pod_cidr_v6"] else None
+    svc = ctx.network("calico_service_cidr", v["calico_service_cidr"])
+    if pod and svc and pod.version == svc.version and pod.overlaps(svc):
+        ctx.f.error("calico_pod_cidr", "%s overlaps calico_service_cidr %s." % (pod, svc), "pick non-overlapping pod and service ranges.")
+    for var, family, lo, hi, default in (("calico_block_size", 4, 20, 32, 26), ("calico_block_size_v6", 6, 116, 128, 122)):
+        if not lo <= v[var] <= hi:
+            ctx.f.error(
+                var,
+                "block size %d is outside %d..%d for IPv%d." % (v[var], lo, hi, family),
+                "use a block size in %d..%d (Calico's default is %d)." % (lo, hi, default),
+            )
+    version = v["calico_version"]
+    if version not in catalog.SUPPORTED_VERSIONS:
+        sha = v["calico_manifest_sha256"]
+        if not sha:
+            ctx.f.error(
+                "calico_version",
+                "%s is not in the catalog (supported: %s)." % (version, ", ".join(catalog.SUPPORTED_VERSIONS)),
+                "choose a supported version, or set calico_manifest_sha256 to the checksum of that release's manifest.",
+            )
+    if not re.fullmatch(r"\d+\.\d+", v["calico_kubernetes_version"]):
+        ctx.f.error("calico_kubernetes_version", "%r is not a MAJOR.MINOR version." % v["calico_kubernetes_version"], "e.g. 1.33.")
+    if not v["calico_cluster_name"] or not POOL_NAME_RE.match(v["calico_cluster_name"]):
+        ctx.f.error("calico_cluster_name", "%r is not a DNS-1123 name." % v["calico_cluster_name"], "use lowercase letters, digits, '-' and '.'.")
+    return {
+        "name": v["calico_cluster_name"],
+        "version": version,
+        "kubernetes_version": v["calico_kubernetes_version"],
+        "datastore": v["calico_datastore"],
+        "production": v["calico_production"],
+        "pod_cidr": str(pod) if pod else None,
+        "pod_cidr_v6": str(pod6) if pod6 else None,
+        "service_cidr": str(svc) if svc else None,
+        "dual_stack": pod6 is not None,
+        "node_count": node_count,
+        "node_subnets": list(node_subnets),
+        "node_sources": list(node_sources),
+        "artifacts_dir": os.path.abspath(os.path.expanduser(v["calico_artifacts_dir"])),
+    }
+

@@ -1,0 +1,264 @@
+"""Racks and topology section: racks, nodes, ToR routers and the networks the nodes sit in."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import TOR_PLATFORMS
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import (
+    _addr,
+    _as_int,
+    _check_asn,
+    _Ctx,
+    _ip,
+    _is_dotted_quad,
+    _Ranges,
+    _valid_net,
+)
+
+
+def _racks(ctx: _Ctx) -> tuple[dict[str, dict], dict[str, list]]:
+    """The racks (without members) and each rack's parsed subnets."""
+    racks: dict[str, dict] = {}
+    rack_nets: dict[str, list] = {}
+    tor_group = set(ctx.inv.group("tor_routers"))
+    seen_tor: dict[str, str] = {}
+    for name, spec in sorted(ctx.v["calico_racks"].items()):
+        subject = "calico_racks.%s" % name
+        if not isinstance(spec, dict):
+            ctx.f.error(subject, "must be a mapping with asn, subnets and tor_routers.", "see docs/inventory.md#calico_racks.")
+            continue
+        unknown = set(spec) - {"asn", "subnets", "tor_routers"}
+        if unknown:
+            ctx.f.error(subject, "has unknown keys: %s." % ", ".join(sorted(unknown)), "use only asn, subnets and tor_routers.")
+        asn = None
+        if spec.get("asn") is not None:
+            asn = _check_asn(ctx, subject + ".asn", spec["asn"])
+        subnets = []
+        raw_subnets = spec.get("subnets") or []
+        if not isinstance(raw_subnets, list):
+            ctx.f.error(subject + ".subnets", "must be a list of CIDRs.", "e.g. [10.0.1.0/24].")
+            raw_subnets = []
+        for s in raw_subnets:
+            net = ctx.network(subject + ".subnets", s)
+            if net:
+                subnets.append(net)
+        tors = spec.get("tor_routers") or []
+        if not isinstance(tors, list):
+            ctx.f.error(subject + ".tor_routers", "must be a list of inventory host names.", "e.g. [tor1a, tor1b].")
+            tors = []
+        for tor in tors:
+            if tor not in tor_group:
+                ctx.f.error(
+                    subject + ".tor_routers",
+                    "%s is not a host of group tor_routers." % tor,
+                    "add %s to tor_routers in the inventory or remove it from the rack." % tor,
+                )
+            if tor in seen_tor:
+                ctx.f.error(subject + ".tor_routers", "%s is already the ToR of rack %s." % (tor, seen_tor[tor]), "a router serves one rack.")
+            seen_tor[tor] = name
+        racks[name] = {
+            "name": name,
+            "asn": asn,
+            "subnets": [str(n) for n in sorted(subnets, key=lambda n: (n.version, n))],
+            "tor_routers": sorted(str(t) for t in tors),
+        }
+        rack_nets[name] = subnets
+    return racks, rack_nets
+
+
+def _with_members(racks: dict[str, dict], nodes: dict[str, dict]) -> dict[str, dict]:
+    """The racks with their node lists, composed from the nodes' own rack."""
+    members: dict[str, list[str]] = {name: [] for name in racks}
+    for node in nodes.values():
+        if node["rack"]:
+            members[node["rack"]].append(node["name"])
+    return {name: dict(rack, nodes=sorted(members[name])) for name, rack in racks.items()}
+
+
+def _nodes(ctx: _Ctx, racks: dict, rack_nets: dict) -> dict[str, dict]:
+    v = ctx.v
+    inv = ctx.inv
+    members = inv.group("k8s_cluster")
+    if not members:
+        ctx.f.error(
+            "k8s_cluster",
+            "the group is empty or missing: there is no node to install Calico on.",
+            "put every Kubernetes node in k8s_cluster (children kube_control_plane and kube_node).",
+        )
+    control = set(inv.group("kube_control_plane"))
+    workers = set(inv.group("kube_node"))
+    rrs = set(inv.group("calico_route_reflectors"))
+    tor_group = set(inv.group("tor_routers"))
+    by_ip: dict[Any, str] = {}
+    nodes: dict[str, dict] = {}
+    member_set = set(members)
+    for rr in sorted(rrs - member_set):
+        ctx.f.error(rr, "is in calico_route_reflectors but not in k8s_cluster.", "route reflectors are Calico nodes: add %s to k8s_cluster." % rr)
+    asn_default = v["calico_asn"]
+    for name in members:
+        if name in nodes:
+            ctx.f.error(name, "is listed twice in k8s_cluster.", "list every node once.")
+            continue
+        if name in tor_group:
+            ctx.f.error(name, "is both a node (k8s_cluster) and a ToR router (tor_routers).", "a host is either a Calico node or a router.")
+        hv = inv.hosts.get(name, {})
+        ip = _node_ip(ctx, name, hv)
+        if ip is not None:
+            if ip in by_ip:
+                ctx.f.error(name, "has node address %s, already used by %s." % (ip, by_ip[ip]), "give every node its own calico_node_ip.")
+            else:
+                by_ip[ip] = name
+        ip6 = None
+        if hv.get("calico_node_ip6") is not None:
+            ip6 = _ip(hv["calico_node_ip6"])
+            if ip6 is None or ip6.version != 6:
+                ctx.f.error(name, "calico_node_ip6 %r is not an IPv6 address." % hv["calico_node_ip6"], "set an IPv6 address or remove it.")
+                ip6 = None
+        rack = hv.get("calico_rack")
+        if rack is not None:
+            rack = str(rack)
+            if rack not in racks:
+                ctx.f.error(
+                    name, "calico_rack %r is not defined in calico_racks." % rack, "add rack %s to calico_racks or fix the node's calico_rack." % rack
+                )
+                rack = None
+            else:
+                nets = [n for n in rack_nets[rack] if ip is not None and n.version == ip.version]
+                if ip is not None and nets and not any(ip in n for n in nets):
+                    ctx.f.error(
+                        name,
+                        "address %s is outside the subnets of rack %s (%s)." % (ip, rack, ", ".join(map(str, nets))),
+                        "fix calico_node_ip or the rack's subnets.",
+                    )
+        mtu = hv.get("calico_interface_mtu", v["calico_interface_mtu"])
+        mtu_int = _as_int(mtu)
+        if mtu_int is None or not 576 <= mtu_int <= 65535:
+            ctx.f.error(name, "calico_interface_mtu %r is not an MTU (576..65535)." % (mtu,), "set the node's uplink MTU, e.g. 1500 or 9000.")
+            mtu_int = 1500
+        rr = name in rrs
+        rr_id = None
+        if rr:
+            rr_id = hv.get("calico_route_reflector_cluster_id")
+            if rr_id is None:
+                ctx.f.error(
+                    name,
+                    "is a route reflector without calico_route_reflector_cluster_id.",
+                    "set it (e.g. 244.0.0.1) on the host or in group_vars/calico_route_reflectors.",
+                )
+            elif not _is_dotted_quad(rr_id):
+                ctx.f.error(
+                    name, "calico_route_reflector_cluster_id %r is not a dotted-quad (e.g. 244.0.0.1)." % (rr_id,), "set an IPv4-style cluster id."
+                )
+            rr_id = str(rr_id) if rr_id is not None else None
+        node_asn = None
+        if hv.get("calico_node_asn") is not None:
+            node_asn = _check_asn(ctx, "%s (calico_node_asn)" % name, hv["calico_node_asn"])
+        roles = [r for r, grp in (("kube_control_plane", control), ("kube_node", workers)) if name in grp]
+        labels = {}
+        if rack:
+            labels[v["calico_rack_label"]] = rack
+        nodes[name] = {
+            "name": name,
+            "ip": str(ip) if ip is not None else None,
+            "ip6": str(ip6) if ip6 is not None else None,
+            "rack": rack,
+            "asn": node_asn if node_asn is not None else asn_default,
+            "asn_source": "node" if node_asn is not None else "global",
+            "roles": roles,
+            "route_reflector": rr,
+            "route_reflector_cluster_id": rr_id,
+            "labels": labels,
+            "interface_mtu": mtu_int,
+        }
+    return nodes
+
+
+def _node_ip(ctx: _Ctx, name: str, hv: dict):
+    if hv.get("calico_node_ip") is not None:
+        ip = _ip(hv["calico_node_ip"])
+        if ip is None:
+            ctx.f.error(
+                name, "calico_node_ip %r is not an IP address." % hv["calico_node_ip"], "set the address calico-node uses for BGP and tunnels."
+            )
+        return ip
+    ip = _ip(hv.get("ansible_host")) if hv.get("ansible_host") is not None else None
+    if ip is None:
+        ctx.f.error(
+            name,
+            "has no node address: ansible_host is %r, not an IP, and calico_node_ip is not set." % hv.get("ansible_host"),
+            "set calico_node_ip for %s (render-only runs never resolve names or gather facts)." % name,
+        )
+    return ip
+
+
+def _node_networks(ctx: _Ctx, rack_nets: dict, nodes: dict) -> tuple[list[str], list[str]]:
+    nets = [n for subnets in rack_nets.values() for n in subnets]
+    for s in ctx.v["calico_node_subnets"]:
+        net = ctx.network("calico_node_subnets", s)
+        if net:
+            nets.append(net)
+    v4 = list(ipaddress.collapse_addresses(n for n in nets if n.version == 4))
+    v6 = list(ipaddress.collapse_addresses(n for n in nets if n.version == 6))
+    collapsed = v4 + v6
+    subnets = [str(n) for n in collapsed]
+    ips = [_addr(n["ip"]) for n in nodes.values() if n["ip"]]
+    if ctx.v["calico_node_subnets"]:
+        cluster_nets = [ipaddress.ip_network(str(s), strict=False) for s in ctx.v["calico_node_subnets"] if _valid_net(s)]
+        for n in nodes.values():
+            if n["ip"] and not n["rack"] and cluster_nets:
+                ip = ipaddress.ip_address(n["ip"])
+                if not any(ip.version == c.version and ip in c for c in cluster_nets):
+                    ctx.f.error(n["name"], "address %s is outside calico_node_subnets." % ip, "fix calico_node_ip or calico_node_subnets.")
+    covered = _Ranges(collapsed)
+    if collapsed and all(ip in covered for ip in ips):
+        sources = subnets
+    else:
+        host_nets = [ipaddress.ip_network(ip) for ip in ips]
+        sources = [str(n) for n in ipaddress.collapse_addresses(h for h in host_nets if h.version == 4)]
+        sources += [str(n) for n in ipaddress.collapse_addresses(h for h in host_nets if h.version == 6)]
+    return subnets, sources
+
+
+def _tor_routers(ctx: _Ctx, racks: dict) -> dict[str, dict]:
+    rack_of = {t: r["name"] for r in racks.values() for t in r["tor_routers"]}
+    tors: dict[str, dict] = {}
+    for name in ctx.inv.group("tor_routers"):
+        hv = ctx.inv.hosts.get(name, {})
+        platform = hv.get("calico_tor_platform")
+        if platform not in TOR_PLATFORMS:
+            ctx.f.error(
+                name, "calico_tor_platform %r is not one of %s." % (platform, ", ".join(TOR_PLATFORMS)), "set calico_tor_platform for the router."
+            )
+        asn = None
+        if hv.get("calico_tor_asn") is None:
+            ctx.f.error(name, "calico_tor_asn is not set.", "set the router's AS number.")
+        else:
+            asn = _check_asn(ctx, "%s (calico_tor_asn)" % name, hv["calico_tor_asn"])
+        rid = hv.get("calico_tor_router_id")
+        if not _is_dotted_quad(rid):
+            ctx.f.error(name, "calico_tor_router_id %r is not a dotted-quad." % (rid,), "set the router id, e.g. its loopback address.")
+            rid = None
+        peer = _ip(hv.get("calico_tor_peer_ip")) if hv.get("calico_tor_peer_ip") is not None else None
+        if peer is None:
+            ctx.f.error(
+                name,
+                "calico_tor_peer_ip %r is not an IP address." % (hv.get("calico_tor_peer_ip"),),
+                "set the address the rack's nodes peer with (on the rack subnet).",
+            )
+        rack = rack_of.get(name)
+        if hv.get("calico_rack") is not None and rack is not None and str(hv["calico_rack"]) != rack:
+            ctx.f.error(
+                name, "calico_rack is %r but calico_racks lists it under %s." % (hv["calico_rack"], rack), "keep one: the rack's tor_routers list."
+            )
+        tors[name] = {
+            "name": name,
+            "platform": platform,
+            "asn": asn,
+            "router_id": str(rid) if rid else None,
+            "peer_ip": str(peer) if peer is not None else None,
+            "rack": rack,
+        }
+    return tors
+
