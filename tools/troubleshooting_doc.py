@@ -193,7 +193,17 @@ CASES = [
     Case(cluster={"calico_pod_cidr": "10.10.0.0/16", "calico_node_subnets": None}),
     # ToR routers
     Case(base="tor", hosts={"tor1": {"calico_tor_platform": "ios"}}),
-    Case(base="tor", unset={"tor1": ["calico_tor_asn"]}),
+    Case(base="tor", unset={"tor1": ["calico_tor_asn"]},
+         cluster={"calico_racks": {"r1": {"subnets": ["10.1.1.0/24"], "tor_routers": ["tor1"]},
+                                   "r2": {"asn": 65002, "subnets": ["10.1.2.0/24"], "tor_routers": ["tor2"]}}}),
+    Case(base="tor", unset={"tor1": ["calico_tor_peer_ip"]}),
+    Case(base="tor", hosts={"a1": {"calico_rack": ""}}),
+    Case(base="tor", hosts={"tor2": {"calico_tor_asn": 65001}},
+         cluster={"calico_racks": {"r1": {"asn": 65001, "subnets": ["10.1.1.0/24"], "tor_routers": ["tor1"]},
+                                   "r2": {"asn": 65001, "subnets": ["10.1.2.0/24"], "tor_routers": ["tor2"]}}}),
+    Case(base="tor", cluster={"calico_encapsulation": "ipip"}),
+    Case(cluster={"calico_encapsulation": "none", "calico_node_subnets": ["10.10.0.0/24", "10.10.1.0/24"]},
+         hosts={"n04": {"ansible_host": "10.10.1.13"}}),
     Case(base="tor", hosts={"tor1": {"calico_tor_router_id": "tor1-lo0"}}),
     Case(base="tor", hosts={"tor1": {"calico_tor_peer_ip": "tor1.rack1"}}),
     Case(base="tor", hosts={"tor1": {"calico_rack": "r2"}}),
@@ -260,6 +270,7 @@ CASES = [
     Case(nodes=60, cluster={"calico_typha_replicas": 25}),
     Case(nodes=250, cluster={"calico_typha_replicas": 1}),
     Case(nodes=60, cluster={"calico_production": True, "calico_typha_replicas": 2}),
+    Case(nodes=3, cluster={"calico_production": True, "calico_typha_node_threshold": 1}),
     # etcd datastore
     Case(cluster={"calico_datastore": "etcd"}),
     Case(cluster={"calico_datastore": "etcd", "calico_etcd_endpoints": ["10.0.0.5"]}),
@@ -334,10 +345,10 @@ def run_cases(cases=None) -> list[Finding]:
         return None
 
     def recorder(severity, original):
-        def record(self, subject, message, fix=""):
+        def record(self, subject, message, fix="", hosts=()):
             site = locate(inspect.currentframe().f_back)
             findings.append(Finding(severity, subject, message, fix, site, current["case"]))
-            return original(self, subject, message, fix)
+            return original(self, subject, message, fix, hosts)
 
         return record
 

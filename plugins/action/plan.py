@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 
+from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import HostView, collect
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
+from ansible_collections.onprem.calico.plugins.plugin_utils.preflight import summary
 
 
 class ActionModule(ActionBase):
@@ -37,10 +39,16 @@ class ActionModule(ActionBase):
         warnings = [str(w) for w in built.warnings]
         for w in warnings:
             self._display.warning("preflight: " + w)
-        result.update(changed=False, plan=built.plan, errors=errors, preflight_warnings=warnings)
+        result.update(changed=False, plan=built.plan)
         if built.plan is not None:
             result["ansible_facts"] = {"calico_plan": built.plan}
         if errors and fail_on_error:
+            # Ansible prints a failed task's msg twice (the error line and the result), so the
+            # list is displayed here, once, and msg is only the closing line. Nothing else in
+            # the result repeats a finding (the warnings were displayed above).
+            self._display.display("Preflight found these problems:\n- %s" % "\n- ".join(errors), color=C.COLOR_ERROR, stderr=True)
             result["failed"] = True
-            result["msg"] = "Preflight found %d error(s); nothing was changed:\n- %s" % (len(errors), "\n- ".join(errors))
+            result["msg"] = summary(built.errors, inv.hosts)
+        else:
+            result.update(errors=errors, preflight_warnings=warnings)
         return result

@@ -16,8 +16,10 @@ description:
     check at once and returns the normalised plan (docs/plan.md).
   - Runs on the controller only and contacts no host; gathered facts are never used, so a
     render-only run and a full run produce the same plan.
-  - When preflight finds errors the task fails and lists every one of them, each naming the host
-    or variable and the fix. Warnings are returned as Ansible warnings.
+  - When preflight finds errors the task fails. It prints every one of them once, one line per
+    cause naming the hosts or variables it affects (the first 10 and a count) and the fix; the
+    task's C(msg) is the closing line with the number of causes and hosts. Warnings are shown as
+    Ansible warnings.
 options:
   fail_on_error:
     description: Fail the task when preflight finds errors. With C(false) the errors are returned.
@@ -55,13 +57,13 @@ plan:
   returned: always
   type: dict
 errors:
-  description: "Preflight errors, each as C(subject: message Fix: how)."
-  returned: always
+  description: "Preflight errors, one per cause, each as C(subjects: message Fix: how)."
+  returned: unless the task failed on them (then they are in C(msg))
   type: list
   elements: str
 preflight_warnings:
   description: Preflight warnings in the same form.
-  returned: always
+  returned: unless the task failed
   type: list
   elements: str
 ansible_facts:

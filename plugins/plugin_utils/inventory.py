@@ -85,6 +85,7 @@ CLUSTER_VARS: dict[str, tuple[str, Any]] = {
     "calico_tor_maximum_paths": ("int", 8),
     "calico_tor_graceful_restart": ("dict", {}),
     "calico_tor_object_prefix": ("str", "CALICO-"),
+    "calico_tor_allow_duplicate_rack_asn": ("bool", False),
 }
 
 # Host variables of nodes (k8s_cluster) and of routers (tor_routers).

@@ -11,15 +11,55 @@ import math
 from dataclasses import dataclass
 
 
+# A grouped finding names this many of its subjects and counts the rest.
+SUBJECTS_SHOWN = 10
+
+
 @dataclass(frozen=True)
 class PreflightIssue:
     subject: str  # inventory host name or variable name (e.g. "calico_pod_cidr", "node01")
     message: str
     fix: str = ""
+    # Every subject with this same cause (hosts or variables), when more than one has it.
+    subjects: tuple[str, ...] = ()
+    # Hosts the message names as affected when the subject is a variable (e.g. nodes inside a pool).
+    hosts: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        text = "%s: %s" % (self.subject, self.message)
+        text = "%s: %s" % (subject_list(self.subjects or (self.subject,)), self.message)
         return text + (" Fix: %s" % self.fix if self.fix else "")
+
+
+def subject_list(subjects) -> str:
+    """``a, b, c`` or ``a, b, ... j and 390 more (400 hosts)``: never a flood."""
+    subjects = list(subjects)
+    if len(subjects) <= SUBJECTS_SHOWN:
+        return ", ".join(subjects)
+    return "%s and %d more (%d in all)" % (", ".join(subjects[:SUBJECTS_SHOWN]), len(subjects) - SUBJECTS_SHOWN, len(subjects))
+
+
+def group_by_cause(issues: list[PreflightIssue]) -> list[PreflightIssue]:
+    """One issue per cause: findings with the same message and fix become one listing every subject.
+
+    Rules word a per-host finding without the host's own values when the cause is shared (e.g.
+    "calico_rack 'r9' is not defined"), so 400 nodes with one mistake give one line.
+    """
+    order: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    for issue in issues:
+        subjects, hosts = order.setdefault((issue.message, issue.fix), ([], []))
+        subjects.extend(s for s in issue.subjects or (issue.subject,) if s not in subjects)
+        hosts.extend(h for h in issue.hosts if h not in hosts)
+    return [
+        PreflightIssue(subjects[0], message, fix, tuple(subjects) if len(subjects) > 1 else (), tuple(hosts))
+        for (message, fix), (subjects, hosts) in order.items()
+    ]
+
+
+def summary(errors: list[PreflightIssue], hosts) -> str:
+    """The closing line: how many causes, and how many inventory hosts they touch."""
+    hosts = set(hosts)
+    touched = {s for e in errors for s in (e.subjects or (e.subject,)) + e.hosts if s in hosts}
+    return "%d cause(s) found, affecting %d host(s); nothing was changed." % (len(errors), len(touched))
 
 
 class Findings:
@@ -29,11 +69,11 @@ class Findings:
         self.errors: list[PreflightIssue] = []
         self.warnings: list[PreflightIssue] = []
 
-    def error(self, subject: str, message: str, fix: str = "") -> None:
-        self.errors.append(PreflightIssue(subject, message, fix))
+    def error(self, subject: str, message: str, fix: str = "", hosts=()) -> None:
+        self.errors.append(PreflightIssue(subject, message, fix, (), tuple(hosts)))
 
-    def warn(self, subject: str, message: str, fix: str = "") -> None:
-        self.warnings.append(PreflightIssue(subject, message, fix))
+    def warn(self, subject: str, message: str, fix: str = "", hosts=()) -> None:
+        self.warnings.append(PreflightIssue(subject, message, fix, (), tuple(hosts)))
 
 
 # --- Typha sizing -------------------------------------------------------------------------

@@ -28,10 +28,10 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.plan.cluster import 
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _addr, _Ctx, _net
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.host_preparation import _host_preparation
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.manifest_inputs import _manifest
-from ansible_collections.onprem.calico.plugins.plugin_utils.plan.pools import _pool_overlaps, _pools
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.pools import _encapsulation_fits_routing, _pool_overlaps, _pools
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.topology import _node_networks, _nodes, _racks, _tor_routers, _with_members
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.tor_sessions import _tor_sessions
-from ansible_collections.onprem.calico.plugins.plugin_utils.preflight import PreflightIssue
+from ansible_collections.onprem.calico.plugins.plugin_utils.preflight import PreflightIssue, group_by_cause
 
 SCHEMA_VERSION = 1
 
@@ -65,9 +65,10 @@ def build_plan(inv: InventoryInput) -> PlanResult:
     racks, rack_nets = _racks(ctx)
     topology_nodes = _nodes(ctx, racks, rack_nets)
     racks = _with_members(racks, topology_nodes)
-    node_subnets, node_sources = _node_networks(ctx, rack_nets, topology_nodes)
+    node_subnets, node_sources, declared_subnets = _node_networks(ctx, rack_nets, topology_nodes)
     cluster = _cluster(ctx, len(topology_nodes), node_subnets, node_sources)
     pools = _pools(ctx, cluster, racks, topology_nodes)
+    _encapsulation_fits_routing(ctx, pools, topology_nodes, declared_subnets)
     topology_tors = _tor_routers(ctx, racks)
     # BGP decides each node's effective AS, role and peers; the node is the topology's node
     # with that laid over it.
@@ -79,8 +80,9 @@ def build_plan(inv: InventoryInput) -> PlanResult:
     manifest = _manifest(ctx, cluster, nodes, pools, bgp)
     host = _host_preparation(ctx, cluster, manifest, pools, bgp, tors)
 
-    if ctx.f.errors:
-        return PlanResult(None, ctx.f.errors, ctx.f.warnings)
+    errors, warnings = group_by_cause(ctx.f.errors), group_by_cause(ctx.f.warnings)
+    if errors:
+        return PlanResult(None, errors, warnings)
     plan = {
         "schema_version": SCHEMA_VERSION,
         "cluster": cluster,
@@ -91,7 +93,7 @@ def build_plan(inv: InventoryInput) -> PlanResult:
         "nodes": {k: nodes[k] for k in sorted(nodes)},
         "tor_routers": {k: tors[k] for k in sorted(tors)},
         "host_preparation": host,
-        "warnings": [str(w) for w in ctx.f.warnings],
+        "warnings": [str(w) for w in warnings],
     }
     schema.check(plan)
-    return PlanResult(plan, [], ctx.f.warnings)
+    return PlanResult(plan, [], warnings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import DEFAULT_BGP_TIMERS
-from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _addr, _as_int, _check_asn, _cidr_list, _Ctx
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _addr, _as_int, _check_asn, _cidr_list, _Ctx, _rejected
 
 FULL_MESH_WARN_NODES = 100
 
@@ -131,6 +131,23 @@ def _bgp(ctx: _Ctx, cluster: dict, racks: dict, rack_nets: dict, nodes: dict, to
     }, decided
 
 
+def _duplicate_rack_asns(ctx: _Ctx, racks: dict) -> None:
+    """as_per_rack: racks sharing an AS drop each other's routes unless the fabric is built for it."""
+    by_asn: dict[int, list[str]] = {}
+    for rack in sorted(racks.values(), key=lambda r: r["name"]):
+        if rack["asn"] is not None:
+            by_asn.setdefault(rack["asn"], []).append(rack["name"])
+    for asn, names in sorted(by_asn.items()):
+        if len(names) > 1:
+            ctx.f.error(
+                "calico_racks",
+                "racks %s share AS %d: a route from one of them reaches the others with AS %d in its path, and their ToRs drop it "
+                "(BGP loop prevention), so pods in these racks cannot reach each other." % (", ".join(names), asn, asn),
+                "give every rack its own asn, or, when the ToRs accept their own AS (allowas-in) or the spine rewrites it "
+                "(as-override), set calico_tor_allow_duplicate_rack_asn: true.",
+            )
+
+
 def _tor_mode(
     ctx: _Ctx, cluster: dict, racks: dict, rack_nets: dict, nodes: dict, tors: dict, design: str | None, asn: int, decided: dict
 ) -> None:
@@ -146,13 +163,16 @@ def _tor_mode(
             "ToR peering with an IPv6 pod CIDR is not supported in this release.",
             "remove calico_pod_cidr_v6 or use full_mesh / route_reflectors for dual stack.",
         )
+    racks_rejected = _rejected(ctx, "calico_racks")
     for n in nodes.values():
         rack = racks.get(n["rack"]) if n["rack"] else None
+        if rack is None and racks_rejected:
+            continue
         if rack is None:
             ctx.f.error(
                 n["name"],
                 "has no calico_rack, but calico_bgp_mode is tor: every node peers with its rack's ToRs.",
-                "set calico_rack for %s." % n["name"],
+                "set calico_rack for each of these nodes.",
             )
             continue
         if not rack["tor_routers"]:
@@ -170,8 +190,12 @@ def _tor_mode(
             )
         if design == "as_per_rack" and rack["nodes"] and rack["asn"] is None:
             ctx.f.error("calico_racks.%s.asn" % rack["name"], "is required with calico_tor_design: as_per_rack.", "give the rack its AS number.")
+    if design == "as_per_rack" and not ctx.v["calico_tor_allow_duplicate_rack_asn"]:
+        _duplicate_rack_asns(ctx, racks)
     for t in tors.values():
         rack = racks.get(t["rack"]) if t["rack"] else None
+        if rack is None and racks_rejected:
+            continue
         if rack is None:
             ctx.f.error(t["name"], "is not listed under any rack's tor_routers.", "add it to calico_racks.<rack>.tor_routers.")
             continue
@@ -184,10 +208,14 @@ def _tor_mode(
                     "use the router's address on the rack subnet.",
                 )
         if design == "as_per_rack" and rack["asn"] is not None and t["asn"] is not None and t["asn"] != rack["asn"]:
+            # The router's AS is what the router runs; this collection never changes it, so the
+            # rack follows the router unless the inventory is wrong about the router.
             ctx.f.error(
                 t["name"],
-                "calico_tor_asn %d differs from rack %s's asn %d; as_per_rack needs them equal (iBGP)." % (t["asn"], rack["name"], rack["asn"]),
-                "set calico_tor_asn to %d." % rack["asn"],
+                "calico_tor_asn %d (the AS configured on the router) differs from rack %s's asn %d; as_per_rack peers the rack's nodes "
+                "with their ToR over iBGP, so both must be equal." % (t["asn"], rack["name"], rack["asn"]),
+                "set calico_racks.%s.asn to %d to match the router (this collection never changes a router's AS), "
+                "or correct calico_tor_asn if the router really runs AS %d." % (rack["name"], t["asn"], rack["asn"]),
             )
         if design == "downward_default" and t["asn"] == asn:
             ctx.f.error(t["name"], "calico_tor_asn %d equals calico_asn; downward_default peers over eBGP." % asn, "give the ToRs their own AS.")
@@ -205,7 +233,7 @@ def _tor_mode(
                 n["asn"], n["asn_source"] = rack["asn"], "rack"
         elif design == "as_per_node":
             if n["asn_source"] != "node":
-                ctx.f.error(node["name"], "has no calico_node_asn; as_per_node gives every node its own AS.", "set calico_node_asn for %s." % node["name"])
+                ctx.f.error(node["name"], "has no calico_node_asn; as_per_node gives every node its own AS.", "set calico_node_asn for each of these nodes.")
         if rack:
             for tname in rack["tor_routers"]:
                 t = tors.get(tname)

@@ -18,8 +18,9 @@ def _cluster(ctx: _Ctx, node_count: int, node_subnets: list[str], node_sources: 
     pod = ctx.network("calico_pod_cidr", v["calico_pod_cidr"], 4)
     pod6 = ctx.network("calico_pod_cidr_v6", v["calico_pod_cidr_v6"], 6) if v["calico_pod_cidr_v6"] else None
     svc = ctx.network("calico_service_cidr", v["calico_service_cidr"])
-    if pod and svc and pod.version == svc.version and pod.overlaps(svc):
-        ctx.f.error("calico_pod_cidr", "%s overlaps calico_service_cidr %s." % (pod, svc), "pick non-overlapping pod and service ranges.")
+    for var, net in (("calico_pod_cidr", pod), ("calico_pod_cidr_v6", pod6)):
+        if net and svc and net.version == svc.version and net.overlaps(svc):
+            ctx.f.error(var, "%s overlaps calico_service_cidr %s." % (net, svc), "pick non-overlapping pod and service ranges.")
     for var, family, lo, hi, default in (("calico_block_size", 4, 20, 32, 26), ("calico_block_size_v6", 6, 116, 128, 122)):
         if not lo <= v[var] <= hi:
             ctx.f.error(

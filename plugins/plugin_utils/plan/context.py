@@ -190,6 +190,15 @@ def _check_asn(ctx: _Ctx, subject: str, value: Any) -> int | None:
 
 
 
+def _rejected(ctx: _Ctx, name: str) -> bool:
+    """The inventory set a list or mapping variable, but its value was refused (and reported).
+
+    Checks that depend on it stay quiet then: one wrong ``calico_racks`` is one error, not one
+    per node that names a rack.
+    """
+    return ctx.inv.cluster.get(name) is not None and ctx.v[name] is CLUSTER_VARS[name][1]
+
+
 def _valid_net(value: Any) -> bool:
     try:
         ipaddress.ip_network(str(value))

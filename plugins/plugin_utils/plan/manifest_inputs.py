@@ -8,7 +8,7 @@ import re
 from ansible_collections.onprem.calico.plugins.plugin_utils import catalog
 from ansible_collections.onprem.calico.plugins.plugin_utils.manifest import MANAGED_FELIX_ENV
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _Ctx
-from ansible_collections.onprem.calico.plugins.plugin_utils.preflight import check_typha_replicas, typha_auto_replicas
+from ansible_collections.onprem.calico.plugins.plugin_utils.preflight import TYPHA_PRODUCTION_MIN, check_typha_replicas, typha_auto_replicas
 
 # Header bytes each encapsulation adds (IPv4 / IPv6), for MTU advice.
 ENCAP_OVERHEAD = {"ipip": (20, None), "vxlan": (50, 70), "wireguard": (60, 80)}
@@ -50,6 +50,15 @@ def _manifest(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], bgp: dic
                     "calico_typha_replicas",
                     "auto gives %d replicas for %d node(s): Typha needs fewer replicas than nodes and at least one." % (replicas, n),
                     "raise calico_typha_node_threshold so small clusters use calico.yaml.",
+                )
+            elif v["calico_production"] and replicas < TYPHA_PRODUCTION_MIN:
+                # The same rule as for an explicit count: production wants three Typhas.
+                ctx.f.warn(
+                    "calico_typha_replicas",
+                    "auto gives %d replica(s) for %d nodes (fewer than the nodes), below %d with calico_production: true."
+                    % (replicas, n, TYPHA_PRODUCTION_MIN),
+                    "run Typha on a cluster of at least %d nodes, or use calico.yaml without Typha (raise calico_typha_node_threshold)."
+                    % (TYPHA_PRODUCTION_MIN + 1),
                 )
         else:
             replicas = req

@@ -7,6 +7,7 @@ import ipaddress
 from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import ENCAPSULATIONS
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.cluster import POOL_NAME_RE
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _addr, _as_bool, _as_int, _Ctx
+from ansible_collections.onprem.calico.plugins.plugin_utils.preflight import subject_list
 
 DEFAULT_POOL_V4 = "default-ipv4-ippool"
 DEFAULT_POOL_V6 = "default-ipv6-ippool"
@@ -128,6 +129,62 @@ def _pools(ctx: _Ctx, cluster: dict, racks: dict, nodes: dict) -> list[dict]:
     return sorted(pools, key=lambda p: (not p["default"], p["family"], p["name"]))
 
 
+def _pool_subject(pool: dict, key: str) -> str:
+    """Where the user changes this pool's ``key``: the cluster variable for the default pools."""
+    return "calico_encapsulation" if pool["default"] else "calico_ip_pools[%s].%s" % (pool["name"], key)
+
+
+def _encapsulation_fits_routing(ctx: _Ctx, pools: list[dict], nodes: dict, declared_subnets: list) -> None:
+    """The encapsulation must suit how pod routes reach the routers between the nodes.
+
+    ``declared_subnets``: the node subnets as the inventory declares them (rack subnets and
+    calico_node_subnets), not collapsed: two adjacent /24s are still two segments.
+    """
+    mode = ctx.v["calico_bgp_mode"]
+    active = [p for p in pools if not p["disabled"]]
+    if mode == "tor":
+        # calico-node's BIRD sets the IPIP tunnel as next hop for Always pools, also towards
+        # other racks: the ToR gets IPIP packets it does not decapsulate.
+        for pool in active:
+            if pool["ipip_mode"] == "Always":
+                ctx.f.error(
+                    _pool_subject(pool, "encapsulation"),
+                    "IP-in-IP Always with calico_bgp_mode: tor: nodes send traffic for other racks' pods IPIP-encapsulated to the "
+                    "ToR, which does not decapsulate it, so cross-rack pod traffic is lost.",
+                    "set %s: none; the ToRs learn every pod block over BGP and route it natively." % _pool_subject(pool, "encapsulation"),
+                )
+        return
+    if mode not in ("full_mesh", "route_reflectors"):
+        return
+    unencapsulated = [p for p in active if p["ipip_mode"] == "Never" and p["vxlan_mode"] == "Never"]
+    if not unencapsulated:
+        return
+    # The most specific declared subnet of each node, looked up per prefix length (not per subnet).
+    declared = set(declared_subnets)
+    lengths = sorted({s.prefixlen for s in declared}, reverse=True)
+    used = set()
+    for n in nodes.values():
+        if not n["ip"]:
+            continue
+        ip = _addr(n["ip"])
+        for length in lengths:
+            candidate = ipaddress.ip_network((ip, length), strict=False) if length <= ip.max_prefixlen else None
+            if candidate in declared:
+                used.add(candidate)
+                break
+    if len(used) < 2:
+        return
+    used = [str(s) for s in sorted(used, key=lambda s: (s.version, s))]
+    for pool in unencapsulated:
+        ctx.f.error(
+            _pool_subject(pool, "encapsulation"),
+            "is none with calico_bgp_mode: %s while the nodes sit in %d subnets (%s): the routers between them know no "
+            "pod routes and drop pod traffic that crosses subnets." % (mode, len(used), ", ".join(used)),
+            "set %s to ipip_cross_subnet or vxlan_cross_subnet, or peer the nodes with their routers (calico_bgp_mode: tor)."
+            % _pool_subject(pool, "encapsulation"),
+        )
+
+
 def _pool_entry(name, family, cidr, block, encap, nat, racks, selector, disabled, default, ns_selector):
     ipip, vxlan = ENCAP_MODES[encap]
     return {
@@ -196,23 +253,31 @@ def _check_pool(ctx: _Ctx, cluster: dict, pool: dict, nodes: dict, racks: dict) 
 
 
 def _pool_overlaps(ctx: _Ctx, cluster: dict, pools: list[dict], nodes: dict, tors: dict) -> None:
+    """Overlaps of pools with services, other pools, node subnets and addresses: one error per cause."""
     svc = ipaddress.ip_network(cluster["service_cidr"]) if cluster["service_cidr"] else None
     nets = [(p, ipaddress.ip_network(p["cidr"])) for p in pools]
     subnets = [ipaddress.ip_network(s) for s in cluster["node_subnets"]]
-    addresses = [(n["name"], _addr(n["ip"])) for n in nodes.values() if n["ip"]]
-    addresses += [(n["name"], _addr(n["ip6"])) for n in nodes.values() if n["ip6"]]
-    addresses += [(t["name"] + " (calico_tor_peer_ip)", _addr(t["peer_ip"])) for t in tors.values() if t["peer_ip"]]
+    # (host, how the message names it, address)
+    addresses = [(n["name"], n["name"], _addr(n["ip"])) for n in nodes.values() if n["ip"]]
+    addresses += [(n["name"], n["name"], _addr(n["ip6"])) for n in nodes.values() if n["ip6"]]
+    addresses += [(t["name"], t["name"] + " (calico_tor_peer_ip)", _addr(t["peer_ip"])) for t in tors.values() if t["peer_ip"]]
     for i, (pool, net) in enumerate(nets):
         subject = "calico_ip_pools[%s]" % pool["name"] if not pool["default"] else "calico_pod_cidr"
-        if svc and net.version == svc.version and net.overlaps(svc):
+        # A default pool is the pod CIDR, whose overlap with the services the cluster section reports.
+        if svc and not pool["default"] and net.version == svc.version and net.overlaps(svc):
             ctx.f.error(subject, "%s overlaps the service CIDR %s." % (net, svc), "pod pools and services must not share addresses.")
         for other, onet in nets[i + 1 :]:
             if net.version == onet.version and net.overlaps(onet):
                 ctx.f.error(subject, "%s overlaps pool %s (%s)." % (net, other["name"], onet), "IP pools must not overlap.")
-        for s in subnets:
-            if s.version == net.version and s.overlaps(net):
-                ctx.f.error(subject, "%s overlaps node subnet %s." % (net, s), "pods and nodes need separate ranges.")
         lo, hi = int(net.network_address), int(net.broadcast_address)
-        for who, ip in addresses:
-            if ip.version == net.version and lo <= int(ip) <= hi:
-                ctx.f.error(subject, "%s contains the address %s of %s." % (net, ip, who), "move the pool away from node and router addresses.")
+        inside = [(host, who) for host, who, ip in addresses if ip.version == net.version and lo <= int(ip) <= hi]
+        hosts = list(dict.fromkeys(host for host, _who in inside))
+        overlapped = [str(s) for s in subnets if s.version == net.version and s.overlaps(net)]
+        # One cause, one error: the hosts whose addresses fall in the pool are listed in it.
+        held = " It holds the addresses of %d host(s): %s." % (len(hosts), subject_list([who for _host, who in inside])) if inside else ""
+        if overlapped:
+            ctx.f.error(subject, "%s overlaps node subnet %s.%s" % (net, ", ".join(overlapped), held), "pods and nodes need separate ranges.", hosts)
+        elif inside:
+            ctx.f.error(
+                subject, "%s contains node or router addresses.%s" % (net, held), "move the pool away from node and router addresses.", hosts
+            )

@@ -14,6 +14,7 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import 
     _ip,
     _is_dotted_quad,
     _Ranges,
+    _rejected,
     _valid_net,
 )
 
@@ -95,7 +96,7 @@ def _nodes(ctx: _Ctx, racks: dict, rack_nets: dict) -> dict[str, dict]:
     nodes: dict[str, dict] = {}
     member_set = set(members)
     for rr in sorted(rrs - member_set):
-        ctx.f.error(rr, "is in calico_route_reflectors but not in k8s_cluster.", "route reflectors are Calico nodes: add %s to k8s_cluster." % rr)
+        ctx.f.error(rr, "is in calico_route_reflectors but not in k8s_cluster.", "route reflectors are Calico nodes: add them to k8s_cluster.")
     asn_default = v["calico_asn"]
     for name in members:
         if name in nodes:
@@ -117,9 +118,14 @@ def _nodes(ctx: _Ctx, racks: dict, rack_nets: dict) -> dict[str, dict]:
                 ctx.f.error(name, "calico_node_ip6 %r is not an IPv6 address." % hv["calico_node_ip6"], "set an IPv6 address or remove it.")
                 ip6 = None
         rack = hv.get("calico_rack")
+        if isinstance(rack, str) and not rack.strip():
+            ctx.f.error(name, "calico_rack is empty.", "set the name of the node's rack (a key of calico_racks) or remove calico_rack.")
+            rack = None
         if rack is not None:
             rack = str(rack)
-            if rack not in racks:
+            if rack not in racks and _rejected(ctx, "calico_racks"):
+                rack = None
+            elif rack not in racks:
                 ctx.f.error(
                     name, "calico_rack %r is not defined in calico_racks." % rack, "add rack %s to calico_racks or fix the node's calico_rack." % rack
                 )
@@ -188,12 +194,13 @@ def _node_ip(ctx: _Ctx, name: str, hv: dict):
         ctx.f.error(
             name,
             "has no node address: ansible_host is %r, not an IP, and calico_node_ip is not set." % hv.get("ansible_host"),
-            "set calico_node_ip for %s (render-only runs never resolve names or gather facts)." % name,
+            "set calico_node_ip for each of these nodes (render-only runs never resolve names or gather facts).",
         )
     return ip
 
 
-def _node_networks(ctx: _Ctx, rack_nets: dict, nodes: dict) -> tuple[list[str], list[str]]:
+def _node_networks(ctx: _Ctx, rack_nets: dict, nodes: dict) -> tuple[list[str], list[str], list]:
+    """Node subnets (collapsed), firewall sources, and the subnets as declared (one per L2 segment)."""
     nets = [n for subnets in rack_nets.values() for n in subnets]
     for s in ctx.v["calico_node_subnets"]:
         net = ctx.network("calico_node_subnets", s)
@@ -218,11 +225,14 @@ def _node_networks(ctx: _Ctx, rack_nets: dict, nodes: dict) -> tuple[list[str], 
         host_nets = [ipaddress.ip_network(ip) for ip in ips]
         sources = [str(n) for n in ipaddress.collapse_addresses(h for h in host_nets if h.version == 4)]
         sources += [str(n) for n in ipaddress.collapse_addresses(h for h in host_nets if h.version == 6)]
-    return subnets, sources
+    declared = sorted(set(nets), key=lambda n: (n.version, n))
+    return subnets, sources, declared
 
 
 def _tor_routers(ctx: _Ctx, racks: dict) -> dict[str, dict]:
     rack_of = {t: r["name"] for r in racks.values() for t in r["tor_routers"]}
+    # as_per_rack: a ToR is in its rack's AS, so an unset calico_tor_asn is the rack's.
+    rack_asn_applies = ctx.v["calico_bgp_mode"] == "tor" and ctx.v["calico_tor_design"] == "as_per_rack"
     tors: dict[str, dict] = {}
     for name in ctx.inv.group("tor_routers"):
         hv = ctx.inv.hosts.get(name, {})
@@ -232,8 +242,16 @@ def _tor_routers(ctx: _Ctx, racks: dict) -> dict[str, dict]:
                 name, "calico_tor_platform %r is not one of %s." % (platform, ", ".join(TOR_PLATFORMS)), "set calico_tor_platform for the router."
             )
         asn = None
+        rack = rack_of.get(name)
         if hv.get("calico_tor_asn") is None:
-            ctx.f.error(name, "calico_tor_asn is not set.", "set the router's AS number.")
+            if rack_asn_applies and rack is not None and racks[rack]["asn"] is not None:
+                asn = racks[rack]["asn"]
+            else:
+                ctx.f.error(
+                    name,
+                    "calico_tor_asn is not set.",
+                    "set the AS number configured on the router (with calico_tor_design: as_per_rack its rack's asn is used when unset).",
+                )
         else:
             asn = _check_asn(ctx, "%s (calico_tor_asn)" % name, hv["calico_tor_asn"])
         rid = hv.get("calico_tor_router_id")
@@ -241,13 +259,14 @@ def _tor_routers(ctx: _Ctx, racks: dict) -> dict[str, dict]:
             ctx.f.error(name, "calico_tor_router_id %r is not a dotted-quad." % (rid,), "set the router id, e.g. its loopback address.")
             rid = None
         peer = _ip(hv.get("calico_tor_peer_ip")) if hv.get("calico_tor_peer_ip") is not None else None
-        if peer is None:
+        if hv.get("calico_tor_peer_ip") in (None, ""):
+            ctx.f.error(name, "calico_tor_peer_ip is not set.", "set the address the rack's nodes peer with (the router's address on the rack subnet).")
+        elif peer is None:
             ctx.f.error(
                 name,
                 "calico_tor_peer_ip %r is not an IP address." % (hv.get("calico_tor_peer_ip"),),
                 "set the address the rack's nodes peer with (on the rack subnet).",
             )
-        rack = rack_of.get(name)
         if hv.get("calico_rack") is not None and rack is not None and str(hv["calico_rack"]) != rack:
             ctx.f.error(
                 name, "calico_rack is %r but calico_racks lists it under %s." % (hv["calico_rack"], rack), "keep one: the rack's tor_routers list."

@@ -97,7 +97,7 @@ def test_pool_overlapping_node_address_without_subnets():
     inv = base()
     inv.cluster.pop("calico_node_subnets")
     inv.cluster["calico_pod_cidr"] = "10.10.0.0/16"
-    assert_error(inv, "calico_pod_cidr", "contains the address 10.10.0.10 of n01")
+    assert_error(inv, "calico_pod_cidr", "contains node or router addresses", "4 host(s): n01, n02, n03, n04")
 
 
 def test_pools_must_not_overlap_each_other_and_lie_in_pod_cidr():
@@ -114,7 +114,7 @@ def test_pools_must_not_overlap_each_other_and_lie_in_pod_cidr():
 
 def test_pool_overlapping_tor_peer_address():
     inv = tor_base(calico_pod_cidr="10.1.0.0/16")
-    assert_error(inv, "contains the address 10.1.1.1 of tor1 (calico_tor_peer_ip)")
+    assert_error(inv, "overlaps node subnet 10.1.1.0/24, 10.1.2.0/24", "tor1 (calico_tor_peer_ip)")
 
 
 def test_pool_too_small_warns_with_numbers():
@@ -289,7 +289,13 @@ def test_tor_peer_outside_rack_subnet():
 def test_as_per_rack_tor_asn_must_equal_rack():
     inv = tor_base()
     inv.hosts["tor1"]["calico_tor_asn"] = 65009
-    assert_error(inv, "tor1", "differs from rack r1's asn 65001", "set calico_tor_asn to 65001")
+    # The router runs AS 65009 and this collection never changes a router's AS: the rack follows.
+    assert_error(
+        inv,
+        "tor1: calico_tor_asn 65009 (the AS configured on the router) differs from rack r1's asn 65001",
+        "Fix: set calico_racks.r1.asn to 65009 to match the router",
+        "or correct calico_tor_asn if the router really runs AS 65001",
+    )
 
 
 def test_as_per_rack_requires_rack_asn():
@@ -322,9 +328,13 @@ def test_tor_router_variables():
         "calico_tor_peer_ip 'nope' is not an IP",
     ):
         assert any(text in e for e in errs), (text, errs)
-    inv = tor_base()
+    inv = tor_base("downward_default")
     del inv.hosts["tor2"]["calico_tor_asn"]
-    assert_error(inv, "tor2", "calico_tor_asn is not set")
+    assert_error(inv, "tor2: calico_tor_asn is not set", "Fix: set the AS number configured on the router")
+    inv = tor_base()
+    del inv.hosts["tor2"]["calico_tor_peer_ip"]
+    assert_error(inv, "tor2: calico_tor_peer_ip is not set.")
+    assert not any("None" in e for e in errors_of(inv))
 
 
 def test_rack_references():
