@@ -38,6 +38,8 @@ class ManifestSource:
     expected_sha256: str
     sha256_source: str  # catalog | calico_manifest_sha256
     location: str  # absolute path or URL
+    # What to do when the location cannot be read (empty: nothing beyond the error itself).
+    fix: str = ""
 
     @property
     def label(self) -> str:
@@ -77,12 +79,21 @@ def source_from_plan(plan: dict, upstream_dir: str | None = None) -> ManifestSou
         raise ManifestSourceError(
             "plan.manifest.sha256 is empty for v%s/%s: set calico_manifest_sha256" % (version, manifest["variant"])
         )
+    location = locate(manifest, version, upstream_dir)
+    fix = ""
+    if location == manifest["url"]:
+        # Upstream straight from the internet: the way out for a site without it is a mirror.
+        fix = (
+            "set calico_manifest_mirror to a directory or URL holding v%s/%s, e.g. calico_manifest_mirror: /srv/mirror/calico "
+            "with the file copied there from %s" % (version, manifest["variant"], manifest["url"])
+        )
     return ManifestSource(
         version=version,
         variant=manifest["variant"],
         expected_sha256=manifest["sha256"].lower(),
         sha256_source=manifest.get("sha256_source") or "catalog",
-        location=locate(manifest, version, upstream_dir),
+        location=location,
+        fix=fix,
     )
 
 
@@ -104,8 +115,14 @@ def fetch_verified(source: ManifestSource, timeout: float = FETCH_TIMEOUT_SECOND
         data = read_bytes(source.location, timeout)
     except (OSError, urllib.error.URLError, ValueError) as exc:
         raise ManifestSourceError(
-            "cannot read Calico manifest %s from %s: %s (expected sha256 %s, actual sha256 none)"
-            % (source.label, source.location, getattr(exc, "reason", None) or exc, source.expected_sha256)
+            "cannot read Calico manifest %s from %s: %s (expected sha256 %s, actual sha256 none)%s"
+            % (
+                source.label,
+                source.location,
+                getattr(exc, "reason", None) or exc,
+                source.expected_sha256,
+                ". Fix: " + source.fix if source.fix else "",
+            )
         ) from exc
     actual = hashlib.sha256(data).hexdigest()
     if actual != source.expected_sha256:

@@ -189,3 +189,25 @@ def test_verified_read_from_file_url_mirror(make_plan, upstream_dir):
     verified = fetch_verified(source_from_plan(plan))
     assert verified.source.location == "file://%s/v3.31.7/calico-etcd.yaml" % upstream_dir
     assert verified.sha256 == catalog.manifest_sha256("3.31.7", catalog.VARIANT_ETCD)
+
+
+def test_unreachable_upstream_names_the_mirror_variable(make_plan):
+    """No mirror and no upstream_dir: the plan's URL is read; when it fails the fix is a mirror."""
+    plan = make_plan("3.31.7", catalog.VARIANT_KDD)
+    plan["manifest"]["mirror"] = None
+    # A port nothing listens on: the read fails at once, as it does on a site without internet.
+    plan["manifest"]["url"] = "http://127.0.0.1:9/projectcalico/calico/v3.31.7/manifests/calico.yaml"
+    with pytest.raises(ManifestSourceError) as err:
+        fetch_verified(source_from_plan(plan), timeout=5)
+    message = str(err.value)
+    assert message.startswith("cannot read Calico manifest v3.31.7/calico.yaml from http://127.0.0.1:9/")
+    assert "Fix: set calico_manifest_mirror to a directory or URL holding v3.31.7/calico.yaml" in message
+    assert "e.g. calico_manifest_mirror: /srv/mirror/calico" in message
+
+
+def test_unreadable_mirror_is_not_told_to_set_a_mirror(make_plan, tmp_path):
+    plan = make_plan("3.31.7", catalog.VARIANT_KDD)
+    plan["manifest"]["mirror"] = str(tmp_path)
+    with pytest.raises(ManifestSourceError) as err:
+        fetch_verified(source_from_plan(plan))
+    assert "calico_manifest_mirror" not in str(err.value)
