@@ -86,6 +86,10 @@ CLUSTER_VARS: dict[str, tuple[str, Any]] = {
     "calico_tor_graceful_restart": ("dict", {}),
     "calico_tor_object_prefix": ("str", "CALICO-"),
     "calico_tor_allow_duplicate_rack_asn": ("bool", False),
+    "calico_api_host": ("str?", None),
+    "calico_calicoctl_sha256": ("str?", None),
+    "calico_bgp_calicoctl_install": ("bool", True),
+    "calico_bgp_skip_api": ("bool", False),
 }
 
 # Host variables of nodes (k8s_cluster) and of routers (tor_routers).
@@ -106,6 +110,8 @@ ROUTER_VARS = (
     "calico_tor_router_id",
     "calico_tor_peer_ip",
     "calico_tor_cluster_id",
+    "ansible_network_os",
+    "ansible_connection",
 )
 HOST_VARS = tuple(dict.fromkeys(NODE_VARS + ROUTER_VARS))
 

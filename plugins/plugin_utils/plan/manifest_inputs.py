@@ -7,12 +7,12 @@ import re
 
 from ansible_collections.onprem.calico.plugins.plugin_utils import catalog
 from ansible_collections.onprem.calico.plugins.plugin_utils.manifest import MANAGED_FELIX_ENV
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.cluster import SHA256_RE
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _Ctx
 from ansible_collections.onprem.calico.plugins.plugin_utils.preflight import TYPHA_PRODUCTION_MIN, check_typha_replicas, typha_auto_replicas
 
 # Header bytes each encapsulation adds (IPv4 / IPv6), for MTU advice.
 ENCAP_OVERHEAD = {"ipip": (20, None), "vxlan": (50, 70), "wireguard": (60, 80)}
-SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _manifest(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], bgp: dict) -> dict:

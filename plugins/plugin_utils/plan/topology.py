@@ -228,6 +228,42 @@ def _node_networks(ctx: _Ctx, rack_nets: dict, nodes: dict) -> tuple[list[str], 
     declared = sorted(set(nets), key=lambda n: (n.version, n))
     return subnets, sources, declared
 
+# What calico_tor reaches each platform with (roles/calico_tor/README.md): the network OS and
+# the connection plugins, by full and short name.
+ROUTER_CONNECTIONS = {
+    "eos": (("arista.eos.eos", "eos"), ("ansible.netcommon.network_cli", "network_cli")),
+    "nxos": (("cisco.nxos.nxos", "nxos"), ("ansible.netcommon.network_cli", "network_cli")),
+    "junos": (("junipernetworks.junos.junos", "junos"), ("ansible.netcommon.netconf", "netconf")),
+}
+# FRR is configured through modules that run Python on the router: no network connection.
+NETWORK_CONNECTIONS = ("network_cli", "netconf", "httpapi")
+
+
+def _router_connection(ctx: _Ctx, name: str, platform: str, hv: dict) -> None:
+    """The connection variables a platform needs, checked before the ToR stage opens one."""
+    connection = str(hv.get("ansible_connection") or "")
+    if platform == "frr":
+        if connection.rsplit(".", 1)[-1] in NETWORK_CONNECTIONS:
+            ctx.f.error(
+                name,
+                "calico_tor_platform frr with ansible_connection %s: FRR routers are configured over SSH with Python." % connection,
+                "remove ansible_connection for these routers (or use ssh).",
+            )
+        return
+    network_os, connections = ROUTER_CONNECTIONS[platform]
+    for var, allowed in (("ansible_network_os", network_os), ("ansible_connection", connections)):
+        value = hv.get(var)
+        if value in (None, ""):
+            ctx.f.error(
+                name, "calico_tor_platform %s needs %s, which is not set." % (platform, var), "set %s: %s for these routers." % (var, allowed[0])
+            )
+        elif str(value) not in allowed:
+            ctx.f.error(
+                name,
+                "calico_tor_platform %s needs %s %s, not %s." % (platform, var, allowed[0], value),
+                "set %s: %s for these routers." % (var, allowed[0]),
+            )
+
 
 def _tor_routers(ctx: _Ctx, racks: dict) -> dict[str, dict]:
     rack_of = {t: r["name"] for r in racks.values() for t in r["tor_routers"]}
@@ -241,6 +277,8 @@ def _tor_routers(ctx: _Ctx, racks: dict) -> dict[str, dict]:
             ctx.f.error(
                 name, "calico_tor_platform %r is not one of %s." % (platform, ", ".join(TOR_PLATFORMS)), "set calico_tor_platform for the router."
             )
+        if platform in TOR_PLATFORMS:
+            _router_connection(ctx, name, platform, hv)
         asn = None
         rack = rack_of.get(name)
         if hv.get("calico_tor_asn") is None:

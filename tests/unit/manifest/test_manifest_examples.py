@@ -37,6 +37,8 @@ def _inventory(name):
 def example_plan_for_release(name, version):
     inventory = copy.deepcopy(_inventory(name))
     inventory.cluster["calico_version"] = version
+    # Only the manifest is rendered here; 3.32.1 has no calicoctl checksum for the BGP stage.
+    inventory.cluster["calico_bgp_skip_api"] = True
     result = build_plan(inventory)
     assert result.errors == [], [str(e) for e in result.errors]
     return result.plan

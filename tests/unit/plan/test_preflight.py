@@ -400,7 +400,7 @@ def test_etcd_rules(tmp_path):
 
 def test_version_outside_catalog():
     assert_error(base(calico_version="3.29.0"), "calico_version", "not in the catalog (supported: 3.30.7, 3.31.7, 3.32.1)")
-    plan = build_plan(base(calico_version="3.29.0", calico_manifest_sha256="ab" * 32)).plan
+    plan = build_plan(base(calico_version="3.29.0", calico_manifest_sha256="ab" * 32, calico_calicoctl_sha256="cd" * 32)).plan
     assert plan["manifest"]["sha256"] == "ab" * 32 and plan["manifest"]["sha256_source"] == "calico_manifest_sha256"
     assert_error(base(calico_version="3.29.0", calico_manifest_sha256="xyz"), "calico_manifest_sha256", "not a 64-digit hex")
     assert_error(base(calico_manifest_sha256="ab" * 32), "calico_manifest_sha256", "differs from the catalog")
