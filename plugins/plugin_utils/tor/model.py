@@ -85,11 +85,12 @@ class TorModel:
     maximum_prefix: int
     maximum_paths: int
     password: str | None = field(repr=False)
-    keepalive: int = 60
-    hold: int = 180
-    connect_retry: int = 120
-    restart_time: int = 120
-    stalepath_time: int = 360
+    # Timers are the plan's (its defaults are decided once, in the plan core): no fallback here.
+    keepalive: int
+    hold: int
+    connect_retry: int
+    restart_time: int
+    stalepath_time: int
     object_prefix: str = "CALICO-"
     names: ObjectNames = field(default_factory=lambda: ObjectNames.with_prefix("CALICO-"))
 
@@ -162,8 +163,8 @@ def build_model(router: dict, secrets: dict | None = None) -> TorModel:
         )
         for n in router.get("neighbors") or []
     )
-    timers = router.get("timers") or {}
-    restart = router.get("graceful_restart") or {}
+    timers = router["timers"]
+    restart = router["graceful_restart"]
     accept = router.get("accept_prefixes") or []
     return TorModel(
         name=name,
@@ -188,11 +189,11 @@ def build_model(router: dict, secrets: dict | None = None) -> TorModel:
         maximum_prefix=int(router["maximum_prefix"]),
         maximum_paths=int(router["maximum_paths"]),
         password=password,
-        keepalive=int(timers.get("keepalive", 60)),
-        hold=int(timers.get("hold", 180)),
-        connect_retry=int(timers.get("connect_retry", 120)),
-        restart_time=int(restart.get("restart_time", 120)),
-        stalepath_time=int(restart.get("stalepath_time", 360)),
+        keepalive=int(timers["keepalive"]),
+        hold=int(timers["hold"]),
+        connect_retry=int(timers["connect_retry"]),
+        restart_time=int(restart["restart_time"]),
+        stalepath_time=int(restart["stalepath_time"]),
         object_prefix=prefix,
         names=ObjectNames.with_prefix(prefix),
     )

@@ -110,3 +110,14 @@ def test_production_auto_typha_below_three_warns():
     assert warning.startswith("calico_typha_replicas: auto gives 2 replica(s) for 3 nodes (fewer than the nodes), below 3")
     assert build_plan(inv).plan["manifest"]["typha"]["replicas"] == 2
     assert warnings_of(base(nodes=3, calico_typha_node_threshold=1)) == []
+
+
+def test_tor_model_takes_the_plans_timer_defaults():
+    """One set of BGP timer defaults: the plan's, carried into every router's model."""
+    from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import DEFAULT_BGP_TIMERS, DEFAULT_GRACEFUL_RESTART
+    from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import build_model
+
+    plan = build_plan(tor_base()).plan
+    model = build_model(plan["tor_routers"]["tor1"])
+    assert (model.keepalive, model.hold, model.connect_retry) == tuple(DEFAULT_BGP_TIMERS[k] for k in ("keepalive", "hold", "connect_retry"))
+    assert (model.restart_time, model.stalepath_time) == (DEFAULT_GRACEFUL_RESTART["restart_time"], DEFAULT_GRACEFUL_RESTART["stalepath_time"])
