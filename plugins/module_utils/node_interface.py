@@ -14,28 +14,8 @@ __metaclass__ = type
 
 import ipaddress
 
-# Bytes each encapsulation adds to a packet, by feature name as in the plan's kernel_modules
-# (and its IPv6 variant): the interface MTU must exceed the pod MTU by at least this much.
-OVERHEAD = {
-    "ipip": 20,
-    "vxlan": 50,
-    "vxlan_v6": 70,
-    "wireguard": 60,
-    "wireguard_v6": 80,
-}
-
 # The smallest MTU IPv6 allows on a link; a pod MTU below it breaks IPv6 pods.
 MIN_POD_MTU = 1280
-
-
-def encapsulation_overhead(features, dual_stack=False):
-    """Largest overhead among the encapsulations in use (0 when none)."""
-    worst = 0
-    for feature in features:
-        worst = max(worst, OVERHEAD.get(feature, 0))
-        if dual_stack:
-            worst = max(worst, OVERHEAD.get(feature + "_v6", 0))
-    return worst
 
 
 def find_interface(ip_addr_json, address):
@@ -66,17 +46,16 @@ def host_addresses(ip_addr_json):
     return found
 
 
-def check(ip_addr_json, node_ip, expected_mtu, features, veth_mtu=0, dual_stack=False):
-    """Compare the inventory with the host.
+def check(ip_addr_json, node_ip, expected_mtu, overhead=0, veth_mtu=0, overhead_reason="encapsulation"):
+    """Compare the plan with the host; every number comes from the plan, nothing is derived here.
 
-    node_ip: the plan's nodes[host].ip; expected_mtu: nodes[host].interface_mtu (None = not set);
-    features: encapsulation features in use; veth_mtu: manifest.veth_mtu (0 = Felix decides).
-    Returns dict(interface, mtu, overhead, errors, warnings).
+    node_ip: nodes[host].ip; expected_mtu: nodes[host].interface_mtu (None = not set);
+    overhead / overhead_reason: manifest.encapsulation_overhead(_reason); veth_mtu:
+    manifest.veth_mtu (0 = Felix decides). Returns dict(interface, mtu, overhead, errors, warnings).
     """
     errors = []
     warnings = []
     interface, mtu = find_interface(ip_addr_json, node_ip)
-    overhead = encapsulation_overhead(features, dual_stack)
     if interface is None:
         errors.append(
             "calico_node_ip %s is not an address of this host (it has: %s). Fix: set calico_node_ip "
@@ -92,8 +71,8 @@ def check(ip_addr_json, node_ip, expected_mtu, features, veth_mtu=0, dual_stack=
         if veth_mtu + overhead > mtu:
             errors.append(
                 "pod MTU %d plus %d bytes of encapsulation overhead (%s) exceeds the MTU %d of %s. "
-                "Fix: lower calico_veth_mtu to at most %d, or raise the interface MTU."
-                % (veth_mtu, overhead, ", ".join(sorted(features)) or "none", mtu, interface, mtu - overhead))
+                "Fix: lower calico_mtu to at most %d, or raise the interface MTU."
+                % (veth_mtu, overhead, overhead_reason, mtu, interface, mtu - overhead))
     elif overhead and mtu - overhead < MIN_POD_MTU:
         warnings.append(
             "interface %s MTU %d leaves only %d bytes for pods after %d bytes of encapsulation; "

@@ -26,19 +26,19 @@ options:
     description: The MTU the inventory states for that interface (C(nodes[host].interface_mtu)); a
       mismatch is a warning.
     type: int
-  encapsulations:
-    description: Encapsulation features in use (C(ipip), C(vxlan), C(wireguard)); others are ignored.
-    type: list
-    elements: str
-    default: []
+  overhead:
+    description: Bytes the encapsulation in use adds, as the plan decided it
+      (C(manifest.encapsulation_overhead)); the module only compares the interface MTU with it.
+    type: int
+    default: 0
+  overhead_reason:
+    description: Which encapsulation that is (C(manifest.encapsulation_overhead_reason)), for messages.
+    type: str
+    default: encapsulation
   veth_mtu:
     description: The pod MTU the manifest sets (C(manifest.veth_mtu)); 0 means Felix decides.
     type: int
     default: 0
-  dual_stack:
-    description: Whether IPv6 overheads apply too.
-    type: bool
-    default: false
   fail_on_error:
     description: Fail when a check finds an error; otherwise the errors are returned as warnings.
     type: bool
@@ -63,7 +63,9 @@ EXAMPLES = r"""
   onprem.calico.calico_node_interface:
     node_ip: "{{ calico_plan.nodes[inventory_hostname].ip }}"
     expected_mtu: "{{ calico_plan.nodes[inventory_hostname].interface_mtu }}"
-    encapsulations: [vxlan]
+    overhead: "{{ calico_plan.manifest.encapsulation_overhead }}"
+    overhead_reason: "{{ calico_plan.manifest.encapsulation_overhead_reason }}"
+    veth_mtu: "{{ calico_plan.manifest.veth_mtu }}"
 """
 
 RETURN = r"""
@@ -78,7 +80,7 @@ mtu:
   type: int
   sample: 1500
 overhead:
-  description: Largest encapsulation overhead in bytes among O(encapsulations).
+  description: The encapsulation overhead in bytes the check used (O(overhead)).
   returned: always
   type: int
 errors:
@@ -99,9 +101,9 @@ def main():
         argument_spec=dict(
             node_ip=dict(type="str", required=True),
             expected_mtu=dict(type="int"),
-            encapsulations=dict(type="list", elements="str", default=[]),
+            overhead=dict(type="int", default=0),
+            overhead_reason=dict(type="str", default="encapsulation"),
             veth_mtu=dict(type="int", default=0),
-            dual_stack=dict(type="bool", default=False),
             fail_on_error=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
@@ -116,8 +118,8 @@ def main():
         module.fail_json(msg="cannot parse ip -j addr show: %s" % exc)
 
     result = node_interface.check(
-        links, module.params["node_ip"], module.params["expected_mtu"], module.params["encapsulations"],
-        module.params["veth_mtu"], module.params["dual_stack"])
+        links, module.params["node_ip"], module.params["expected_mtu"], module.params["overhead"],
+        module.params["veth_mtu"], module.params["overhead_reason"])
     # "warnings" is a reserved key of module results: hand them to Ansible instead.
     for warning in result.pop("warnings"):
         module.warn(warning)

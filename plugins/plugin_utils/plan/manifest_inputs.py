@@ -83,11 +83,12 @@ def _manifest(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], bgp: dic
     else:
         sha = catalog_sha
     mtu = v["calico_mtu"]
+    overhead, overhead_reason = _encapsulation_overhead(ctx, cluster, pools)
     if mtu != "auto":
         if not 576 <= mtu <= 9000:
             ctx.f.error("calico_mtu", "%d is not a usable MTU (576..9000)." % mtu, "use 'auto' to let Felix detect it.")
         elif nodes:
-            _mtu_advice(ctx, cluster, nodes, pools, mtu)
+            _mtu_advice(ctx, nodes, mtu, overhead, overhead_reason)
     if ds == "etcd":
         etcd = _etcd(ctx)
     else:
@@ -140,6 +141,8 @@ def _manifest(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], bgp: dic
         "mirror": mirror,
         "typha": {"enabled": typha, "replicas": replicas, "node_threshold": threshold},
         "veth_mtu": 0 if mtu == "auto" else mtu,
+        "encapsulation_overhead": overhead,
+        "encapsulation_overhead_reason": overhead_reason,
         "calico_backend": "vxlan" if bgp["mode"] == "none" else "bird",
         "ip_autodetection_method": method,
         "ip6_autodetection_method": method6,
@@ -151,8 +154,12 @@ def _manifest(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], bgp: dic
     }
 
 
-def _mtu_advice(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], mtu: int) -> None:
-    smallest = min(n["interface_mtu"] for n in nodes.values())
+def _encapsulation_overhead(ctx: _Ctx, cluster: dict, pools: list[dict]) -> tuple[int, str]:
+    """Bytes the worst encapsulation in use adds to a pod packet, and which one it is.
+
+    Decided here once: MTU advice uses it, and the node check on each host only compares its
+    interface MTU with it.
+    """
     overhead, why = 0, "no encapsulation"
     if any(p["ipip_mode"] != "Never" for p in pools):
         overhead, why = ENCAP_OVERHEAD["ipip"][0], "IPIP"
@@ -165,6 +172,11 @@ def _mtu_advice(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], mtu: i
         o = ENCAP_OVERHEAD["wireguard"][1 if cluster["dual_stack"] else 0]
         if o > overhead:
             overhead, why = o, "WireGuard"
+    return overhead, why
+
+
+def _mtu_advice(ctx: _Ctx, nodes: dict, mtu: int, overhead: int, why: str) -> None:
+    smallest = min(n["interface_mtu"] for n in nodes.values())
     if mtu > smallest - overhead:
         ctx.f.warn(
             "calico_mtu",

@@ -26,43 +26,53 @@ def test_finds_primary_secondary_and_v6_addresses():
 
 
 def test_address_not_on_host_is_an_error_listing_what_is():
-    result = ni.check(LINKS, "10.0.3.1", 1500, ["vxlan"])
+    result = ni.check(LINKS, "10.0.3.1", 1500, 50)
     assert result["interface"] is None
     assert "calico_node_ip 10.0.3.1 is not an address of this host" in result["errors"][0]
     assert "10.0.1.11 on eth0" in result["errors"][0] and "127.0.0.1" not in result["errors"][0]
 
 
 def test_matching_host_is_clean():
-    result = ni.check(LINKS, "10.0.1.11", 1500, ["vxlan", "ipset"], veth_mtu=1450)
+    result = ni.check(LINKS, "10.0.1.11", 1500, 50, veth_mtu=1450)
     assert result["errors"] == [] and result["warnings"] == []
     assert result["overhead"] == 50
 
 
 def test_inventory_mtu_mismatch_is_a_warning():
-    result = ni.check(LINKS, "10.0.2.11", 1500, ["ipip"])
+    result = ni.check(LINKS, "10.0.2.11", 1500, 20)
     assert result["errors"] == []
     assert "MTU 9000 but the inventory says calico_interface_mtu=1500" in result["warnings"][0]
 
 
-@pytest.mark.parametrize("features, dual, veth, ok", [
-    (["ipip"], False, 1480, True),
-    (["ipip"], False, 1481, False),
-    (["vxlan"], False, 1450, True),
-    (["vxlan"], True, 1450, False),      # IPv6 VXLAN needs 70 bytes
-    (["vxlan", "wireguard"], False, 1440, True),
-    (["wireguard"], True, 1440, False),  # IPv6 WireGuard needs 80
-    ([], False, 1500, True),
-])
-def test_veth_mtu_must_leave_room_for_the_worst_overhead(features, dual, veth, ok):
-    result = ni.check(LINKS, "10.0.1.11", None, features, veth_mtu=veth, dual_stack=dual)
+@pytest.mark.parametrize("overhead, veth, ok", [(20, 1480, True), (20, 1481, False), (70, 1450, False), (0, 1500, True)])
+def test_veth_mtu_must_leave_room_for_the_plans_overhead(overhead, veth, ok):
+    result = ni.check(LINKS, "10.0.1.11", None, overhead, veth_mtu=veth, overhead_reason="VXLAN over IPv6")
     assert (result["errors"] == []) is ok
     if not ok:
-        assert "exceeds the MTU 1500 of eth0" in result["errors"][0]
+        assert "plus %d bytes of encapsulation overhead (VXLAN over IPv6) exceeds the MTU 1500 of eth0" % overhead in result["errors"][0]
+        assert "Fix: lower calico_mtu to at most %d" % (1500 - overhead) in result["errors"][0]
+
+
+def test_the_plan_decides_the_overhead_the_host_check_compares():
+    """The numbers come from the plan (one derivation), per encapsulation and address family."""
+    from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
+    from plan_inputs import base
+
+    cases = [
+        (dict(calico_encapsulation="ipip"), 20, "IPIP"),
+        (dict(calico_encapsulation="vxlan"), 50, "VXLAN"),
+        (dict(calico_encapsulation="vxlan", calico_pod_cidr_v6="fd00:10::/48"), 70, "VXLAN over IPv6"),
+        (dict(calico_encapsulation="vxlan", calico_wireguard=True), 60, "WireGuard"),
+        (dict(calico_encapsulation="none"), 0, "no encapsulation"),
+    ]
+    for cluster, overhead, reason in cases:
+        manifest = build_plan(base(**cluster)).plan["manifest"]
+        assert (manifest["encapsulation_overhead"], manifest["encapsulation_overhead_reason"]) == (overhead, reason), cluster
 
 
 def test_auto_mtu_warns_when_pods_would_get_less_than_ipv6_minimum():
     tiny = [dict(LINKS[1], mtu=1300)]
-    result = ni.check(tiny, "10.0.1.11", None, ["vxlan"])
+    result = ni.check(tiny, "10.0.1.11", None, 50)
     assert result["errors"] == [] and "leaves only 1250 bytes" in result["warnings"][0]
 
 
