@@ -94,4 +94,3 @@ def _calicoctl(ctx: _Ctx) -> None:
             "(%s), or set calico_bgp_calicoctl_install: false when calicoctl %s is installed there already."
             % (version, ", ".join(sorted({a for sums in catalog.CALICOCTL_SHA256.values() for a in sums})), version),
         )
-

@@ -189,7 +189,6 @@ def _check_asn(ctx: _Ctx, subject: str, value: Any) -> int | None:
     return asn
 
 
-
 def _rejected(ctx: _Ctx, name: str) -> bool:
     """The inventory set a list or mapping variable, but its value was refused (and reported).
 

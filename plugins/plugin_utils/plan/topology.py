@@ -18,6 +18,16 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import 
     _valid_net,
 )
 
+# What calico_tor reaches each platform with (roles/calico_tor/README.md): the network OS and
+# the connection plugins, by full and short name.
+ROUTER_CONNECTIONS = {
+    "eos": (("arista.eos.eos", "eos"), ("ansible.netcommon.network_cli", "network_cli")),
+    "nxos": (("cisco.nxos.nxos", "nxos"), ("ansible.netcommon.network_cli", "network_cli")),
+    "junos": (("junipernetworks.junos.junos", "junos"), ("ansible.netcommon.netconf", "netconf")),
+}
+# FRR is configured through modules that run Python on the router: no network connection.
+NETWORK_CONNECTIONS = ("network_cli", "netconf", "httpapi")
+
 
 def _racks(ctx: _Ctx) -> tuple[dict[str, dict], dict[str, list]]:
     """The racks (without members) and each rack's parsed subnets."""
@@ -228,16 +238,6 @@ def _node_networks(ctx: _Ctx, rack_nets: dict, nodes: dict) -> tuple[list[str], 
     declared = sorted(set(nets), key=lambda n: (n.version, n))
     return subnets, sources, declared
 
-# What calico_tor reaches each platform with (roles/calico_tor/README.md): the network OS and
-# the connection plugins, by full and short name.
-ROUTER_CONNECTIONS = {
-    "eos": (("arista.eos.eos", "eos"), ("ansible.netcommon.network_cli", "network_cli")),
-    "nxos": (("cisco.nxos.nxos", "nxos"), ("ansible.netcommon.network_cli", "network_cli")),
-    "junos": (("junipernetworks.junos.junos", "junos"), ("ansible.netcommon.netconf", "netconf")),
-}
-# FRR is configured through modules that run Python on the router: no network connection.
-NETWORK_CONNECTIONS = ("network_cli", "netconf", "httpapi")
-
 
 def _router_connection(ctx: _Ctx, name: str, platform: str, hv: dict) -> None:
     """The connection variables a platform needs, checked before the ToR stage opens one."""
@@ -318,4 +318,3 @@ def _tor_routers(ctx: _Ctx, racks: dict) -> dict[str, dict]:
             "rack": rack,
         }
     return tors
-

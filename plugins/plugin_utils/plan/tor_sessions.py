@@ -48,26 +48,26 @@ def _tor_sessions(ctx: _Ctx, bgp: dict, racks: dict, nodes: dict, tors: dict, po
         if v["calico_tor_neighbor_mode"] == "listen_range" and rack and rack["subnets"]:
             listen = {"prefix": rack["subnets"][0], "limit": max(16, 2 * len(rack_nodes))}
         sessions[t["name"]] = {
-                "design": design,
-                "session_type": "ibgp" if design == "as_per_rack" else "ebgp",
-                "route_reflector_client": design == "as_per_rack",
-                "next_hop_self": design == "as_per_rack",
-                "default_originate": design == "downward_default",
-                "send_default_only": design == "downward_default",
-                "cluster_id": (str(cluster_id) if cluster_id else t["router_id"]) if design == "as_per_rack" else None,
-                "neighbor_mode": v["calico_tor_neighbor_mode"],
-                "listen_range": listen,
-                "neighbors": sorted(
-                    ({"node": n, "ip": nodes[n]["ip"], "asn": nodes[n]["asn"]} for n in rack_nodes if nodes.get(n) and nodes[n]["ip"]),
-                    key=lambda x: _addr(x["ip"]),
-                ),
-                "accept_prefixes": accept,
-                "maximum_prefix": v["calico_tor_maximum_prefix"],
-                "maximum_paths": v["calico_tor_maximum_paths"],
-                "password_enabled": bgp["password"]["enabled"],
-                "timers": dict(bgp["timers"]),
-                "graceful_restart": gr,
-                "object_prefix": v["calico_tor_object_prefix"],
+            "design": design,
+            "session_type": "ibgp" if design == "as_per_rack" else "ebgp",
+            "route_reflector_client": design == "as_per_rack",
+            "next_hop_self": design == "as_per_rack",
+            "default_originate": design == "downward_default",
+            "send_default_only": design == "downward_default",
+            "cluster_id": (str(cluster_id) if cluster_id else t["router_id"]) if design == "as_per_rack" else None,
+            "neighbor_mode": v["calico_tor_neighbor_mode"],
+            "listen_range": listen,
+            "neighbors": sorted(
+                ({"node": n, "ip": nodes[n]["ip"], "asn": nodes[n]["asn"]} for n in rack_nodes if nodes.get(n) and nodes[n]["ip"]),
+                key=lambda x: _addr(x["ip"]),
+            ),
+            "accept_prefixes": accept,
+            "maximum_prefix": v["calico_tor_maximum_prefix"],
+            "maximum_paths": v["calico_tor_maximum_paths"],
+            "password_enabled": bgp["password"]["enabled"],
+            "timers": dict(bgp["timers"]),
+            "graceful_restart": gr,
+            "object_prefix": v["calico_tor_object_prefix"],
         }
         if cluster_id and not _is_dotted_quad(cluster_id):
             ctx.f.error(
