@@ -15,16 +15,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.onprem.calico.plugins.plugin_utils import catalog
+from ansible_collections.onprem.calico.plugins.plugin_utils import catalog, input_schema
+from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import as_bool as _as_bool
+from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import as_int as _as_int
 from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import (
-    BGP_MODES,
-    CLUSTER_VARS,
-    DATASTORES,
     DEFAULT_BGP_TIMERS,
     DEFAULT_GRACEFUL_RESTART,
     ENCAPSULATIONS,
-    TOR_DESIGNS,
-    TOR_NEIGHBOR_MODES,
     TOR_PLATFORMS,
     InventoryInput,
 )
@@ -80,28 +77,6 @@ class PlanResult:
 # --- small parsers --------------------------------------------------------------------------
 
 
-def _as_bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "1"):
-        return True
-    if isinstance(value, str) and value.strip().lower() in ("false", "no", "off", "0"):
-        return False
-    if isinstance(value, int):
-        return bool(value)
-    return None
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-        return int(value)
-    return None
-
-
 @functools.lru_cache(maxsize=None)
 def _addr(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     """Parsed address; the plan compares the same addresses many times."""
@@ -151,8 +126,8 @@ class _Ctx:
         self.f = Findings()
         self.v: dict[str, Any] = {}
 
-    # Cluster variables, converted by their declared type; a bad value is an error and the
-    # default is used so that the rest of the checks still run.
+    # Cluster variables, converted by the input schema (a bad value is an error and the default
+    # is used so that the rest of the checks still run), and the names the inventory sets.
     def load_cluster_vars(self) -> None:
         for host, var in self.inv.conflicts:
             self.f.error(
@@ -161,53 +136,9 @@ class _Ctx:
                 "cluster variables apply to the whole cluster: set %s once in group_vars/all "
                 "(or as an extra var), not per host or per group." % var,
             )
-        for name, (kind, default) in CLUSTER_VARS.items():
-            raw = self.inv.cluster.get(name)
-            self.v[name] = self._convert(name, kind, default, raw)
-
-    def _convert(self, name: str, kind: str, default: Any, raw: Any) -> Any:
-        if raw is None or (isinstance(raw, str) and raw == "" and kind.endswith("?")):
-            return default
-        if kind in ("str", "str?"):
-            if isinstance(raw, (str, int, float)) and not isinstance(raw, bool):
-                return str(raw)
-        elif kind in ("int", "int?"):
-            value = _as_int(raw)
-            if value is not None:
-                return value
-        elif kind == "int|auto":
-            if raw == "auto":
-                return "auto"
-            value = _as_int(raw)
-            if value is not None:
-                return value
-        elif kind == "bool":
-            value = _as_bool(raw)
-            if value is not None:
-                return value
-        elif kind == "list":
-            if isinstance(raw, (list, tuple)):
-                return list(raw)
-        elif kind == "dict":
-            if isinstance(raw, dict):
-                return dict(raw)
-        expected = {
-            "str": "a string",
-            "str?": "a string",
-            "int": "an integer",
-            "int?": "an integer",
-            "int|auto": "an integer or 'auto'",
-            "bool": "true or false",
-            "list": "a list",
-            "dict": "a mapping",
-        }[kind]
-        self.f.error(name, "must be %s, got %r." % (expected, raw), "set %s to %s." % (name, expected))
-        return default
-
-    def choice(self, name: str, choices: tuple[str, ...]) -> None:
-        value = self.v.get(name)
-        if value is not None and value not in choices:
-            self.f.error(name, "is %r, not one of: %s." % (value, ", ".join(choices)), "pick one of %s." % ", ".join(choices))
+        self.v = input_schema.load_cluster(self.inv.cluster, self.f)
+        if self.inv.set_names is not None:
+            input_schema.check_set_names(self.inv.set_names, self.v["calico_allowed_extra_vars"], self.f)
 
     def network(self, subject: str, value: Any, family: int | None = None):
         """A strictly masked network, or None with an error."""
@@ -257,12 +188,6 @@ def build_plan(inv: InventoryInput) -> PlanResult:
     _net.cache_clear()
     ctx = _Ctx(inv)
     ctx.load_cluster_vars()
-    v = ctx.v
-    ctx.choice("calico_datastore", DATASTORES)
-    ctx.choice("calico_encapsulation", ENCAPSULATIONS)
-    ctx.choice("calico_bgp_mode", BGP_MODES)
-    ctx.choice("calico_tor_design", TOR_DESIGNS)
-    ctx.choice("calico_tor_neighbor_mode", TOR_NEIGHBOR_MODES)
 
     cluster = _cluster(ctx)
     racks = _racks(ctx, cluster)
