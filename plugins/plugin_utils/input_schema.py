@@ -78,8 +78,10 @@ class Var:
     secret: bool = False  # never printed, never in a survey, never copied into the plan
     section: str = ""  # heading in docs/inventory.md
     details: str = ""  # Markdown printed after the section's table (examples, nested keys)
-    calico_min: str = ""  # first Calico release the variable applies to ("" = every release)
-    calico_max: str = ""  # last Calico release it applies to
+    # Calico releases the variable applies to ("" = no limit), shown in docs/inventory.md; a
+    # variable of a newer release is gated where it is used, like pool fields are in the plan.
+    calico_min: str = ""
+    calico_max: str = ""
 
     @property
     def optional(self) -> bool:
@@ -515,11 +517,6 @@ def version_meant(var: Var, number: float | int) -> str:
     return str(number)
 
 
-def _version_key(text: str) -> tuple[int, ...] | None:
-    parts = text.split(".")
-    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
-
-
 def load_cluster(cluster: Mapping[str, Any], findings, schema: Sequence[Var] = VARIABLES) -> dict[str, Any]:
     """Every cluster variable converted by its declared type, with its default when unset.
 
@@ -527,30 +524,7 @@ def load_cluster(cluster: Mapping[str, Any], findings, schema: Sequence[Var] = V
     checks still run; a value outside the allowed values is an error and kept as given (the
     checks that read it fall back on their own).
     """
-    values: dict[str, Any] = {}
-    for var in schema:
-        if not var.in_scope("cluster"):
-            continue
-        raw = cluster.get(var.name)
-        values[var.name] = _load_one(var, raw, findings)
-    version = _version_key(str(values.get("calico_version") or ""))
-    for var in schema:
-        if var.in_scope("cluster") and cluster.get(var.name) is not None and version and (var.calico_min or var.calico_max):
-            low = _version_key(var.calico_min) if var.calico_min else None
-            high = _version_key(var.calico_max) if var.calico_max else None
-            if (low and version < low) or (high and version > high):
-                findings.warn(
-                    var.name,
-                    "applies to Calico %s; calico_version is %s, so it is ignored." % (_release_range(var), values["calico_version"]),
-                    "remove %s or choose a release it applies to." % var.name,
-                )
-    return values
-
-
-def _release_range(var: Var) -> str:
-    if var.calico_min and var.calico_max:
-        return "%s to %s" % (var.calico_min, var.calico_max)
-    return "%s and later" % var.calico_min if var.calico_min else "up to %s" % var.calico_max
+    return {var.name: _load_one(var, cluster.get(var.name), findings) for var in schema if var.in_scope("cluster")}
 
 
 def _load_one(var: Var, raw: Any, findings) -> Any:
@@ -703,9 +677,9 @@ def survey_vars(schema: Sequence[Var] = VARIABLES) -> list[Var]:
 def survey_spec(schema: Sequence[Var] = VARIABLES) -> dict:
     """An AWX survey spec for the render and preflight job templates.
 
-    Every question is optional with an empty default: an unanswered question must not override
-    the inventory's value (extra variables win over group_vars), so the schema default is only
-    named in the description.
+    Every question is optional and has no default: an answer becomes an extra variable, which
+    wins over group_vars, so a pre-filled default would override the inventory's reviewed value.
+    The schema default is named in the description instead.
     """
     spec = []
     for var in survey_vars(schema):
@@ -715,7 +689,6 @@ def survey_spec(schema: Sequence[Var] = VARIABLES) -> dict:
             "variable": var.name,
             "type": _SURVEY_TYPES[var.type],
             "required": False,
-            "default": "",
         }
         if var.type == "bool":
             question["choices"] = ["true", "false"]
