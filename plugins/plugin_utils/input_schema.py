@@ -542,8 +542,10 @@ def _load_one(var: Var, raw: Any, findings) -> Any:
     if not ok:
         findings.error(var.name, "must be %s, got %r." % (_EXPECTED[var.type], raw), "set %s to %s." % (var.name, _EXPECTED[var.type]))
         return var.default
-    if var.choices and value not in var.choices:
-        findings.error(var.name, "is %r, not one of: %s." % (value, ", ".join(map(str, var.choices))),
+    # As in Ansible's argument specs, the choices of a list apply to each element.
+    outside = [x for x in (value if var.type == "list" else [value]) if x not in var.choices] if var.choices else []
+    if outside:
+        findings.error(var.name, "is %r, not one of: %s." % (outside[0] if var.type == "list" else value, ", ".join(map(str, var.choices))),
                        "pick one of %s." % ", ".join(map(str, var.choices)))
         return value
     if isinstance(value, int) and not var.bounds_checked_by_plan and not _within(var, value):
