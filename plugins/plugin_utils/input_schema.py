@@ -660,10 +660,10 @@ def check_set_names(set_names: Mapping[str, Sequence[str]], allowed: Iterable[st
 
 def _closest(name: str, known: Iterable[str]) -> list[str]:
     scored = [(edit_distance(name, k), k) for k in known if k.startswith("calico_")]
-    best = min((d for d, _ in scored), default=TYPO_DISTANCE + 1)
+    best = min((distance for distance, _name in scored), default=TYPO_DISTANCE + 1)
     if best > TYPO_DISTANCE:
         return []
-    return sorted(k for d, k in scored if d == best)
+    return sorted(candidate for distance, candidate in scored if distance == best)
 
 
 # --- survey ----------------------------------------------------------------------------------
@@ -728,4 +728,3 @@ def _plain(text: str) -> str:
 def survey_int_bounds_fit(var: Var) -> bool:
     """AWX integer questions hold 32-bit values; larger bounds (4-byte AS numbers) are text."""
     return all(b is None or abs(b) < 2 ** 31 for b in (var.minimum, var.maximum))
-

@@ -12,16 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from ansible_collections.onprem.calico.plugins.plugin_utils import input_schema
-from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import (  # noqa: F401  re-exported for the plan core
-    BGP_MODES,
-    DATASTORES,
-    DEFAULT_BGP_TIMERS,
-    DEFAULT_GRACEFUL_RESTART,
-    ENCAPSULATIONS,
-    TOR_DESIGNS,
-    TOR_NEIGHBOR_MODES,
-    TOR_PLATFORMS,
-)
 
 # Groups the collection reads. k8s_cluster holds every node that runs calico-node.
 GROUPS = (

@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible_collections.onprem.calico.plugins.plugin_utils import catalog, input_schema
-from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import as_bool as _as_bool
-from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import as_int as _as_int
-from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import (
+from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import (
     DEFAULT_BGP_TIMERS,
     DEFAULT_GRACEFUL_RESTART,
     ENCAPSULATIONS,
     TOR_PLATFORMS,
-    InventoryInput,
 )
+from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import as_bool as _as_bool
+from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import as_int as _as_int
+from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import InventoryInput
 from ansible_collections.onprem.calico.plugins.plugin_utils.manifest import MANAGED_FELIX_ENV
 from ansible_collections.onprem.calico.plugins.plugin_utils.preflight import (
     Findings,

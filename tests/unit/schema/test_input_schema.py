@@ -163,12 +163,12 @@ def test_a_near_miss_is_an_error_with_did_you_mean_and_where_it_was_set():
     ("calico_manifest_skip_apii", "calico_manifest_skip_api"),
 ])
 def test_typos_of_every_scope_are_errors(typo, meant):
-    errors, _ = check({typo: ["extra vars"]})
+    errors = check({typo: ["extra vars"]})[0]
     assert len(errors) == 1 and "Did you mean %s?" % meant in errors[0] and "(set in extra vars)" in errors[0]
 
 
 def test_many_places_are_shortened():
-    errors, _ = check({"calico_rak": ["host_vars/n%d.yml" % i for i in range(1, 6)]})
+    errors = check({"calico_rak": ["host_vars/n%d.yml" % i for i in range(1, 6)]})[0]
     assert "(set in host_vars/n1.yml, host_vars/n2.yml, host_vars/n3.yml and 2 more)" in errors[0]
 
 
@@ -331,8 +331,8 @@ def test_a_new_entry_is_one_line_away_from_every_output():
                 section="Typha")
     table = VARIABLES + (extra,)
     assert "| `calico_new_knob` | int | `3` | >= 1 | `calico_new_knob: 4` | A new knob. |" in schema_docs.reference(table)
-    assert schema_docs.spec_options("calico_host", "main", table)["calico_new_knob"] == {"type": "int", "default": 3,
-                                                                                          "description": "A new knob."}
+    options = schema_docs.spec_options("calico_host", "main", table)
+    assert options["calico_new_knob"] == {"type": "int", "default": 3, "description": "A new knob."}
     question = [q for q in schema.survey_spec(table)["spec"] if q["variable"] == "calico_new_knob"][0]
     assert question["type"] == "integer" and question["min"] == 1
     findings = Findings()
