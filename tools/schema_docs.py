@@ -120,15 +120,21 @@ def reference(schema=VARIABLES) -> str:
     for role in roles:
         members = [v for v in schema if any(r == role for r, _entry in v.roles())]
         out += ["### `onprem.calico.%s`" % role, ""] + _table(members, with_example=False) + [""]
-    playbook = [v for v in schema if any(s.startswith("playbook:") for s in v.scopes)]
-    out += ["## Stage playbook variables", "",
-            "Read by a stage playbook (usually as extra vars) or by a role's defaults under an inventory-facing name.", ""]
-    out += ["| variable | read by | type | default | example | meaning |", "| --- | --- | --- | --- | --- | --- |"]
-    for var in playbook:
-        where = ", ".join("`%s`" % s.split(":", 1)[1] for s in var.scopes if s.startswith("playbook:"))
-        cells = ["`%s`" % var.name, where, _type(var), _default(var), _example(var), _meaning(var)]
-        out.append("| %s |" % " | ".join(role_docs._cell(c) for c in cells))  # pylint: disable=protected-access
-    out += ["", END]
+    for kind, title, intro in (
+            ("playbook", "Stage playbook variables",
+             "Read by a stage playbook (usually as extra vars) or by a role's defaults under an inventory-facing name."),
+            ("site", "Site wiring",
+             "Names the docs give a site's own wiring; preflight knows them, the collection does not read them.")):
+        out += ["## %s" % title, "", intro, "",
+                "| variable | %s | type | default | example | meaning |" % ("read by" if kind == "playbook" else "documented in"),
+                "| --- | --- | --- | --- | --- | --- |"]
+        for var in schema:
+            where = ", ".join("`%s`" % s.split(":", 1)[1] for s in var.scopes if s.startswith(kind + ":"))
+            if where:
+                cells = ["`%s`" % var.name, where, _type(var), _default(var), _example(var), _meaning(var)]
+                out.append("| %s |" % " | ".join(role_docs._cell(c) for c in cells))  # pylint: disable=protected-access
+        out.append("")
+    out.append(END)
     return "\n".join(out)
 
 

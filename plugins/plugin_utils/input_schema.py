@@ -19,7 +19,8 @@ Scopes: ``cluster`` (group_vars/all or extra vars, one value for the cluster), `
 variable of k8s_cluster hosts), ``router`` (host variable of tor_routers hosts),
 ``role:<role>`` / ``role:<role>:<entry point>`` (option of that role's argument spec),
 ``playbook:<file>`` (read by a stage playbook, or by a role's defaults as an inventory-facing
-name).
+name), ``site:<doc>`` (a name the docs give a site's own wiring, e.g. AWX credential injectors;
+known, so never reported as unknown, but the collection does not read it).
 
 Pure Python: no Ansible import (docs/architecture.md).
 """
@@ -31,7 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from ansible_collections.onprem.calico.plugins.plugin_utils import catalog
+from ansible_collections.onprem.calico.plugins.plugin_utils import artifacts, catalog
 
 ENCAPSULATIONS = ("ipip", "ipip_cross_subnet", "vxlan", "vxlan_cross_subnet", "none")
 BGP_MODES = ("full_mesh", "route_reflectors", "tor", "none")
@@ -413,9 +414,19 @@ VARIABLES: tuple[Var, ...] = (
     Var("calico_host_serial", ("playbook:hosts.yml",), "str",
         "Batch size of the host stage (Ansible C(serial)); a failed host stops the following batches.", default="100%", example="10%"),
     Var("calico_renderers", ("playbook:render.yml",), "list",
-        "Renderers the render stage runs (default all: plan, manifest, resources, tor).", elements="str", example=["resources"]),
+        "Renderers the render stage runs; unset runs all of them (C(plan.json) is always written).", elements="str",
+        choices=artifacts.RENDERERS, example=["resources"]),
     Var("calico_verify_timeout", ("playbook:verify.yml",), "int",
         "Seconds the verify stage waits for every planned session to be Established.", default=120, example=300),
+    # --- site wiring the docs prescribe -----------------------------------------------------------
+    Var("calico_router_user", ("site:docs/awx.md",), "str",
+        "Router login injected by the AWX credential type C(onprem.calico ToR router); group_vars/tor_routers.yml maps it to "
+        "C(ansible_user).", example="netops"),
+    Var("calico_router_password", ("site:docs/awx.md",), "str",
+        "Router password from the same credential, mapped to C(ansible_password).", secret=True, example="{{ vault_router_password }}"),
+    Var("calico_router_enable_password", ("site:docs/awx.md",), "str",
+        "Enable password (EOS / NX-OS) from the same credential, mapped to C(ansible_become_password).", secret=True,
+        example="{{ vault_router_enable_password }}"),
     Var("calico_report_skipped", ("playbook:verify.yml",), "list",
         "Stages the report lists as skipped, each C({stage: ..., reason: ...}) (labs without an API server).",
         default=[], elements="dict", example=[{"stage": "bgp", "reason": "no cluster in the lab"}]),

@@ -226,7 +226,7 @@ def test_names_are_unique_and_types_known():
     assert len(names) == len(set(names))
     assert {v.type for v in VARIABLES} <= set(schema.TYPES)
     for var in VARIABLES:
-        assert var.scopes and all(re.fullmatch(r"cluster|node|router|role:[a-z_]+(:[a-z_]+)?|playbook:\S+", s) for s in var.scopes), var
+        assert var.scopes and all(re.fullmatch(r"cluster|node|router|role:[a-z_]+(:[a-z_]+)?|(playbook|site):\S+", s) for s in var.scopes), var
         assert var.description.endswith("."), var.name
         assert not (var.required and var.default is not None), var.name
 
