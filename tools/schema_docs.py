@@ -67,7 +67,7 @@ def _allowed(var: Var) -> str:
 
 
 def _example(var: Var) -> str:
-    if var.example is input_schema._NO_DEFAULT:  # pylint: disable=protected-access
+    if var.example is input_schema.NO_EXAMPLE:
         return "see below" if var.details else ""
     return "`%s: %s`" % (var.name, _shown(var, var.example)[1:-1])
 

@@ -56,7 +56,8 @@ KUBERNETES_MINORS = tuple("1.%d" % minor for minor in range(25, 38))
 #   int_or_auto: an integer or the word auto
 TYPES = ("str", "path", "version", "int", "bool", "list", "dict", "int_or_auto")
 
-_NO_DEFAULT = object()
+# No example: role options, and cluster variables whose `details` show one.
+NO_EXAMPLE = object()
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Var:
     description: str  # Ansible markup: C(), O(), I(); converted for Markdown
     default: Any = None  # None: unset (optional), the plan derives or skips it
     default_text: str = ""  # how the docs describe a derived default ("ansible_host when it is an IP")
-    example: Any = _NO_DEFAULT  # a value as one would write it; omitted when `details` shows one
+    example: Any = NO_EXAMPLE  # a value as one would write it; omitted when `details` shows one
     choices: tuple = ()
     minimum: int | None = None
     maximum: int | None = None
