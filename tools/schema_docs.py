@@ -167,7 +167,7 @@ def spec_options(role: str, entry: str, schema=VARIABLES) -> dict:
             option["choices"] = list(var.choices)
         if var.secret:
             option["no_log"] = True
-        option["description"] = var.description
+        option["description"] = " ".join([var.description] + [note for r, note in var.role_notes if r == role])
         options[var.name] = option
     return options
 

@@ -78,6 +78,8 @@ class Var:
     elements: str = ""  # element type of a list (argument specs)
     required: bool = False  # a role option the caller must give (calico_plan)
     secret: bool = False  # never printed, never in a survey, never copied into the plan
+    # Role-specific sentences appended to the description in that role's argument spec.
+    role_notes: tuple[tuple[str, str], ...] = ()
     section: str = ""  # heading in docs/inventory.md
     details: str = ""  # Markdown printed after the section's table (examples, nested keys)
     # Calico releases the variable applies to ("" = no limit), shown in docs/inventory.md; a
@@ -289,7 +291,11 @@ VARIABLES: tuple[Var, ...] = (
     # --- every role ------------------------------------------------------------------------------
     Var("calico_plan", ("role:calico_bgp", "role:calico_host", "role:calico_manifest", "role:calico_tor", "role:calico_tor:render"), "dict",
         "The plan built by C(onprem.calico.plan) (docs/plan.md); playbooks/plan.yml sets it on localhost, AWX workflows pass it on as an "
-        "extra variable.", required=True),
+        "extra variable.", required=True,
+        role_notes=(("calico_bgp", "The role reads C(bgp), C(nodes), C(racks), C(ip_pools), C(cluster) and C(manifest.etcd)."),
+                    ("calico_host", "The role reads C(host_preparation), C(nodes), C(cluster.dual_stack) and C(manifest.veth_mtu)."),
+                    ("calico_manifest", "The role reads C(cluster), C(manifest) and C(ip_pools) (through the renderer)."),
+                    ("calico_tor", "The role reads C(tor_routers); pass C(hostvars['localhost'].calico_plan) on the routers."))),
     # --- role calico_manifest --------------------------------------------------------------------
     Var("calico_manifest_skip_api", ("role:calico_manifest",), "bool",
         "Render only and skip every API call (no API server in labs or during air-gapped preparation); a message says so and where the "

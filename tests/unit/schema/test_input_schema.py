@@ -259,7 +259,7 @@ def spec_options(role, entry):
 def test_every_role_entry_reaches_its_argument_spec(var):
     for role, entry in var.roles():
         option = spec_options(role, entry)[var.name]
-        assert option["description"] == var.description
+        assert option["description"].startswith(var.description)
         assert option.get("default") == (var.default if not var.required else None)
         assert option.get("required", False) == var.required
         assert option.get("choices", []) == list(var.choices)
