@@ -1,11 +1,14 @@
 """Write or check the generated documentation.
 
-  --write  rewrite roles/*/README.md (variables section), docs/troubleshooting.md and
-           docs/images/*.svg in place
+  --write  rewrite docs/inventory.md (variable reference), roles/*/meta/argument_specs.yml
+           (options), docs/awx/survey.json, roles/*/README.md (variables section),
+           docs/troubleshooting.md and docs/images/*.svg in place
   --check  generate into a temporary directory, diff against the committed files, fail on drift
            or when a preflight rule has no example in tools/troubleshooting_doc.py
 
-Generated from: each role's meta/argument_specs.yml (tools/role_docs.py), the plan core's
+Generated from: the input schema plugins/plugin_utils/input_schema.py (tools/schema_docs.py:
+docs/inventory.md, the argument specs' options, the AWX survey), each role's
+meta/argument_specs.yml (tools/role_docs.py), the plan core's
 preflight messages (tools/troubleshooting_doc.py), the example inventories' plans
 (tools/guide_summary.py, the "What the plan decides" section of docs/guides/) and
 docs/images/*.dot (graphviz).
@@ -27,6 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import guide_summary  # noqa: E402  pylint: disable=wrong-import-position
 import role_docs  # noqa: E402  pylint: disable=wrong-import-position
+import schema_docs  # noqa: E402  pylint: disable=wrong-import-position
 import troubleshooting_doc  # noqa: E402  pylint: disable=wrong-import-position
 
 
@@ -40,8 +44,9 @@ def diagrams() -> dict[str, str]:
 
 
 def generated() -> dict[str, str]:
-    docs = {}
-    docs.update(role_docs.generate(REPO))
+    docs = schema_docs.generate(REPO)
+    specs = {rel: text for rel, text in docs.items() if rel.endswith("argument_specs.yml")}
+    docs.update(role_docs.generate(REPO, specs))
     docs.update(troubleshooting_doc.generate(REPO))
     docs.update(guide_summary.generate(REPO))
     docs.update(diagrams())

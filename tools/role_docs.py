@@ -137,12 +137,20 @@ def roles_with_specs(repo: str) -> list[str]:
     )
 
 
-def generate(repo: str) -> dict[str, str]:
-    """{relative README path: full text} for every role with an argument spec."""
+def generate(repo: str, spec_texts: dict[str, str] | None = None) -> dict[str, str]:
+    """{relative README path: full text} for every role with an argument spec.
+
+    ``spec_texts`` ({relative spec path: text}) are freshly generated specs to use instead of
+    the committed files, so a check compares READMEs with the specs as they will be.
+    """
     result = {}
     for role in roles_with_specs(repo):
-        with open(os.path.join(repo, "roles", role, "meta", "argument_specs.yml"), encoding="utf-8") as fh:
-            spec_doc = yaml.safe_load(fh)
+        spec_rel = os.path.join("roles", role, "meta", "argument_specs.yml")
+        if spec_texts and spec_rel in spec_texts:
+            spec_doc = yaml.safe_load(spec_texts[spec_rel])
+        else:
+            with open(os.path.join(repo, spec_rel), encoding="utf-8") as fh:
+                spec_doc = yaml.safe_load(fh)
         rel = os.path.join("roles", role, "README.md")
         path = os.path.join(repo, rel)
         existing = None

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from ansible_collections.onprem.calico.plugins.plugin_utils import input_schema as input_schema_module
 from ansible_collections.onprem.calico.plugins.plugin_utils import plan as plan_module
 from ansible_collections.onprem.calico.plugins.plugin_utils import preflight as preflight_module
 from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import InventoryInput
@@ -34,7 +35,9 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.plan import (
 )
 
 # Every module of the plan core that reports findings, in the order of the plan's sections.
-CORE_MODULES = (context, cluster, topology, pools, bgp, tor_sessions, manifest_inputs, host_preparation, preflight_module)
+CORE_MODULES = (
+    input_schema_module, context, cluster, topology, pools, bgp, tor_sessions, manifest_inputs, host_preparation, preflight_module,
+)
 DOC_PATH = os.path.join("docs", "troubleshooting.md")
 
 
@@ -58,6 +61,8 @@ class Case:
     unset: dict = field(default_factory=dict)
     # Conflicting cluster variables (what the inventory loader reports as (host, variable)).
     conflicts: list = field(default_factory=list)
+    # Variables that are no cluster variable, set in group_vars/all.yml (typos, other tools' names).
+    stray: dict = field(default_factory=dict)
 
 
 def _mesh(n: int) -> InventoryInput:
@@ -108,6 +113,11 @@ def inventory_of(case: Case) -> InventoryInput:
     for group, members in case.groups.items():
         inv.groups[group] = list(members)
     inv.conflicts = list(case.conflicts)
+    # What the plan action reports as set: every name above, with the file it would live in.
+    inv.set_names = {name: ["group_vars/all.yml"] for name in list(inv.cluster) + list(case.stray)}
+    for host, hv in inv.hosts.items():
+        for name in hv:
+            inv.set_names.setdefault(name, []).append("host_vars/%s.yml" % host)
     return inv
 
 
@@ -119,6 +129,12 @@ CASES = [
     Case(cluster={"calico_block_size": "big"}),
     Case(cluster={"calico_datastore": "consul"}),
     Case(cluster={"calico_encapsulation": "gre"}),
+    Case(cluster={"calico_kubernetes_version": 1.3}),
+    Case(cluster={"calico_conntrack_max": 0}),
+    # names the inventory sets
+    Case(stray={"calico_encapsulaton": "none"}),
+    Case(stray={"calico_pool_blocksize": 24}),
+    Case(stray={"calico_site_owner": "netops"}),
     # CIDRs
     Case(cluster={"calico_pod_cidr": "not-a-cidr"}),
     Case(cluster={"calico_pod_cidr": "10.244.0.0"}),
@@ -392,7 +408,8 @@ def uncovered_call_sites(findings: list[Finding] | None = None) -> list[CallSite
 # --- the document ------------------------------------------------------------------------
 
 SECTIONS = [
-    ("Cluster variables", ("load_cluster_vars", "_convert", "choice")),
+    ("Cluster variables", ("load_cluster_vars", "_load_one")),
+    ("Unknown variables", ("check_set_names",)),
     ("Addresses and CIDRs", ("network", "_cidr_list")),
     ("AS numbers", ("_check_asn",)),
     ("Cluster", ("_cluster", "_api_host", "_calicoctl")),
@@ -422,6 +439,7 @@ def example_yaml(case: Case) -> str:
     if case.nodes != 4 and case.base == "mesh":
         parts.append("# %d nodes in k8s_cluster" % case.nodes)
     cluster = {k: v for k, v in case.cluster.items() if v is not None}
+    cluster.update(case.stray)
     removed = [k for k, v in case.cluster.items() if v is None]
     if cluster:
         parts.append("# group_vars/all.yml\n" + _yaml(cluster))

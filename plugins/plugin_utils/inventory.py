@@ -1,15 +1,17 @@
-"""The inventory contract: which variables the collection reads, their types and defaults.
+"""The inventory contract: which groups and variables the plan core reads from an inventory.
 
 ``InventoryInput`` is what the plan core consumes: the cluster variables (resolved once for
 the whole cluster), the groups, and the per-host variables of the hosts in those groups.
 It carries no Ansible objects, so the core can be driven from tests, benchmarks or any other
-inventory source.
+inventory source. The variables themselves (types, defaults, docs) are declared in input_schema.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
+
+from ansible_collections.onprem.calico.plugins.plugin_utils import input_schema
 
 # Groups the collection reads. k8s_cluster holds every node that runs calico-node.
 GROUPS = (
@@ -21,106 +23,11 @@ GROUPS = (
     "etcd",
 )
 
-ENCAPSULATIONS = ("ipip", "ipip_cross_subnet", "vxlan", "vxlan_cross_subnet", "none")
-BGP_MODES = ("full_mesh", "route_reflectors", "tor", "none")
-TOR_DESIGNS = ("as_per_rack", "as_per_node", "downward_default")
-TOR_PLATFORMS = ("frr", "eos", "nxos", "junos")
-DATASTORES = ("kubernetes", "etcd")
-TOR_NEIGHBOR_MODES = ("explicit", "listen_range")
-
-# Cluster variables: name -> (type, default). Types: str, int, bool, list, dict, "int|auto",
-# "str?" (optional string). The plan core converts and validates every one of them.
-CLUSTER_VARS: dict[str, tuple[str, Any]] = {
-    "calico_cluster_name": ("str", "calico"),
-    "calico_version": ("str", "3.31.7"),
-    "calico_kubernetes_version": ("str", "1.33"),
-    "calico_datastore": ("str", "kubernetes"),
-    "calico_etcd_endpoints": ("list", []),
-    "calico_etcd_ca_file": ("str?", None),
-    "calico_etcd_cert_file": ("str?", None),
-    "calico_etcd_key_file": ("str?", None),
-    "calico_pod_cidr": ("str", "192.168.0.0/16"),
-    "calico_pod_cidr_v6": ("str?", None),
-    "calico_service_cidr": ("str", "10.96.0.0/12"),
-    "calico_node_subnets": ("list", []),
-    "calico_block_size": ("int", 26),
-    "calico_block_size_v6": ("int", 122),
-    "calico_encapsulation": ("str", "ipip"),
-    "calico_nat_outgoing": ("bool", True),
-    "calico_nat_outgoing_v6": ("bool", False),
-    "calico_mtu": ("int|auto", "auto"),
-    "calico_interface_mtu": ("int", 1500),
-    "calico_wireguard": ("bool", False),
-    "calico_bgp_mode": ("str", "full_mesh"),
-    "calico_tor_design": ("str?", None),
-    "calico_asn": ("int", 64512),
-    "calico_bgp_listen_port": ("int", 179),
-    "calico_bgp_timers": ("dict", {}),
-    "calico_bgp_communities": ("list", []),
-    "calico_bgp_peer_extra": ("dict", {}),
-    "calico_bgp_password": ("str?", None),
-    "calico_rack_label": ("str", "onprem.calico/rack"),
-    "calico_typha_replicas": ("int|auto", "auto"),
-    "calico_typha_node_threshold": ("int", 50),
-    "calico_production": ("bool", False),
-    "calico_ip_pools": ("list", []),
-    "calico_racks": ("dict", {}),
-    "calico_advertise_service_cluster_ips": ("bool", False),
-    "calico_advertise_service_external_ips": ("list", []),
-    "calico_advertise_service_loadbalancer_ips": ("list", []),
-    "calico_manifest_mirror": ("str?", None),
-    "calico_manifest_sha256": ("str?", None),
-    "calico_manifest_variant": ("str?", None),
-    "calico_image_registry": ("str?", None),
-    "calico_image_pull_secrets": ("list", []),
-    "calico_felix_env": ("dict", {}),
-    "calico_ip_autodetection_method": ("str?", None),
-    "calico_ip6_autodetection_method": ("str?", None),
-    "calico_artifacts_dir": ("str", "artifacts"),
-    "calico_rp_filter": ("int", 1),
-    "calico_conntrack_max": ("int?", None),
-    "calico_sysctl_overrides": ("dict", {}),
-    "calico_tor_neighbor_mode": ("str", "explicit"),
-    "calico_tor_maximum_prefix": ("int", 12000),
-    "calico_tor_maximum_paths": ("int", 8),
-    "calico_tor_graceful_restart": ("dict", {}),
-    "calico_tor_object_prefix": ("str", "CALICO-"),
-    "calico_tor_allow_duplicate_rack_asn": ("bool", False),
-    "calico_api_host": ("str?", None),
-    "calico_calicoctl_sha256": ("str?", None),
-    "calico_bgp_calicoctl_install": ("bool", True),
-    "calico_bgp_skip_api": ("bool", False),
-}
-
-# Host variables of nodes (k8s_cluster) and of routers (tor_routers).
-NODE_VARS = (
-    "ansible_host",
-    "calico_node_ip",
-    "calico_node_ip6",
-    "calico_rack",
-    "calico_node_asn",
-    "calico_route_reflector_cluster_id",
-    "calico_interface_mtu",
-)
-ROUTER_VARS = (
-    "ansible_host",
-    "calico_rack",
-    "calico_tor_platform",
-    "calico_tor_asn",
-    "calico_tor_router_id",
-    "calico_tor_peer_ip",
-    "calico_tor_cluster_id",
-    "ansible_network_os",
-    "ansible_connection",
-)
+# The variable table lives in input_schema; these names are what collect() reads.
+CLUSTER_VARS = input_schema.names("cluster")
+NODE_VARS = input_schema.names("node")
+ROUTER_VARS = input_schema.names("router")
 HOST_VARS = tuple(dict.fromkeys(NODE_VARS + ROUTER_VARS))
-
-# Defaults that are not cluster variables but shape BGP sessions on both ends.
-DEFAULT_BGP_TIMERS = {"keepalive": 30, "hold": 90, "connect_retry": 10}
-DEFAULT_GRACEFUL_RESTART = {"restart_time": 120, "stalepath_time": 360}
-
-# Variables that are secrets: never copied into the plan or printed.
-SECRET_VARS = ("calico_bgp_password",)
 
 
 @dataclass
@@ -132,6 +39,9 @@ class InventoryInput:
     hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Cluster variables found set differently on some hosts: (host, variable) pairs.
     conflicts: list[tuple[str, str]] = field(default_factory=list)
+    # Every variable name the inventory and the extra vars set, with where it was set (a file,
+    # group or "extra vars"); None when the caller cannot tell (then names are not checked).
+    set_names: dict[str, list[str]] | None = None
 
     def group(self, name: str) -> list[str]:
         return list(self.groups.get(name) or [])

@@ -14,14 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import (
-    BGP_MODES,
-    DATASTORES,
-    ENCAPSULATIONS,
-    TOR_DESIGNS,
-    TOR_NEIGHBOR_MODES,
-    InventoryInput,
-)
+from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import InventoryInput
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan import schema
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.bgp import _bgp
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.cluster import _cluster
@@ -55,11 +48,6 @@ def build_plan(inv: InventoryInput) -> PlanResult:
     _net.cache_clear()
     ctx = _Ctx(inv)
     ctx.load_cluster_vars()
-    ctx.choice("calico_datastore", DATASTORES)
-    ctx.choice("calico_encapsulation", ENCAPSULATIONS)
-    ctx.choice("calico_bgp_mode", BGP_MODES)
-    ctx.choice("calico_tor_design", TOR_DESIGNS)
-    ctx.choice("calico_tor_neighbor_mode", TOR_NEIGHBOR_MODES)
 
     # Racks and topology.
     racks, rack_nets = _racks(ctx)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import DEFAULT_BGP_TIMERS
+from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import DEFAULT_BGP_TIMERS
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _addr, _as_int, _check_asn, _cidr_list, _Ctx, _rejected
 
 FULL_MESH_WARN_NODES = 100

@@ -13,34 +13,15 @@ import ipaddress
 import re
 from typing import Any
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import CLUSTER_VARS, InventoryInput
+from ansible_collections.onprem.calico.plugins.plugin_utils import input_schema
+from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import as_bool as _as_bool  # noqa: F401 (shared by the sections)
+from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import as_int as _as_int  # noqa: F401
+from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import InventoryInput
 from ansible_collections.onprem.calico.plugins.plugin_utils.preflight import Findings
 
 AS_TRANS = 23456
 # Private AS ranges (RFC 6996); anything else is public and worth a warning.
 PRIVATE_AS = ((64512, 65534), (4200000000, 4294967294))
-
-
-def _as_bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "1"):
-        return True
-    if isinstance(value, str) and value.strip().lower() in ("false", "no", "off", "0"):
-        return False
-    if isinstance(value, int):
-        return bool(value)
-    return None
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-        return int(value)
-    return None
 
 
 @functools.lru_cache(maxsize=None)
@@ -92,8 +73,8 @@ class _Ctx:
         self.f = Findings()
         self.v: dict[str, Any] = {}
 
-    # Cluster variables, converted by their declared type; a bad value is an error and the
-    # default is used so that the rest of the checks still run.
+    # Cluster variables, converted by the input schema (a bad value is an error and the default
+    # is used so that the rest of the checks still run), and the names the inventory sets.
     def load_cluster_vars(self) -> None:
         for host, var in self.inv.conflicts:
             self.f.error(
@@ -102,53 +83,9 @@ class _Ctx:
                 "cluster variables apply to the whole cluster: set %s once in group_vars/all "
                 "(or as an extra var), not per host or per group." % var,
             )
-        for name, (kind, default) in CLUSTER_VARS.items():
-            raw = self.inv.cluster.get(name)
-            self.v[name] = self._convert(name, kind, default, raw)
-
-    def _convert(self, name: str, kind: str, default: Any, raw: Any) -> Any:
-        if raw is None or (isinstance(raw, str) and raw == "" and kind.endswith("?")):
-            return default
-        if kind in ("str", "str?"):
-            if isinstance(raw, (str, int, float)) and not isinstance(raw, bool):
-                return str(raw)
-        elif kind in ("int", "int?"):
-            value = _as_int(raw)
-            if value is not None:
-                return value
-        elif kind == "int|auto":
-            if raw == "auto":
-                return "auto"
-            value = _as_int(raw)
-            if value is not None:
-                return value
-        elif kind == "bool":
-            value = _as_bool(raw)
-            if value is not None:
-                return value
-        elif kind == "list":
-            if isinstance(raw, (list, tuple)):
-                return list(raw)
-        elif kind == "dict":
-            if isinstance(raw, dict):
-                return dict(raw)
-        expected = {
-            "str": "a string",
-            "str?": "a string",
-            "int": "an integer",
-            "int?": "an integer",
-            "int|auto": "an integer or 'auto'",
-            "bool": "true or false",
-            "list": "a list",
-            "dict": "a mapping",
-        }[kind]
-        self.f.error(name, "must be %s, got %r." % (expected, raw), "set %s to %s." % (name, expected))
-        return default
-
-    def choice(self, name: str, choices: tuple[str, ...]) -> None:
-        value = self.v.get(name)
-        if value is not None and value not in choices:
-            self.f.error(name, "is %r, not one of: %s." % (value, ", ".join(choices)), "pick one of %s." % ", ".join(choices))
+        self.v = input_schema.load_cluster(self.inv.cluster, self.f)
+        if self.inv.set_names is not None:
+            input_schema.check_set_names(self.inv.set_names, self.v["calico_allowed_extra_vars"], self.f)
 
     def network(self, subject: str, value: Any, family: int | None = None):
         """A strictly masked network, or None with an error."""
@@ -195,7 +132,7 @@ def _rejected(ctx: _Ctx, name: str) -> bool:
     Checks that depend on it stay quiet then: one wrong ``calico_racks`` is one error, not one
     per node that names a rack.
     """
-    return ctx.inv.cluster.get(name) is not None and ctx.v[name] is CLUSTER_VARS[name][1]
+    return ctx.inv.cluster.get(name) is not None and ctx.v[name] is input_schema.BY_NAME[name].default
 
 
 def _valid_net(value: Any) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import ENCAPSULATIONS
+from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import ENCAPSULATIONS
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.cluster import POOL_NAME_RE
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _addr, _as_bool, _as_int, _Ctx
 from ansible_collections.onprem.calico.plugins.plugin_utils.preflight import subject_list

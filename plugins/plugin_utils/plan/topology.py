@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import TOR_PLATFORMS
+from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import TOR_PLATFORMS
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import (
     _addr,
     _as_int,

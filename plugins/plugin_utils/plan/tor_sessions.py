@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import DEFAULT_GRACEFUL_RESTART
+from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import DEFAULT_GRACEFUL_RESTART
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _addr, _as_int, _Ctx, _is_dotted_quad
 
 

@@ -114,7 +114,7 @@ def test_production_auto_typha_below_three_warns():
 
 def test_tor_model_takes_the_plans_timer_defaults():
     """One set of BGP timer defaults: the plan's, carried into every router's model."""
-    from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import DEFAULT_BGP_TIMERS, DEFAULT_GRACEFUL_RESTART
+    from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import DEFAULT_BGP_TIMERS, DEFAULT_GRACEFUL_RESTART
     from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import build_model
 
     plan = build_plan(tor_base()).plan
