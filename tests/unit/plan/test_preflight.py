@@ -412,8 +412,11 @@ def test_mtu_rules():
 
 
 def test_rp_filter_and_felix_env():
-    assert_error(base(calico_rp_filter=2), "calico_rp_filter", "Felix exits")
-    assert build_plan(base(calico_rp_filter=2, calico_felix_env={"FELIX_IGNORELOOSERPF": True})).ok
+    assert_error(base(calico_rp_filter=2), "calico_rp_filter", "is 2", "strict reverse-path rule")
+    # The old escape hatch does not exist in the supported releases: neither accepted nor suggested.
+    assert_error(base(calico_rp_filter=2, calico_felix_env={"FELIX_IGNORELOOSERPF": True}), "calico_rp_filter", "is 2")
+    assert not any("IGNORELOOSERPF" in e for e in errors_of(base(calico_rp_filter=2)))
+    assert_warning(base(calico_felix_env={"FELIX_IGNORELOOSERPF": True}), "calico_felix_env", "FELIX_IGNORELOOSERPF is not a setting")
     assert_error(base(calico_felix_env={"LOGLEVEL": "debug"}), "calico_felix_env", "not a FELIX_* variable")
     assert_error(base(calico_felix_env={"FELIX_IPINIPMTU": 1400}), "calico_felix_env", "FELIX_IPINIPMTU is decided by calico_mtu")
 
