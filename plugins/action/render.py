@@ -17,6 +17,7 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import (
     RenderContext,
     RenderError,
     render_all,
+    stale_secret_files,
 )
 
 
@@ -94,11 +95,18 @@ class ActionModule(ActionBase):
                     diffs.append({"before_header": path, "after_header": path, "prepared": "%s: content hidden (holds secrets)" % path})
                 else:
                     diffs.append({"before_header": path, "after_header": path, "before": before or "", "after": art.content})
+        removed = stale_secret_files(base, artifacts) if os.path.isdir(base) else []
+        if self._task.diff:
+            diffs.extend({"before_header": os.path.join(base, p), "after_header": "(removed)",
+                          "prepared": "%s: removed (held secrets the plan no longer writes)" % os.path.join(base, p)} for p in removed)
         if not self._task.check_mode:
             for art in artifacts:
                 if art.path in changed:
                     write_atomic(os.path.join(base, art.path), art.content, int(art.mode, 8))
-        result.update(changed=bool(changed), artifacts_dir=base, artifacts=[a.path for a in artifacts], changed_artifacts=changed)
+            for path in removed:
+                os.unlink(os.path.join(base, path))
+        result.update(changed=bool(changed or removed), artifacts_dir=base, artifacts=[a.path for a in artifacts],
+                      changed_artifacts=changed, removed_artifacts=removed)
         if diffs:
             result["diff"] = diffs
         # Secrets were used in memory only; make sure they are not echoed with the result.
