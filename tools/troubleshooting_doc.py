@@ -245,6 +245,8 @@ CASES = [
     Case(cluster={"calico_rp_filter": 2}),
     Case(cluster={"calico_felix_env": {"FELIX_IGNORELOOSERPF": "true"}}),
     Case(cluster={"calico_host_ports_from_pods": ["6443"]}),
+    Case(nodes=60, cluster={"calico_typha_tls": True, "calico_artifacts_dir": "/srv/calico/artifacts",
+                            "calico_typha_pki_dir": "/srv/calico/artifacts/typha-pki"}),
     Case(base="tor", cluster={"calico_production": True}),
     Case(base="tor", cluster={"calico_production": True, "calico_bgp_password_waived": True}),
     Case(cluster={"calico_mtu": 1500, "calico_encapsulation": "vxlan"}),

@@ -21,6 +21,19 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import (
 )
 
 
+# Render secrets of Typha's mutual TLS -> file in plan.manifest.typha.tls.pki_dir.
+TYPHA_TLS_FILES = {
+    "typha_ca": "ca.crt",
+    "typha_server_cert": "typha.crt",
+    "typha_server_key": "typha.key",
+    "typha_client_cert": "felix.crt",
+    "typha_client_key": "felix.key",
+}
+
+
+TYPHA_CA_BUNDLE = "ca-bundle.crt"
+
+
 def read_secrets(plan, bgp_password):
     """Secret inputs of the renderers, read on the controller."""
     secrets = {"bgp_password": bgp_password or None}
@@ -30,6 +43,21 @@ def read_secrets(plan, bgp_password):
             path = etcd.get(key + "_file")
             with open(path, "r", encoding="utf-8") as handle:
                 secrets["etcd_" + key] = handle.read()
+    tls = ((plan.get("manifest") or {}).get("typha") or {}).get("tls") or {}
+    if tls.get("enabled"):
+        # The CA key stays in the PKI directory: only the CA certificate is read.
+        for key, file_name in TYPHA_TLS_FILES.items():
+            path = os.path.join(tls["pki_dir"], file_name)
+            # During a CA rotation both sides trust the old and the new CA (docs/security.md).
+            bundle = os.path.join(tls["pki_dir"], TYPHA_CA_BUNDLE)
+            if key == "typha_ca" and os.path.exists(bundle):
+                path = bundle
+            try:
+                with open(path, "r", encoding="utf-8") as handle:
+                    secrets[key] = handle.read()
+            except FileNotFoundError as exc:
+                raise AnsibleError("render: %s is missing; the Typha certificates are made by the calico_manifest role's "
+                                   "typha_pki step (playbooks/render.yml runs it when calico_typha_tls is true)." % path) from exc
     return secrets
 
 

@@ -63,6 +63,8 @@ CLUSTER_VARS: dict[str, tuple[str, Any]] = {
     "calico_rack_label": ("str", "onprem.calico/rack"),
     "calico_typha_replicas": ("int|auto", "auto"),
     "calico_typha_node_threshold": ("int", 50),
+    "calico_typha_tls": ("bool", False),
+    "calico_typha_pki_dir": ("str", "typha-pki"),
     "calico_production": ("bool", False),
     "calico_ip_pools": ("list", []),
     "calico_racks": ("dict", {}),

@@ -1194,6 +1194,18 @@ def _manifest(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], bgp: dic
         if not method6:
             v6_subnets = [s for s in cluster["node_subnets"] if ":" in s]
             method6 = "cidr=" + ",".join(v6_subnets) if v6_subnets else ("kubernetes-internal-ip" if ds == "kubernetes" else "first-found")
+    # Typha's certificate is named calico-typha (Felix checks it), Felix's calico-node (Typha checks it).
+    typha_tls = {"enabled": bool(typha and v["calico_typha_tls"]), "pki_dir": None, "server_name": "calico-typha", "client_name": "calico-node"}
+    if typha_tls["enabled"]:
+        # The CA key lives here: never below the artifacts directory, whose 0600 files render owns.
+        pki = os.path.abspath(os.path.expanduser(v["calico_typha_pki_dir"]))
+        if os.path.commonpath([pki, cluster["artifacts_dir"]]) == cluster["artifacts_dir"]:
+            ctx.f.error(
+                "calico_typha_pki_dir",
+                "%s is inside calico_artifacts_dir (%s); the Typha CA key must stay out of the artifacts." % (pki, cluster["artifacts_dir"]),
+                "choose a private directory on the controller outside the artifacts, e.g. ~/.onprem-calico/%s/typha-pki." % cluster["name"],
+            )
+        typha_tls["pki_dir"] = pki
     mirror = v["calico_manifest_mirror"]
     return {
         "variant": variant,
@@ -1202,7 +1214,7 @@ def _manifest(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], bgp: dic
         "sha256_source": sha_source,
         "url": catalog.manifest_url(cluster["version"], variant),
         "mirror": mirror,
-        "typha": {"enabled": typha, "replicas": replicas, "node_threshold": threshold},
+        "typha": {"enabled": typha, "replicas": replicas, "node_threshold": threshold, "tls": typha_tls},
         "veth_mtu": 0 if mtu == "auto" else mtu,
         "calico_backend": "vxlan" if bgp["mode"] == "none" else "bird",
         "ip_autodetection_method": method,

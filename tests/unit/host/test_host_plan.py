@@ -121,3 +121,18 @@ def test_bgp_password_required_for_tor_and_reflectors_in_production():
 def test_bgp_password_not_required_outside_production_or_for_the_mesh():
     assert build_plan(tor_base()).ok
     assert build_plan(base(calico_production=True)).ok
+
+
+def test_typha_tls_is_planned_with_a_pki_outside_the_artifacts(tmp_path):
+    inv = base(nodes=60, calico_typha_tls=True, calico_typha_pki_dir=str(tmp_path / "pki"),
+               calico_artifacts_dir=str(tmp_path / "artifacts"))
+    tls = plan_of(inv)["manifest"]["typha"]["tls"]
+    assert tls == {"enabled": True, "pki_dir": str(tmp_path / "pki"), "server_name": "calico-typha", "client_name": "calico-node"}
+    inside = base(nodes=60, calico_typha_tls=True, calico_typha_pki_dir=str(tmp_path / "artifacts" / "pki"),
+                  calico_artifacts_dir=str(tmp_path / "artifacts"))
+    errors = [str(e) for e in build_plan(inside).errors]
+    assert any(e.startswith("calico_typha_pki_dir:") and "inside calico_artifacts_dir" in e for e in errors), errors
+    # No Typha, no TLS; and the Felix settings of TLS are not for calico_felix_env.
+    assert plan_of(base(calico_typha_tls=True))["manifest"]["typha"]["tls"]["enabled"] is False
+    errors = [str(e) for e in build_plan(base(calico_felix_env={"FELIX_TYPHACN": "x"})).errors]
+    assert any("FELIX_TYPHACN is decided by calico_typha_tls" in e for e in errors), errors
