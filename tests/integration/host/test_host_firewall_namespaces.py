@@ -121,7 +121,7 @@ def pair(tmp_path):
         script = tmp_path / "listener.py"
         script.write_text(LISTENER)
         listener = subprocess.Popen(["ip", "netns", "exec", host, sys.executable, str(script), str(log)])
-        for _ in range(100):
+        for _attempt in range(100):
             if log.exists() and "ready" in log.read_text():
                 break
             time.sleep(0.05)

@@ -110,7 +110,7 @@ def test_certificate_handshake_with_an_s_server_stand_in(pki):
                                "-key", str(directory / "typha.key"), "-CAfile", str(directory / "ca.crt"), "-Verify", "1",
                                "-verify_return_error", "-www"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
+        for _attempt in range(100):
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     break
