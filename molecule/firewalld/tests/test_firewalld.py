@@ -120,7 +120,10 @@ def test_pod_traffic_is_forwarded_between_zones(host, node, plan):
                 "ip netns add {ns} && ip link add {hs} type veth peer name {ns}-n && ip link set {ns}-n netns {ns} && "
                 "ip link set {hs} up && ip -n {ns} link set {ns}-n up && ip -n {ns} link set lo up && "
                 "ip -n {ns} addr add {addr}/32 dev {ns}-n && ip -n {ns} route add default dev {ns}-n && "
-                "ip route add {addr}/32 dev {hs}".format(ns=name, hs=host_side, addr=address))
+                "ip route add {addr}/32 dev {hs} && "
+                # The namespaces route on-link, as pods do with Calico: the node answers ARP for
+                # every address behind it (calico-node sets proxy_arp on cali* the same way).
+                "echo 1 > /proc/sys/net/ipv4/conf/{hs}/proxy_arp".format(ns=name, hs=host_side, addr=address))
             made.append((name, host_side))
             assert result.rc == 0, result.stderr
         for server, client, address in (("fwdout", "fwdpod", outside), ("fwdpod", "fwdout", pod)):
