@@ -17,7 +17,21 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import (
     RenderContext,
     RenderError,
     render_all,
+    stale_secret_files,
 )
+
+
+# Render secrets of Typha's mutual TLS -> file in plan.manifest.typha.tls.pki_dir.
+TYPHA_TLS_FILES = {
+    "typha_ca": "ca.crt",
+    "typha_server_cert": "typha.crt",
+    "typha_server_key": "typha.key",
+    "typha_client_cert": "felix.crt",
+    "typha_client_key": "felix.key",
+}
+
+
+TYPHA_CA_BUNDLE = "ca-bundle.crt"
 
 
 def read_secrets(plan, bgp_password):
@@ -29,6 +43,21 @@ def read_secrets(plan, bgp_password):
             path = etcd.get(key + "_file")
             with open(path, "r", encoding="utf-8") as handle:
                 secrets["etcd_" + key] = handle.read()
+    tls = ((plan.get("manifest") or {}).get("typha") or {}).get("tls") or {}
+    if tls.get("enabled"):
+        # The CA key stays in the PKI directory: only the CA certificate is read.
+        for key, file_name in TYPHA_TLS_FILES.items():
+            path = os.path.join(tls["pki_dir"], file_name)
+            # During a CA rotation both sides trust the old and the new CA (docs/security.md).
+            bundle = os.path.join(tls["pki_dir"], TYPHA_CA_BUNDLE)
+            if key == "typha_ca" and os.path.exists(bundle):
+                path = bundle
+            try:
+                with open(path, "r", encoding="utf-8") as handle:
+                    secrets[key] = handle.read()
+            except FileNotFoundError as exc:
+                raise AnsibleError("render: %s is missing; the Typha certificates are made by the calico_manifest role's "
+                                   "typha_pki step (playbooks/render.yml runs it when calico_typha_tls is true)." % path) from exc
     return secrets
 
 
@@ -94,11 +123,18 @@ class ActionModule(ActionBase):
                     diffs.append({"before_header": path, "after_header": path, "prepared": "%s: content hidden (holds secrets)" % path})
                 else:
                     diffs.append({"before_header": path, "after_header": path, "before": before or "", "after": art.content})
+        removed = stale_secret_files(base, artifacts) if os.path.isdir(base) else []
+        if self._task.diff:
+            diffs.extend({"before_header": os.path.join(base, p), "after_header": "(removed)",
+                          "prepared": "%s: removed (held secrets the plan no longer writes)" % os.path.join(base, p)} for p in removed)
         if not self._task.check_mode:
             for art in artifacts:
                 if art.path in changed:
                     write_atomic(os.path.join(base, art.path), art.content, int(art.mode, 8))
-        result.update(changed=bool(changed), artifacts_dir=base, artifacts=[a.path for a in artifacts], changed_artifacts=changed)
+            for path in removed:
+                os.unlink(os.path.join(base, path))
+        result.update(changed=bool(changed or removed), artifacts_dir=base, artifacts=[a.path for a in artifacts],
+                      changed_artifacts=changed, removed_artifacts=removed)
         if diffs:
             result["diff"] = diffs
         # Secrets were used in memory only; make sure they are not echoed with the result.

@@ -40,6 +40,7 @@ OWNED_ADDRESS_FAMILIES = ("address-family ipv4 unicast", "address-family ipv6 un
 CONTEXT_EXITS = ("exit", "exit-address-family", "exit-vrf", "end")
 LOG_LINE_RE = re.compile(r"^\s*\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+\s+[A-Z]+:")
 SECRET_RE = re.compile(r"^(\s*(?:no )?neighbor \S+ password )\S+(.*)$")
+PASSWORD_RE = re.compile(r"^\s*neighbor \S+ password (\S+)")
 
 
 class FrrConfigError(Exception):
@@ -425,6 +426,25 @@ def _prune_backups(backup_dir, keep):
         os.unlink(os.path.join(backup_dir, name))
 
 
+def neighbor_passwords(text):
+    """The neighbour passwords a configuration holds."""
+    return {m.group(1) for m in (PASSWORD_RE.match(line) for line in text.splitlines()) if m}
+
+
+def _purge_backups_with_other_passwords(backup_dir, owned_config):
+    """After a verified push, remove the backups that still hold a password the configuration no
+    longer has (a rotated-out secret must not outlive the rotation on the router's disk)."""
+    current = neighbor_passwords(owned_config)
+    purged = []
+    for name in sorted(f for f in os.listdir(backup_dir) if f.startswith("frr-") and f.endswith(".conf")):
+        path = os.path.join(backup_dir, name)
+        with open(path) as handle:
+            if neighbor_passwords(handle.read()) - current:
+                os.unlink(path)
+                purged.append(path)
+    return purged
+
+
 def apply_owned(router, owned_config, prefix, check_mode=False, backup_dir="/var/lib/onprem-calico/frr",
                 config_file=None, keep_backups=5):
     """Merge ``owned_config`` into the running configuration of ``router`` (FrrRouter).
@@ -496,6 +516,9 @@ def _apply_candidate(router, running, merged, owned_config, prefix, check_mode, 
         )
     _persist(config_file, router.running_config())
     _prune_backups(backup_dir, keep_backups)
+    result["purged_backups"] = _purge_backups_with_other_passwords(backup_dir, owned_config)
+    if backup in result["purged_backups"]:
+        result["backup_file"] = None
     return result
 
 

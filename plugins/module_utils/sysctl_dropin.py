@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
+import fnmatch
 import os
 import stat
 import tempfile
@@ -27,8 +28,44 @@ class SysctlError(Exception):
 
 
 def proc_path(key, proc_root="/proc/sys"):
-    """net.ipv4.ip_forward -> /proc/sys/net/ipv4/ip_forward (keys may also be given with slashes)."""
-    return os.path.join(proc_root, key.replace(".", "/"))
+    """net.ipv4.ip_forward -> /proc/sys/net/ipv4/ip_forward. A key with slashes is a path already
+    (sysctl.d's form for names with dots: net/ipv6/conf/eth0.100/accept_ra)."""
+    return os.path.join(proc_root, key if "/" in key else key.replace(".", "/"))
+
+
+def accept_ra_key(interface):
+    return "net/ipv6/conf/%s/accept_ra" % interface if "." in interface else "net.ipv6.conf.%s.accept_ra" % interface
+
+
+def keep_router_advertisements(sysctls, dropin, skip=(), proc_root="/proc/sys"):
+    """``sysctls`` with accept_ra=2 for every interface that accepts router advertisements, and every
+    accept_ra key first, so they are set before forwarding is turned on.
+
+    With forwarding on, the kernel ignores router advertisements on an interface at accept_ra=1,
+    and its RA-learned default route expires; 2 keeps it. ``all.accept_ra`` does not reach existing
+    interfaces, so each one is listed. An interface counts when it is at 1 now, or at 2 and already
+    in the drop-in (this module raised it before). ``skip`` holds shell patterns of interfaces that
+    come and go (Calico's); ``lo``, ``all`` and ``default`` are never listed here.
+    """
+    listed = _dropin_keys(dropin)
+    conf = os.path.join(proc_root, "net", "ipv6", "conf")
+    raised = {}
+    for interface in sorted(os.listdir(conf)) if os.path.isdir(conf) else []:
+        if interface in ("all", "default", "lo") or any(fnmatch.fnmatch(interface, pattern) for pattern in skip):
+            continue
+        key = accept_ra_key(interface)
+        current = normalize(_read(os.path.join(conf, interface, "accept_ra")) or "")
+        if current == "1" or (current == "2" and key in listed):
+            raised[key] = "2"
+    ordered = dict((key, value) for key, value in sysctls.items() if key.endswith("accept_ra"))
+    ordered.update(raised)
+    ordered.update((key, value) for key, value in sysctls.items() if key not in ordered)
+    return ordered
+
+
+def _dropin_keys(path):
+    content = _read(path) or ""
+    return {line.split("=", 1)[0].strip() for line in content.splitlines() if "=" in line and not line.startswith("#")}
 
 
 def normalize(value):

@@ -34,6 +34,20 @@ options:
     description: Text put in front of the failure message, typically the inventory host name.
     type: str
     default: ""
+  keep_router_advertisements:
+    description:
+      - Also set C(accept_ra=2) on every interface that accepts IPv6 router advertisements (at C(1) now,
+        or at C(2) and already in the drop-in), and write every C(accept_ra) value before any other, so
+        that turning C(net.ipv6.conf.all.forwarding) on does not drop the RA-learned default route.
+      - The per-interface values go to the drop-in too (systemd applies them again when the interface
+        appears at boot).
+    type: bool
+    default: false
+  skip_interfaces:
+    description: Shell patterns of interfaces C(keep_router_advertisements) leaves alone (Calico's own, which come and go).
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     support: full
@@ -101,12 +115,17 @@ def main():
             sysctls=dict(type="dict", required=True),
             path=dict(type="path", required=True),
             fail_prefix=dict(type="str", default=""),
+            keep_router_advertisements=dict(type="bool", default=False),
+            skip_interfaces=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )
     prefix = (module.params["fail_prefix"] + ": ") if module.params["fail_prefix"] else ""
     try:
-        assessment = sysctl_dropin.assess(module.params["sysctls"], module.params["path"])
+        sysctls = module.params["sysctls"]
+        if module.params["keep_router_advertisements"]:
+            sysctls = sysctl_dropin.keep_router_advertisements(sysctls, module.params["path"], module.params["skip_interfaces"])
+        assessment = sysctl_dropin.assess(sysctls, module.params["path"])
         if not module.check_mode:
             sysctl_dropin.apply(assessment)
     except sysctl_dropin.SysctlError as err:

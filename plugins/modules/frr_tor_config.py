@@ -101,10 +101,18 @@ EXAMPLES = r"""
 
 RETURN = r"""
 backup_file:
-  description: The previous running configuration (null when nothing changed or in check mode).
+  description: The previous running configuration (null when nothing changed, in check mode, or when it held a rotated-out password).
   returned: always
   type: str
   sample: /var/lib/onprem-calico/frr/frr-20250101T120000.conf
+purged_backups:
+  description:
+    - Backups removed after a verified push because they held a BGP password the pushed configuration no
+      longer has (a rotated-out secret does not stay on the router's disk).
+  returned: when a push changed the router
+  type: list
+  elements: str
+  sample: [/var/lib/onprem-calico/frr/frr-20250101T120000.conf]
 lines_added:
   description: Lines frr-reload.py adds, as "context / line", passwords hidden.
   returned: always

@@ -49,6 +49,8 @@ attributes:
 notes:
   - The BGP password is read from C(calico_bgp_password) and etcd TLS files from the paths in
     the plan, on the controller; neither enters the plan.
+  - The artifacts directory belongs to the render. Files in it with mode C(0600), the mode of secret
+    artifacts, that the plan no longer produces are removed, so no stale secret stays behind.
 author:
   - onprem.calico maintainers (@onprem-calico)
 """
@@ -71,6 +73,14 @@ artifacts:
   elements: str
 changed_artifacts:
   description: Relative paths of artifacts whose content or mode changed (or would change).
+  returned: always
+  type: list
+  elements: str
+removed_artifacts:
+  description:
+    - Relative paths of secret files (mode C(0600)) an earlier render wrote below the artifacts
+      directory and this one does not write, e.g. the BGP password Secret after the password was
+      removed. They are deleted (in check mode only listed).
   returned: always
   type: list
   elements: str

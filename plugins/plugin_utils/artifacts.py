@@ -7,6 +7,8 @@ plugin calls them in order and writes the files; nothing here touches a host.
 from __future__ import annotations
 
 import importlib
+import os
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,3 +61,19 @@ def render_all(plan: dict, ctx: RenderContext, only: tuple[str, ...] = RENDERERS
     for name in only:
         out.extend(renderer(name).render(plan, ctx))
     return out
+
+
+def stale_secret_files(base: str, artifacts: list[Artifact]) -> list[str]:
+    """Files below ``base`` that an earlier render wrote as secrets (mode 0600, the mode only
+    secret artifacts get) and this render does not write: a password removed from the inventory
+    must not stay on disk in ``secrets/calico-bgp-password.yaml``. Relative paths, sorted."""
+    written = {a.path for a in artifacts}
+    stale = []
+    for folder, _dirs, files in os.walk(base):
+        for name in files:
+            path = os.path.join(folder, name)
+            relative = os.path.relpath(path, base).replace(os.sep, "/")
+            info = os.lstat(path)
+            if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) == 0o600 and relative not in written:
+                stale.append(relative)
+    return sorted(stale)

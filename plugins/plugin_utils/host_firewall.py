@@ -2,6 +2,10 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Firewall rules of the plan in the shapes firewalld and ufw speak, and what to take back.
 
+Pods reach only the host ports the plan lists (``ports_from_pods``); everything else from a pod
+address to the host is refused, and forwarded pod traffic passes on pod addresses, never through a
+zone that accepts everything.
+
 Controller-side, pure. The plan's ``host_preparation.firewall_rules`` is the only input: the role
 adds what these functions list and removes what they call stale, so a source, port or zone the
 plan no longer has does not stay open on the host. Only what onprem.calico added is ever removed:
@@ -21,8 +25,12 @@ _UFW_ADDED = re.compile(
     r" comment '" + re.escape(UFW_COMMENT_PREFIX) + r"(?P<name>[^']*)'$")
 
 
+def _family(address):
+    return "ipv6" if ":" in address else "ipv4"
+
+
 def firewalld_rich_rule(rule, source, protocol_numbers):
-    family = "ipv6" if ":" in source else "ipv4"
+    family = _family(source)
     if rule["protocol"] in ("tcp", "udp"):
         match = 'port port="%s" protocol="%s"' % (rule["port"], rule["protocol"])
     else:
@@ -36,13 +44,26 @@ def firewalld_rich_rules(rules, protocol_numbers=None):
     return [firewalld_rich_rule(rule, source, protocol_numbers) for rule in rules for source in rule["sources"]]
 
 
-def firewalld_wanted(rules, rule_zone, trusted_zone, trusted_interfaces, forward_cidrs, protocol_numbers=None):
-    """What firewalld should hold for onprem.calico, each entry with its zone: the ledger's shape."""
-    return {
-        "rich_rules": [[rule_zone, rich] for rich in firewalld_rich_rules(rules, protocol_numbers)],
-        "interfaces": [[trusted_zone, name] for name in trusted_interfaces],
-        "sources": [[trusted_zone, cidr] for cidr in forward_cidrs],
-    }
+def firewalld_pod_rich_rules(pod_cidrs, ports_from_pods):
+    """Rich rules for the zone of the node's own interface: pods may reach ``ports_from_pods``
+    and nothing else of the host, whichever way their packets arrive (a pod address on the
+    physical interface is either a pod of a design without encapsulation or a spoofed one).
+    Negative priorities run before the zone's services, ports and the plan's own rules."""
+    accepts = ['rule priority="-2" family="%s" source address="%s" port port="%s" protocol="%s" accept'
+               % (_family(cidr), cidr, port["port"], port["protocol"]) for cidr in pod_cidrs for port in ports_from_pods]
+    # ICMPv6 carries neighbour discovery, without which an IPv6 pod reaches nothing.
+    accepts += ['rule priority="-2" family="ipv6" source address="%s" protocol value="ipv6-icmp" accept' % cidr
+                for cidr in pod_cidrs if ":" in cidr]
+    drops = ['rule priority="-1" family="%s" source address="%s" drop' % (_family(cidr), cidr) for cidr in pod_cidrs]
+    return accepts + drops
+
+
+def firewalld_wanted(rules, rule_zone, pod_cidrs, ports_from_pods, protocol_numbers=None):
+    """What firewalld should hold for onprem.calico in the admin's zone, each entry with its zone: the
+    ledger's shape. Interfaces and sources are empty since Calico's interfaces have a zone file of
+    their own; the kinds stay so that entries of older runs (the trusted zone) are taken back."""
+    rich = firewalld_rich_rules(rules, protocol_numbers) + firewalld_pod_rich_rules(pod_cidrs, ports_from_pods)
+    return {"rich_rules": [[rule_zone, rule] for rule in rich], "interfaces": [], "sources": []}
 
 
 def firewalld_stale(ledger, wanted):

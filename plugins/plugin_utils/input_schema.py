@@ -212,6 +212,10 @@ VARIABLES: tuple[Var, ...] = (
         minimum=1, example=1048576, section="MTU, kernel and sysctls"),
     Var("calico_sysctl_overrides", C, "dict", "Extra sysctls, merged last.",
         default={}, example={"net.core.somaxconn": 4096}, section="MTU, kernel and sysctls"),
+    Var("calico_host_ports_from_pods", C, "list",
+        "Host ports pods may reach on their own node, as C(PORT/tcp) or C(PORT/udp); every other port of the node is closed to pod "
+        "sources. Typical entries: C(6443/tcp) (API server), C(10250/tcp) (kubelet), C(53/udp) (a node-local DNS).",
+        default=[], elements="str", example=["6443/tcp", "53/udp"], section="Host firewall"),
     # --- cluster: BGP ----------------------------------------------------------------------------
     Var("calico_bgp_mode", C, "str", "C(none) needs VXLAN; C(tor) needs O(calico_tor_design) (docs/bgp.md).",
         default="full_mesh", choices=BGP_MODES, example="tor", section="BGP"),
@@ -236,6 +240,10 @@ VARIABLES: tuple[Var, ...] = (
     Var("calico_bgp_password", C + ("role:calico_bgp", "role:calico_tor", "role:calico_tor:render"), "str",
         "BGP MD5 password (keep it in a vault or an AWX credential); a Secret in the cluster, never printed.",
         secret=True, example="{{ vault_calico_bgp_password }}", section="BGP"),
+    Var("calico_bgp_password_waived", C, "bool",
+        "Accept ToR or route-reflector peering without O(calico_bgp_password) when O(calico_production) is true (a warning instead of "
+        "an error). Without a password any host on a node subnet can open a session (docs/security.md).",
+        default=False, example=True, section="BGP"),
     Var("calico_advertise_service_cluster_ips", C, "bool", "Advertise O(calico_service_cidr).",
         default=False, example=True, section="BGP"),
     Var("calico_advertise_service_external_ips", C, "list", "External IP ranges to advertise.",
@@ -264,6 +272,12 @@ VARIABLES: tuple[Var, ...] = (
     Var("calico_typha_replicas", C, "int_or_auto",
         "C(auto) = min(20, nodes - 1, max(ceil(nodes / 200), 3 in production else 1)).",
         default="auto", example=5, section="Typha"),
+    Var("calico_typha_tls", C, "bool",
+        "Felix and Typha talk over mutual TLS: a CA and both certificates are made once on the controller (O(calico_typha_pki_dir)) and "
+        "mounted as Secrets (docs/security.md).", default=False, example=True, section="Typha"),
+    Var("calico_typha_pki_dir", C, "path",
+        "Controller directory of the Typha CA (its key never leaves it) and the certificates; outside O(calico_artifacts_dir).",
+        default="typha-pki", example="~/.onprem-calico/prod/typha-pki", section="Typha"),
     # --- cluster: manifest source and images -----------------------------------------------------
     Var("calico_manifest_mirror", C, "str",
         "Directory or base URL laid out as C(<mirror>/v<version>/<file>) (air-gapped sites); a failed read of upstream names it.",
@@ -391,10 +405,12 @@ VARIABLES: tuple[Var, ...] = (
         "the OS family's order of preference, or C(none).", default="auto", choices=("auto", "firewalld", "ufw", "nftables", "none")),
     Var("calico_host_firewalld_zone", ("role:calico_host",), "str",
         "firewalld zone that gets the rich rules; empty means firewalld's default zone.", default=""),
-    Var("calico_host_firewalld_trusted_zone", ("role:calico_host",), "str",
-        "firewalld zone for Calico's interfaces and the pool CIDRs.", default="trusted"),
+    Var("calico_host_firewalld_calico_zone", ("role:calico_host",), "str",
+        "firewalld zone of Calico's interfaces, owned whole by the role. Default target (reject); only the plan's C(ports_from_pods) are "
+        "open (at most 17 characters).", default="calico"),
     Var("calico_host_firewalld_forward_policy", ("role:calico_host",), "str",
-        "Name of the firewalld policy accepting forwarded traffic into the trusted zone (at most 18 characters).", default="calico-forward"),
+        "Name of the firewalld policy forwarding traffic from and to the pod CIDRs between zones (at most 18 characters).",
+        default="calico-forward"),
     Var("calico_host_nftables_table", ("role:calico_host",), "str", "Name of the role's own nftables table (family inet).",
         default="onprem_calico"),
     Var("calico_host_nftables_file", ("role:calico_host",), "path", "File the nftables table is kept in.",

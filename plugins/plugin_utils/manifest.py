@@ -51,6 +51,27 @@ ETCD_TLS_PATHS = {
     "etcd_key": ("etcd-key", "/calico-secrets/etcd-key"),
 }
 
+# Typha over mutual TLS (calico_typha_tls): one Secret per side, mounted at the same path. The
+# files come from the controller's PKI directory (render reads them); the CA key never does.
+TYPHA_TLS_MOUNT = "/etc/calico/typha-tls"
+TYPHA_TLS_VOLUME = "typha-tls"
+# Secret name -> (workload, container, the render secrets behind ca.crt, tls.crt, tls.key, and the
+# environment; a value naming a key of plan.manifest.typha.tls is that key's value).
+TYPHA_TLS_SECRETS = {
+    "calico-typha-tls": (TYPHA, "calico-typha", ("typha_ca", "typha_server_cert", "typha_server_key"), {
+        "TYPHA_CAFILE": TYPHA_TLS_MOUNT + "/ca.crt",
+        "TYPHA_SERVERCERTFILE": TYPHA_TLS_MOUNT + "/tls.crt",
+        "TYPHA_SERVERKEYFILE": TYPHA_TLS_MOUNT + "/tls.key",
+        "TYPHA_CLIENTCN": "client_name",
+    }),
+    "calico-node-typha-tls": (CALICO_NODE, "calico-node", ("typha_ca", "typha_client_cert", "typha_client_key"), {
+        "FELIX_TYPHACAFILE": TYPHA_TLS_MOUNT + "/ca.crt",
+        "FELIX_TYPHACERTFILE": TYPHA_TLS_MOUNT + "/tls.crt",
+        "FELIX_TYPHAKEYFILE": TYPHA_TLS_MOUNT + "/tls.key",
+        "FELIX_TYPHACN": "server_name",
+    }),
+}
+
 # FELIX_* variables whose value another collection variable decides; calico_felix_env may
 # not set them (the message names the variable to use instead).
 MANAGED_FELIX_ENV = {
@@ -59,6 +80,11 @@ MANAGED_FELIX_ENV = {
     "FELIX_VXLANMTU": "calico_mtu",
     "FELIX_WIREGUARDMTU": "calico_mtu",
     "FELIX_TYPHAK8SSERVICENAME": "calico_typha_node_threshold / the manifest variant",
+    "FELIX_TYPHACAFILE": "calico_typha_tls",
+    "FELIX_TYPHACERTFILE": "calico_typha_tls",
+    "FELIX_TYPHAKEYFILE": "calico_typha_tls",
+    "FELIX_TYPHACN": "calico_typha_tls",
+    "FELIX_TYPHAURISAN": "calico_typha_tls",
 }
 
 # The CNI config template is JSON except for this bare placeholder, which install-cni
@@ -338,6 +364,49 @@ class _Customiser:
         if deployment is None:
             return
         self.set_key(deployment, deployment["spec"], "replicas", int(typha["replicas"]), "spec.replicas")
+        if (typha.get("tls") or {}).get("enabled"):
+            self.typha_tls()
+
+    def typha_tls(self) -> None:
+        """Secrets with Typha's server and Felix's client certificate, mounted into both, and the
+        settings that make Typha require a client certificate named calico-node and Felix accept
+        only a server named calico-typha (Typha has no mixed mode: both switch at once)."""
+        tls = self.plan["manifest"]["typha"]["tls"]
+        needed = sorted({key for _w, _c, keys, _env in TYPHA_TLS_SECRETS.values() for key in keys})
+        missing = [key for key in needed if not self.secrets.get(key)]
+        if missing:
+            self.errors.append(
+                "Typha TLS is on but the render context lacks %s: the certificates are made by the "
+                "calico_manifest role's typha_pki step into plan.manifest.typha.tls.pki_dir" % ", ".join(missing))
+            return
+        for name, (workload_key, container_name, keys, env) in TYPHA_TLS_SECRETS.items():
+            workload = self.require(workload_key)
+            if workload is None:
+                return
+            pod = workload["spec"]["template"]["spec"]
+            container = _find_container(pod, container_name)
+            if container is None:
+                self.errors.append("%s has no container named %s" % (object_label(workload), container_name))
+                return
+            data = {}
+            for file_name, key in zip(("ca.crt", "tls.crt", "tls.key"), keys):
+                material = self.secrets[key]
+                data[file_name] = base64.b64encode(material.encode("utf-8") if isinstance(material, str) else material).decode("ascii")
+            secret = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                      "metadata": {"name": name, "namespace": workload["metadata"].get("namespace", "kube-system")},
+                      "data": data}
+            self.docs.append(secret)
+            self.record(secret, "data", ABSENT, "ca.crt, tls.crt, tls.key", secret=True)
+            volumes = pod.setdefault("volumes", [])
+            volumes.append({"name": TYPHA_TLS_VOLUME, "secret": {"secretName": name, "defaultMode": 0o400}})
+            self.record(workload, "spec.template.spec.volumes[%s]" % TYPHA_TLS_VOLUME, ABSENT, "secret %s" % name)
+            mounts = container.setdefault("volumeMounts", [])
+            mounts.append({"name": TYPHA_TLS_VOLUME, "mountPath": TYPHA_TLS_MOUNT, "readOnly": True})
+            self.record(workload, "spec.template.spec.containers[%s].volumeMounts[%s]" % (container_name, TYPHA_TLS_VOLUME),
+                        ABSENT, TYPHA_TLS_MOUNT)
+            for env_name, value in env.items():
+                self.set_env(workload, container, env_name, tls.get(value, value))
+        self.embeds_secret = True
 
     def etcd(self, config: dict) -> None:
         etcd = self.plan["manifest"].get("etcd")

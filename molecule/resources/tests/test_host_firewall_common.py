@@ -34,23 +34,26 @@ class Clients:
         self.target = target
         self.names = {}
 
-    def namespace(self, address):
-        if address not in self.names:
+    def namespace(self, address, calico=False):
+        """The namespace that sends from ``address``; with ``calico`` its host side is named like a
+        pod's interface (cali...), else like any other link of the host."""
+        if (address, calico) not in self.names:
             name = "src%d" % len(self.names)
+            host_side = "cali" + name if calico else name + "-h"
             result = self.host.run(
-                "ip netns add {ns} && ip link add {ns}-h type veth peer name {ns}-n && "
-                "ip link set {ns}-n netns {ns} && ip link set {ns}-h up && "
+                "ip netns add {ns} && ip link add {hs} type veth peer name {ns}-n && "
+                "ip link set {ns}-n netns {ns} && ip link set {hs} up && "
                 "ip -n {ns} link set {ns}-n up && ip -n {ns} link set lo up && "
                 "ip -n {ns} addr add {addr}/32 dev {ns}-n && "
-                "ip -n {ns} route add {target}/32 dev {ns}-n && "
-                "ip route add {addr}/32 dev {ns}-h".format(ns=name, addr=address, target=self.target))
+                "ip -n {ns} route add default dev {ns}-n && "
+                "ip route add {addr}/32 dev {hs}".format(ns=name, hs=host_side, addr=address))
             assert result.rc == 0, result.stderr
-            self.names[address] = name
-        return self.names[address]
+            self.names[(address, calico)] = (name, host_side)
+        return self.names[(address, calico)][0]
 
-    def connects(self, address, port):
-        code = "import socket; socket.create_connection(('%s', %d), timeout=2)" % (self.target, port)
-        return self.host.run("ip netns exec %s python3 -c \"%s\"" % (self.namespace(address), code)).rc == 0
+    def connects(self, address, port, calico=False, target=None):
+        code = "import socket; socket.create_connection(('%s', %d), timeout=2)" % (target or self.target, port)
+        return self.host.run("ip netns exec %s python3 -c \"%s\"" % (self.namespace(address, calico), code)).rc == 0
 
 
 def listen(host, port):
@@ -72,8 +75,8 @@ def insider_of(sources):
 def clients(host, hostvars):
     made = Clients(host, hostvars["calico_node_ip"])
     yield made
-    for name in made.names.values():
-        host.run("ip netns del %s; ip link del %s-h" % (name, name))
+    for name, host_side in made.names.values():
+        host.run("ip netns del %s; ip link del %s" % (name, host_side))
 
 
 def test_plan_ports_accept_plan_sources_only(host, clients, host_rules):
@@ -87,3 +90,27 @@ def test_plan_ports_accept_plan_sources_only(host, clients, host_rules):
             "%s: %s/tcp refused from %s, a plan source" % (rule["name"], rule["port"], insider)
         assert not clients.connects(OUTSIDER, rule["port"]), \
             "%s: %s/tcp accepted from %s, not a plan source" % (rule["name"], rule["port"], OUTSIDER)
+
+
+UNPLANNED = 2222  # a port the plan does not list: pods must not reach it
+
+
+def pod_address(plan):
+    cidr = ipaddress.ip_network([c for c in plan["host_preparation"]["pod_cidrs"] if ":" not in c][0])
+    return str(cidr[7 * 256 + 7])
+
+
+@pytest.mark.parametrize("calico", [True, False], ids=["from-a-pod-interface", "pod-address-on-another-link"])
+def test_pods_reach_only_the_listed_host_ports(host, clients, node, plan, calico):
+    ports = [p["port"] for p in plan["host_preparation"]["ports_from_pods"] if p["protocol"] == "tcp"]
+    assert ports, "the scenario lists a TCP port pods may reach"
+    pod = pod_address(plan)
+    for port in ports:
+        listen(host, port)
+        assert clients.connects(pod, port, calico=calico), "%d/tcp (listed) refused to pod %s" % (port, pod)
+    listen(host, UNPLANNED)
+    assert not clients.connects(pod, UNPLANNED, calico=calico), "%d/tcp (not listed) reachable from pod %s" % (UNPLANNED, pod)
+    bgp = [r for r in plan["host_preparation"]["firewall_rules"] if r["name"] == "calico-bgp"]
+    if bgp:
+        listen(host, bgp[0]["port"])
+        assert not clients.connects(pod, bgp[0]["port"], calico=calico), "BGP reachable from pod %s" % pod

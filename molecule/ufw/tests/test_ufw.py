@@ -40,12 +40,23 @@ def test_ip_protocol_rules_are_live_in_ufw_before_input(host, node, host_rules, 
 def test_forwarded_pod_traffic_passes_ufw(host, node, plan):
     prep = plan["host_preparation"]
     live = host.check_output("iptables -S ufw-before-forward")
-    for interface in prep["trusted_interfaces"]:
+    for interface in prep["calico_interfaces"]:
         assert re.search(r"-A ufw-before-forward -i %s .*-j ACCEPT" % re.escape(interface), live), live
         assert re.search(r"-A ufw-before-forward -o %s .*-j ACCEPT" % re.escape(interface), live), live
-    for cidr in prep["forward_cidrs"]:
+    for cidr in prep["pod_cidrs"]:
         assert re.search(r"-A ufw-before-forward -s %s .*-j ACCEPT" % re.escape(cidr), live), live
         assert re.search(r"-A ufw-before-forward -d %s .*-j ACCEPT" % re.escape(cidr), live), live
+
+
+def test_pods_reach_only_the_listed_host_ports_in_ufw(host, node, plan):
+    live = host.check_output("iptables -S ufw-before-input")
+    prep = plan["host_preparation"]
+    assert prep["ports_from_pods"], "this scenario lists ports pods may reach"
+    for cidr in (c for c in prep["pod_cidrs"] if ":" not in c):
+        for port in prep["ports_from_pods"]:
+            assert re.search(r"-A ufw-before-input -s %s -p %s .*--dport %d .*-j ACCEPT" % (
+                re.escape(cidr), port["protocol"], port["port"]), live), live
+        assert re.search(r"-A ufw-before-input -s %s .*other ports.* -j DROP" % re.escape(cidr), live), live
 
 
 def test_forward_policy_left_to_the_admin(host, node):

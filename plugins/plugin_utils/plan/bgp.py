@@ -107,6 +107,23 @@ def _bgp(ctx: _Ctx, cluster: dict, racks: dict, rack_nets: dict, nodes: dict, to
         else:
             communities.append({"name": str(c["name"]), "value": str(c["value"])})
     password = v["calico_bgp_password"]
+    # Routers and reflectors accept sessions from whole subnets (listen ranges, or any host that can
+    # take a listed node address): in production a session needs the shared secret.
+    if prod and mode in ("tor", "route_reflectors") and not password:
+        peering = "ToR peering" if mode == "tor" else "route reflector peering"
+        if v["calico_bgp_password_waived"]:
+            ctx.f.warn(
+                "calico_bgp_password",
+                "is not set: %s runs without TCP MD5 authentication (calico_bgp_password_waived: true)." % peering,
+                "set calico_bgp_password (from a vault) and remove calico_bgp_password_waived.",
+            )
+        else:
+            ctx.f.error(
+                "calico_bgp_password",
+                "is required for %s with calico_production: true: without it any host on a node subnet can open "
+                "a BGP session and announce the prefixes the filters accept." % peering,
+                "set calico_bgp_password (from a vault, docs/security.md), or accept the risk with calico_bgp_password_waived: true.",
+            )
     return {
         "mode": mode,
         "tor_design": design if mode == "tor" else None,

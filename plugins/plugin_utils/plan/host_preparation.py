@@ -1,4 +1,4 @@
-"""Host preparation section: kernel modules, sysctls, firewall rules and trusted interfaces."""
+"""Host preparation section: kernel modules, sysctls, firewall rules and the interfaces and pod ranges the firewall treats apart."""
 
 from __future__ import annotations
 
@@ -44,8 +44,17 @@ def _host_preparation(ctx: _Ctx, cluster: dict, manifest: dict, pools: list[dict
     if wg:
         mods.append(("wireguard", "wireguard", "WireGuard encryption (calico_wireguard=true)", "link:wireguard"))
     kernel_modules = [{"name": m, "feature": f, "needed_for": why, "probe": probe, "required": True} for m, f, why, probe in sorted(mods)]
-    sysctls = {"net.ipv4.ip_forward": "1", "net.ipv4.conf.all.rp_filter": str(v["calico_rp_filter"])}
+    # Felix copies conf.default.rp_filter onto each cali* interface it creates, so both are planned.
+    sysctls = {
+        "net.ipv4.ip_forward": "1",
+        "net.ipv4.conf.all.rp_filter": str(v["calico_rp_filter"]),
+        "net.ipv4.conf.default.rp_filter": str(v["calico_rp_filter"]),
+    }
     if dual:
+        # Forwarding makes the kernel ignore router advertisements on interfaces at accept_ra=1
+        # (their default route goes); 2 keeps them. The role raises the existing interfaces too,
+        # before it turns forwarding on.
+        sysctls["net.ipv6.conf.default.accept_ra"] = "2"
         sysctls["net.ipv6.conf.all.forwarding"] = "1"
     if v["calico_conntrack_max"]:
         sysctls["net.netfilter.nf_conntrack_max"] = str(v["calico_conntrack_max"])
@@ -59,42 +68,68 @@ def _host_preparation(ctx: _Ctx, cluster: dict, manifest: dict, pools: list[dict
     )
     bgp_sources = [str(n) for n in ipaddress.collapse_addresses(ipaddress.ip_network(s) for s in sources + peer_sources if ":" not in s)]
     bgp_sources += [str(n) for n in ipaddress.collapse_addresses(ipaddress.ip_network(s) for s in sources + peer_sources if ":" in s)]
+    v4_sources = [s for s in sources if ":" not in s]
+    v6_sources = [s for s in sources if ":" in s]
     rules = []
     if bgp["mode"] != "none":
         rules.append(
             _rule("calico-bgp", "tcp", bgp["listen_port"], bgp_sources, "k8s_cluster", "BGP sessions between nodes, route reflectors and ToR peers")
         )
+    # Each rule lists the sources of the address families it carries, never both by default: IPIP
+    # and WireGuard's first port are IPv4 only, VXLAN follows its pools' families.
     if ipip:
-        rules.append(_rule("calico-ipip", "ipip", None, sources, "k8s_cluster", "IPIP-encapsulated pod traffic (IP protocol 4) between nodes"))
+        rules.append(_rule("calico-ipip", "ipip", None, v4_sources, "k8s_cluster", "IPIP-encapsulated pod traffic (IP protocol 4) between nodes"))
     if vxlan4 or vxlan6:
-        rules.append(_rule("calico-vxlan", "udp", 4789, sources, "k8s_cluster", "VXLAN-encapsulated pod traffic between nodes"))
+        vxlan_sources = (v4_sources if vxlan4 else []) + (v6_sources if vxlan6 else [])
+        rules.append(_rule("calico-vxlan", "udp", 4789, vxlan_sources, "k8s_cluster", "VXLAN-encapsulated pod traffic between nodes"))
     if manifest["typha"]["enabled"]:
         rules.append(_rule("calico-typha", "tcp", 5473, sources, "k8s_cluster", "Felix connections to Typha"))
     if wg:
-        rules.append(_rule("calico-wireguard", "udp", 51820, sources, "k8s_cluster", "WireGuard tunnels between nodes (IPv4)"))
+        rules.append(_rule("calico-wireguard", "udp", 51820, v4_sources, "k8s_cluster", "WireGuard tunnels between nodes (IPv4)"))
         if dual:
-            rules.append(_rule("calico-wireguard-v6", "udp", 51821, sources, "k8s_cluster", "WireGuard tunnels between nodes (IPv6)"))
+            rules.append(_rule("calico-wireguard-v6", "udp", 51821, v6_sources, "k8s_cluster", "WireGuard tunnels between nodes (IPv6)"))
     if manifest["etcd"]:
         ports = sorted({int(re.search(r":(\d+)/?$", e).group(1)) for e in manifest["etcd"]["endpoints"] if re.search(r":(\d+)/?$", e)})
         for port in ports:
             rules.append(_rule("calico-etcd-%d" % port, "tcp", port, sources, "etcd", "calico-node and calicoctl access to the etcd datastore"))
-    trusted = ["cali+"]
+    rules = [r for r in rules if r["sources"]]
+    interfaces = ["cali+"]
     if ipip:
-        trusted += CALICO_INTERFACES["ipip"]
+        interfaces += CALICO_INTERFACES["ipip"]
     if vxlan4:
-        trusted += CALICO_INTERFACES["vxlan"]
+        interfaces += CALICO_INTERFACES["vxlan"]
     if vxlan6:
-        trusted += CALICO_INTERFACES["vxlan6"]
+        interfaces += CALICO_INTERFACES["vxlan6"]
     if wg:
-        trusted += CALICO_INTERFACES["wireguard"] + (CALICO_INTERFACES["wireguard6"] if dual else [])
+        interfaces += CALICO_INTERFACES["wireguard"] + (CALICO_INTERFACES["wireguard6"] if dual else [])
     return {
         "kernel_modules": kernel_modules,
         "sysctls": dict(sorted(sysctls.items())),
         "firewall_rules": rules,
-        "trusted_interfaces": trusted,
-        "forward_cidrs": [p["cidr"] for p in pools if not p["disabled"]],
+        "calico_interfaces": interfaces,
+        # Every pool, disabled ones too: their pods keep their addresses until they are moved.
+        "pod_cidrs": [p["cidr"] for p in sorted(pools, key=lambda p: p["family"])],
+        "ports_from_pods": _ports_from_pods(ctx),
         "networkmanager_unmanaged": ["interface-name:%s" % i for i in NM_UNMANAGED],
     }
+
+
+def _ports_from_pods(ctx: _Ctx) -> list[dict]:
+    """``calico_host_ports_from_pods`` ("6443/tcp", "53/udp") as {port, protocol}, in the given order."""
+    ports = []
+    for i, entry in enumerate(ctx.v["calico_host_ports_from_pods"]):
+        found = re.fullmatch(r"\s*(\d{1,5})/(tcp|udp)\s*", str(entry))
+        if not found or not 1 <= int(found.group(1)) <= 65535:
+            ctx.f.error(
+                "calico_host_ports_from_pods[%d]" % i,
+                "%r is not PORT/PROTOCOL with a port 1-65535 and tcp or udp." % (entry,),
+                "write it like 6443/tcp (API server), 10250/tcp (kubelet) or 53/udp (a node-local DNS).",
+            )
+            continue
+        port = {"port": int(found.group(1)), "protocol": found.group(2)}
+        if port not in ports:
+            ports.append(port)
+    return ports
 
 
 def _rule(name, protocol, port, sources, group, purpose):

@@ -110,14 +110,18 @@ def _manifest(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], bgp: dic
         else:
             felix[str(key)] = str(val).lower() if isinstance(val, bool) else str(val)
     if v["calico_rp_filter"] not in (0, 1):
-        if v["calico_rp_filter"] == 2 and felix.get("FELIX_IGNORELOOSERPF") == "true":
-            pass
-        else:
-            ctx.f.error(
-                "calico_rp_filter",
-                "is %r; Felix exits when rp_filter is 2 (loose) and accepts only 0 or 1." % v["calico_rp_filter"],
-                "use 1 (strict) or 0, or set FELIX_IGNORELOOSERPF: 'true' in calico_felix_env with 2.",
-            )
+        ctx.f.error(
+            "calico_rp_filter",
+            "is %r; only 0 (off) or 1 (strict) keep the hosts' own interfaces from accepting spoofed sources "
+            "(Felix checks workload traffic itself with a strict reverse-path rule, whatever the sysctl)." % v["calico_rp_filter"],
+            "use 1 (the default) or 0; a distribution that sets 2 is overridden by the plan's sysctls (docs/host-preparation.md).",
+        )
+    if "FELIX_IGNORELOOSERPF" in felix:
+        ctx.f.warn(
+            "calico_felix_env",
+            "FELIX_IGNORELOOSERPF is not a setting of the supported Calico releases; Felix ignores it.",
+            "remove it from calico_felix_env.",
+        )
     method = v["calico_ip_autodetection_method"]
     if not method:
         v4_subnets = [s for s in cluster["node_subnets"] if ":" not in s]
@@ -131,6 +135,18 @@ def _manifest(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], bgp: dic
         if not method6:
             v6_subnets = [s for s in cluster["node_subnets"] if ":" in s]
             method6 = "cidr=" + ",".join(v6_subnets) if v6_subnets else ("kubernetes-internal-ip" if ds == "kubernetes" else "first-found")
+    # Typha's certificate is named calico-typha (Felix checks it), Felix's calico-node (Typha checks it).
+    typha_tls = {"enabled": bool(typha and v["calico_typha_tls"]), "pki_dir": None, "server_name": "calico-typha", "client_name": "calico-node"}
+    if typha_tls["enabled"]:
+        # The CA key lives here: never below the artifacts directory, whose 0600 files render owns.
+        pki = os.path.abspath(os.path.expanduser(v["calico_typha_pki_dir"]))
+        if os.path.commonpath([pki, cluster["artifacts_dir"]]) == cluster["artifacts_dir"]:
+            ctx.f.error(
+                "calico_typha_pki_dir",
+                "%s is inside calico_artifacts_dir (%s); the Typha CA key must stay out of the artifacts." % (pki, cluster["artifacts_dir"]),
+                "choose a private directory on the controller outside the artifacts, e.g. ~/.onprem-calico/%s/typha-pki." % cluster["name"],
+            )
+        typha_tls["pki_dir"] = pki
     mirror = v["calico_manifest_mirror"]
     return {
         "variant": variant,
@@ -139,7 +155,7 @@ def _manifest(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], bgp: dic
         "sha256_source": sha_source,
         "url": catalog.manifest_url(cluster["version"], variant),
         "mirror": mirror,
-        "typha": {"enabled": typha, "replicas": replicas, "node_threshold": threshold},
+        "typha": {"enabled": typha, "replicas": replicas, "node_threshold": threshold, "tls": typha_tls},
         "veth_mtu": 0 if mtu == "auto" else mtu,
         "encapsulation_overhead": overhead,
         "encapsulation_overhead_reason": overhead_reason,

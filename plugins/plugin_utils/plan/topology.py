@@ -218,8 +218,7 @@ def _node_networks(ctx: _Ctx, rack_nets: dict, nodes: dict) -> tuple[list[str], 
             nets.append(net)
     v4 = list(ipaddress.collapse_addresses(n for n in nets if n.version == 4))
     v6 = list(ipaddress.collapse_addresses(n for n in nets if n.version == 6))
-    collapsed = v4 + v6
-    subnets = [str(n) for n in collapsed]
+    subnets = [str(n) for n in v4 + v6]
     ips = [_addr(n["ip"]) for n in nodes.values() if n["ip"]]
     if ctx.v["calico_node_subnets"]:
         cluster_nets = [ipaddress.ip_network(str(s), strict=False) for s in ctx.v["calico_node_subnets"] if _valid_net(s)]
@@ -228,13 +227,18 @@ def _node_networks(ctx: _Ctx, rack_nets: dict, nodes: dict) -> tuple[list[str], 
                 ip = ipaddress.ip_address(n["ip"])
                 if not any(ip.version == c.version and ip in c for c in cluster_nets):
                     ctx.f.error(n["name"], "address %s is outside calico_node_subnets." % ip, "fix calico_node_ip or calico_node_subnets.")
-    covered = _Ranges(collapsed)
-    if collapsed and all(ip in covered for ip in ips):
-        sources = subnets
-    else:
-        host_nets = [ipaddress.ip_network(ip) for ip in ips]
-        sources = [str(n) for n in ipaddress.collapse_addresses(h for h in host_nets if h.version == 4)]
-        sources += [str(n) for n in ipaddress.collapse_addresses(h for h in host_nets if h.version == 6)]
+    # Each family on its own: the subnets of a family when they hold every node address of that
+    # family, else each address as a host route (a cluster with IPv4 subnets but none for IPv6
+    # still opens the nodes' IPv6 addresses).
+    addresses = ips + [_addr(n["ip6"]) for n in nodes.values() if n["ip6"]]
+    sources = []
+    for version, family_nets in ((4, v4), (6, v6)):
+        family_ips = [ip for ip in addresses if ip.version == version]
+        covered = _Ranges(family_nets)
+        if family_nets and all(ip in covered for ip in family_ips):
+            sources += [str(n) for n in family_nets]
+        else:
+            sources += [str(n) for n in ipaddress.collapse_addresses(ipaddress.ip_network(ip) for ip in family_ips)]
     declared = sorted(set(nets), key=lambda n: (n.version, n))
     return subnets, sources, declared
 

@@ -141,7 +141,7 @@ def build_model(router: dict, secrets: dict | None = None) -> TorModel:
         if not password:
             problems.append(
                 f"{name}: BGP password is enabled but calico_bgp_password is empty; set it (vault) "
-                "or disable calico_bgp_password_enabled"
+                "or remove calico_bgp_password from the inventory"
             )
     prefix = router.get("object_prefix") or ""
     if not prefix:

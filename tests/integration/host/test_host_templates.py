@@ -119,9 +119,9 @@ def test_ufw_blocks_load_into_ufws_chains(rendered, family):
     prefix = "ufw" if family == 4 else "ufw6"
     listing = in_namespace("%s-restore < %s && %s -S" % (tool, restore_file, tool))
     prep = plan["host_preparation"]
-    for interface in prep["trusted_interfaces"]:
+    for interface in prep["calico_interfaces"]:
         assert "-A %s-before-forward -i %s " % (prefix, interface) in listing
-    for cidr in prep["forward_cidrs"]:
+    for cidr in prep["pod_cidrs"]:
         if (":" in cidr) == (family == 6):
             assert "-A %s-before-forward -s %s " % (prefix, cidr) in listing
             assert "-A %s-before-forward -d %s " % (prefix, cidr) in listing
@@ -133,4 +133,4 @@ def test_ufw_blocks_load_into_ufws_chains(rendered, family):
             present = "-A %s-before-input -s %s -p ipencap" % (prefix, source) in listing
             assert present == ((":" in source) == (family == 6))
     if not ipip:
-        assert "before-input" not in block
+        assert "-p 4 " not in block and "ipencap" not in listing

@@ -67,14 +67,30 @@ def test_ufw_nothing_stale_when_the_host_matches_the_plan():
 
 
 def test_firewalld_wanted_has_the_ledger_shape_with_zones():
-    wanted = hfw.firewalld_wanted([VXLAN], "public", "trusted", ["cali+", "vxlan.calico"], ["10.244.0.0/16"])
+    wanted = hfw.firewalld_wanted([VXLAN], "public", ["10.244.0.0/16", "fd00:10:244::/56"], [{"port": 6443, "protocol": "tcp"}])
     assert wanted == {
-        "rich_rules": [["public", 'rule family="ipv4" source address="10.0.1.0/24" port port="4789" protocol="udp" accept']],
-        "interfaces": [["trusted", "cali+"], ["trusted", "vxlan.calico"]],
-        "sources": [["trusted", "10.244.0.0/16"]],
+        "rich_rules": [["public", rule] for rule in [
+            'rule family="ipv4" source address="10.0.1.0/24" port port="4789" protocol="udp" accept',
+            # Pods: the listed port, neighbour discovery for IPv6, then nothing else of the host.
+            'rule priority="-2" family="ipv4" source address="10.244.0.0/16" port port="6443" protocol="tcp" accept',
+            'rule priority="-2" family="ipv6" source address="fd00:10:244::/56" port port="6443" protocol="tcp" accept',
+            'rule priority="-2" family="ipv6" source address="fd00:10:244::/56" protocol value="ipv6-icmp" accept',
+            'rule priority="-1" family="ipv4" source address="10.244.0.0/16" drop',
+            'rule priority="-1" family="ipv6" source address="fd00:10:244::/56" drop',
+        ]],
+        # Calico's interfaces have a zone file of their own; no zone gets a pod CIDR as a source.
+        "interfaces": [],
+        "sources": [],
     }
     # What is wanted is never stale.
     assert hfw.firewalld_stale(wanted, wanted) == {"rich_rules": [], "interfaces": [], "sources": []}
+
+
+def test_trusted_zone_entries_of_earlier_runs_are_stale():
+    # A ledger written before the calico zone existed: interfaces and pool sources in trusted.
+    old = {"rich_rules": [], "interfaces": [["trusted", "cali+"]], "sources": [["trusted", "10.244.0.0/16"]]}
+    stale = hfw.firewalld_stale(old, hfw.firewalld_wanted([], "public", ["10.244.0.0/16"], []))
+    assert stale == {"rich_rules": [], "interfaces": [["trusted", "cali+"]], "sources": [["trusted", "10.244.0.0/16"]]}
 
 
 def test_ufw_rules_are_what_the_stale_check_expects():

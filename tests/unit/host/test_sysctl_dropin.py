@@ -150,3 +150,57 @@ def test_module_check_mode_changes_nothing_and_unknown_keys_fail(tmp_path):
     assert result["failed"] is True
     assert result["msg"].startswith("node1: sysctl(s) net.ipv4.no_such_key do not exist")
     assert not dropin.exists()
+
+
+def test_router_advertisements_kept_before_forwarding(proc, tmp_path):
+    root = proc({
+        "net.ipv6.conf.all.forwarding": ("0", 0o644),
+        "net.ipv6.conf.default.accept_ra": ("1", 0o644),
+        "net.ipv6.conf.eth0.accept_ra": ("1", 0o644),    # takes RAs: raised
+        "net.ipv6.conf.eth1.accept_ra": ("0", 0o644),    # static: left alone
+        "net.ipv6.conf.eth2.accept_ra": ("2", 0o644),    # the admin's 2: not ours to list
+        "net.ipv6.conf.lo.accept_ra": ("1", 0o644),
+        "net.ipv6.conf.cali12.accept_ra": ("1", 0o644),  # Calico's: comes and goes
+    })
+    vlan = os.path.join(root, "net", "ipv6", "conf", "bond0.100")
+    os.makedirs(vlan)
+    with open(os.path.join(vlan, "accept_ra"), "w") as handle:
+        handle.write("1\n")
+    dropin = str(tmp_path / "90-calico.conf")
+    wanted = {"net.ipv6.conf.all.forwarding": "1", "net.ipv6.conf.default.accept_ra": "2"}
+    ordered = sd.keep_router_advertisements(wanted, dropin, ["cali*"], proc_root=root)
+    assert list(ordered) == ["net.ipv6.conf.default.accept_ra", "net/ipv6/conf/bond0.100/accept_ra",
+                             "net.ipv6.conf.eth0.accept_ra", "net.ipv6.conf.all.forwarding"]
+    assessment = sd.assess(ordered, dropin, proc_root=root)
+    assert list(assessment["live"])[-1] == "net.ipv6.conf.all.forwarding"
+    sd.apply(assessment, proc_root=root)
+    assert open(os.path.join(vlan, "accept_ra")).read().strip() == "2"
+    # The next run finds eth0 at 2, listed in the drop-in: it stays, and nothing changes.
+    again = sd.keep_router_advertisements(wanted, dropin, ["cali*"], proc_root=root)
+    assert again == ordered
+    second = sd.assess(again, dropin, proc_root=root)
+    assert not second["file"]["changed"] and second["live"] == {}
+
+
+@pytest.mark.skipif(not ROOT, reason="needs root for a network namespace")
+def test_module_keeps_router_advertisements_on_the_real_kernel(tmp_path):
+    dropin = str(tmp_path / "90-calico.conf")
+    args = {"sysctls": {"net.ipv6.conf.all.forwarding": "1", "net.ipv6.conf.default.accept_ra": "2"}, "path": dropin,
+            "keep_router_advertisements": True, "skip_interfaces": ["cali*"]}
+    args_file = tmp_path / "args.json"
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+    module = os.path.join(REPO, "plugins", "modules", "calico_sysctl.py")
+    run = "%s %s %s; echo" % (sys.executable, module, args_file)
+    script = ("ip link add up0 type veth peer name up0p && ip link add cali9 type veth peer name cali9p && "
+              "echo 0 > /proc/sys/net/ipv6/conf/up0p/accept_ra && %s; %s; "
+              "cat /proc/sys/net/ipv6/conf/up0/accept_ra /proc/sys/net/ipv6/conf/up0p/accept_ra "
+              "/proc/sys/net/ipv6/conf/cali9/accept_ra /proc/sys/net/ipv6/conf/all/forwarding" % (run, run))
+    env = dict(os.environ, PYTHONPATH=os.path.join(REPO, ".collections"))
+    out = subprocess.run(["unshare", "--net", "sh", "-c", script], capture_output=True, text=True, env=env, check=False)
+    first, second = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    assert first["changed"] is True, first
+    assert list(first["live"]) == ["net.ipv6.conf.default.accept_ra", "net.ipv6.conf.up0.accept_ra",
+                                   "net.ipv6.conf.all.forwarding"], first
+    assert second["changed"] is False, second
+    assert out.stdout.split()[-4:] == ["2", "0", "1", "1"]
+    assert "net.ipv6.conf.up0.accept_ra=2" in open(dropin).read()
