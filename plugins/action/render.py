@@ -18,18 +18,7 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import (
     RenderError,
     render_all,
 )
-
-
-def read_secrets(plan, bgp_password):
-    """Secret inputs of the renderers, read on the controller."""
-    secrets = {"bgp_password": bgp_password or None}
-    etcd = (plan.get("manifest") or {}).get("etcd")
-    if etcd and etcd.get("tls"):
-        for key in ("ca", "cert", "key"):
-            path = etcd.get(key + "_file")
-            with open(path, "r", encoding="utf-8") as handle:
-                secrets["etcd_" + key] = handle.read()
-    return secrets
+from ansible_collections.onprem.calico.plugins.plugin_utils.placeholders import SECRET_SOURCES, placeholder, render_secrets
 
 
 def write_atomic(path, content, mode):
@@ -65,9 +54,8 @@ class ActionModule(ActionBase):
         unknown = [r for r in renderers if r not in RENDERERS]
         if unknown:
             raise AnsibleError("render: unknown renderers %s (known: %s)." % (", ".join(unknown), ", ".join(RENDERERS)))
-        password = task_vars.get("calico_bgp_password")
-        password = self._templar.template(password) if password is not None else None
-        ctx = RenderContext(secrets=read_secrets(plan, password), upstream_dir=args.get("upstream_dir"))
+        # Artifacts are reviewed and published: secrets go in as placeholders, filled at apply time.
+        ctx = RenderContext(secrets=render_secrets(plan), upstream_dir=args.get("upstream_dir"))
         try:
             artifacts = render_all(plan, ctx, renderers)
         except RenderError as exc:
@@ -90,17 +78,14 @@ class ActionModule(ActionBase):
                 continue
             changed.append(art.path)
             if self._task.diff:
-                if art.secret:
-                    diffs.append({"before_header": path, "after_header": path, "prepared": "%s: content hidden (holds secrets)" % path})
-                else:
-                    diffs.append({"before_header": path, "after_header": path, "before": before or "", "after": art.content})
+                # Secrets are placeholders here, so every artifact's diff can be shown.
+                diffs.append({"before_header": path, "after_header": path, "before": before or "", "after": art.content})
         if not self._task.check_mode:
             for art in artifacts:
                 if art.path in changed:
                     write_atomic(os.path.join(base, art.path), art.content, int(art.mode, 8))
-        result.update(changed=bool(changed), artifacts_dir=base, artifacts=[a.path for a in artifacts], changed_artifacts=changed)
+        result.update(changed=bool(changed), artifacts_dir=base, artifacts=[a.path for a in artifacts], changed_artifacts=changed,
+                      secret_placeholders={name: placeholder(name) for name in SECRET_SOURCES})
         if diffs:
             result["diff"] = diffs
-        # Secrets were used in memory only; make sure they are not echoed with the result.
-        result["_ansible_no_log"] = False
         return result
