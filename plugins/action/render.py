@@ -18,7 +18,7 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import (
     RenderError,
     render_all,
 )
-from ansible_collections.onprem.calico.plugins.plugin_utils.placeholders import SECRET_SOURCES, placeholder, render_secrets
+from ansible_collections.onprem.calico.plugins.plugin_utils.placeholders import render_secrets
 
 
 def write_atomic(path, content, mode):
@@ -84,8 +84,7 @@ class ActionModule(ActionBase):
             for art in artifacts:
                 if art.path in changed:
                     write_atomic(os.path.join(base, art.path), art.content, int(art.mode, 8))
-        result.update(changed=bool(changed), artifacts_dir=base, artifacts=[a.path for a in artifacts], changed_artifacts=changed,
-                      secret_placeholders={name: placeholder(name) for name in SECRET_SOURCES})
+        result.update(changed=bool(changed), artifacts_dir=base, artifacts=[a.path for a in artifacts], changed_artifacts=changed)
         if diffs:
             result["diff"] = diffs
         return result

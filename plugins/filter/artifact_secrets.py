@@ -51,9 +51,11 @@ import json
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.onprem.calico.plugins.plugin_utils.placeholders import (
+    SECRET_SOURCES,
     MissingSecret,
     fill_objects,
     fill_text,
+    placeholder,
     secret_values,
 )
 
@@ -70,6 +72,13 @@ def artifact_secrets_filled(data, plan, bgp_password=None):
         raise AnsibleFilterError("artifact_secrets_filled: %s" % err)
 
 
+def artifact_secret_placeholder(name):
+    """What a rendered artifact holds instead of the secret ``name`` (bgp_password, etcd_key)."""
+    if name not in SECRET_SOURCES:
+        raise AnsibleFilterError("artifact_secret_placeholder: unknown secret %r (known: %s)" % (name, ", ".join(SECRET_SOURCES)))
+    return placeholder(name)
+
+
 class FilterModule:
     def filters(self):
-        return {"artifact_secrets_filled": artifact_secrets_filled}
+        return {"artifact_secrets_filled": artifact_secrets_filled, "artifact_secret_placeholder": artifact_secret_placeholder}
