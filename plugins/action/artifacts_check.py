@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 
@@ -22,12 +23,22 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars or {})
         args = self._task.args
-        plan = json.loads(json.dumps(args.get("plan")))
         location = args.get("approved")
         expected = args.get("digest") or None
         workdir = tempfile.mkdtemp(prefix="onprem-calico-approved-")
         try:
-            approved = bundle.load(publish.fetch(location, workdir), expected)
+            directory = publish.fetch(location, workdir)
+            approved = bundle.load(directory, expected)
+            if args.get("plan") is None:
+                # A sliced job: its inventory holds only some hosts, so it takes the approved plan
+                # (intact, as just checked) instead of building one.
+                with open(os.path.join(directory, bundle.PLAN_FILE), encoding="utf-8") as handle:
+                    approved_plan = json.load(handle)
+                result.update(changed=False, approved_plan_digest=approved["plan_digest"],
+                              ansible_facts={"calico_plan": approved_plan},
+                              msg="Using the approved plan of %s (plan %s)." % (location, approved["plan_digest"]))
+                return result
+            plan = json.loads(json.dumps(args["plan"]))
             current = bundle.record(plan, plan["cluster"]["artifacts_dir"], rendered_paths(plan, args.get("rendered") or []),
                                     bundle.collection_version(COLLECTION_ROOT))
         except (bundle.BundleError, publish.PublishError, OSError) as err:
