@@ -64,7 +64,7 @@ def test_injectors_use_declared_fields_and_known_variables():
 
 
 def test_survey_variables_belong_to_the_contract_or_a_role():
-    section = DOC[DOC.index("## 8. Survey"):DOC.index("## 9.")]
+    section = DOC[DOC.index("## 9. Survey"):DOC.index("## 10.")]
     rows = re.findall(r"^\| [^|]+ \| `([a-z_0-9]+)` \|", section, re.M)
     assert len(rows) >= 4
     known = set(CLUSTER_VARS) | role_options()
