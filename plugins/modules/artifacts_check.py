@@ -14,8 +14,8 @@ version_added: "0.1.0"
 description:
   - Fetches the approved set at I(approved) (a directory, or C(git+<url>#<commit>)), checks that
     its C(artifacts.json) has the digest I(digest) and that every file is as recorded, then
-    compares it with a render of the current plan: collection version, plan digest and the
-    sha256 of every artifact. Any difference fails the task and lists what differs.
+    compares it with a render of the current plan (collection version, plan digest and the
+    sha256 of every artifact). Any difference fails the task and lists what differs.
   - Without I(plan), returns the approved C(plan.json) as the fact C(calico_plan) (for sliced
     jobs, whose inventory holds only some hosts).
 options:

@@ -12,13 +12,14 @@ module: artifacts_record
 short_description: Record, review and publish the artifacts of a render run
 version_added: "0.1.0"
 description:
-  - Writes C(artifacts.json) below C(plan.cluster.artifacts_dir) - the collection version, the
-    plan digest (without machine-specific paths) and the sha256 of every artifact - and
-    C(review.md), what each stage would change against the last set published to I(publish).
-  - With I(publish), copies the set where it outlives the job: a directory (one subdirectory per
-    run, C(LATEST) names the newest) or C(git+<url>) (one commit per run). The returned
-    I(location) and I(digest) are what an apply stage takes as C(calico_apply_from) and
-    C(calico_apply_digest).
+  - Writes C(artifacts.json) below C(plan.cluster.artifacts_dir) with the collection version, the
+    plan digest (without machine-specific paths) and the sha256 of every artifact.
+  - Writes C(review.md), what each stage would change against the last set published to
+    I(publish).
+  - With I(publish), copies the set where it outlives the job, either a directory (one
+    subdirectory per run, C(LATEST) names the newest) or C(git+<url>) (one commit per run).
+  - The returned I(location) and I(digest) are what an apply stage takes as
+    C(calico_apply_from) and C(calico_apply_digest).
   - Artifacts hold placeholders where secrets go, so the published set holds no secret.
 options:
   plan:
