@@ -76,3 +76,18 @@ def test_stage_playbooks_exist():
     assert {"plan", "preflight", "hosts", "manifest", "bgp", "tor", "verify", "render"} <= set(stages)
     for stage in stages:
         assert os.path.exists(os.path.join(REPO, "playbooks", stage + ".yml")), stage
+
+
+def test_documented_credential_types_are_the_ones_the_workflow_playbook_creates():
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
+    with open(os.path.join(REPO, "playbooks", "awx", "vars", "credential_types.yml"), encoding="utf-8") as fh:
+        created = yaml.load(fh, Loader=Loader)["awx_calico_credential_types"]
+    documented = credential_types()
+    assert len(created) == len(documented)
+    for entry, (inputs, injectors) in zip(created, documented):
+        assert entry["inputs"] == inputs, entry["name"]
+        assert entry["injectors"] == injectors, entry["name"]
+        assert "### " + entry["name"] in DOC
