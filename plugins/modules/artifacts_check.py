@@ -39,6 +39,7 @@ attributes:
     description: Reads only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Writes no diff; the render action shows the diff of every artifact.
   platform:
     support: full
     platforms: all

@@ -41,6 +41,7 @@ attributes:
     description: Records and publishes nothing (the render wrote nothing in check mode).
   diff_mode:
     support: none
+    description: Writes no diff; the render action shows the diff of every artifact.
   platform:
     support: full
     platforms: all

@@ -56,7 +56,7 @@ def survey_spec(names, current=None) -> dict:
 
 
 def workflow_nodes(stages, organization: str, approval_timeout: int) -> list[dict]:
-    """workflow_nodes of awx.awx.workflow_job_template: the first stage (render), an approval
+    """The workflow_nodes option of the AWX collection's workflow_job_template module: the first stage (render), an approval
     node, then the other stages, each linked on success to the next."""
     sequence = [stages[0], "approval"] + list(stages[1:])
     nodes = []

@@ -105,7 +105,7 @@ def _listing(label, items):
 
 def _first_run(current_dir, paths):
     """No earlier set: what the render holds, counted per stage."""
-    manifest, bgp = (_object_changes(None, current_dir, files)[0] for _, files in OBJECT_STAGES)
+    manifest, bgp = (_object_changes(None, current_dir, files)[0] for _stage, files in OBJECT_STAGES)
     nodes = _node_changes(None, current_dir)[0]
     routers = [rel for rel in paths if rel.startswith(TOR_PREFIX)]
     return ["Nothing to compare against: no earlier set was published to this location, so there is",

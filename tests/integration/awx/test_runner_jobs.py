@@ -76,7 +76,7 @@ def test_render_job_publishes_and_hands_on_location_and_digest_only(rendered):
     assert sorted(handed_on) == ["calico_apply_digest", "calico_apply_from"]
     location = handed_on["calico_apply_from"]
     assert os.path.dirname(location) == str(work / "published")
-    files = {os.path.relpath(os.path.join(d, f), location) for d, _, fs in os.walk(location) for f in fs}
+    files = {os.path.relpath(os.path.join(d, f), location) for d, _subdirs, fs in os.walk(location) for f in fs}
     assert {"artifacts.json", "plan.json", "review.md", "calico.yaml", "tor/tor1a.conf", "tor/tor1b.conf",
             "tor/tor2b.conf", "tor/tor3b.conf", "secrets/calico-bgp-password.yaml"} <= files
     # The review summary is the job's last task output; a first run has nothing to compare with.
@@ -89,7 +89,7 @@ def test_no_published_file_and_no_job_output_holds_the_password(rendered):
     work, runner = rendered
     location = workflow_artifacts(runner)["calico_apply_from"]
     holding = []
-    for directory, _, names in os.walk(work):
+    for directory, _subdirs, names in os.walk(work):
         for name in names:
             with open(os.path.join(directory, name), "rb") as handle:
                 if PASSWORD.encode() in handle.read():
@@ -113,7 +113,7 @@ def test_etcd_key_is_a_placeholder_in_the_published_manifest(tmp_path):
     assert runner.status == "successful", stdout(runner)
     location = workflow_artifacts(runner)["calico_apply_from"]
     key_line = key.strip().splitlines()[1]  # a line of the key body, as base64 text
-    for directory, _, names in os.walk(tmp_path / "published"):
+    for directory, _subdirs, names in os.walk(tmp_path / "published"):
         for name in names:
             with open(os.path.join(directory, name), encoding="utf-8") as handle:
                 text = handle.read()
@@ -144,7 +144,7 @@ def manifest_job(tmp_path, inventory, handed_on, name):
 
 
 def test_apply_from_the_approved_set_goes_ahead(rendered, inventory, tmp_path):
-    _, runner = rendered
+    runner = rendered[1]
     job = manifest_job(tmp_path, inventory, workflow_artifacts(runner), "ok")
     assert job.status == "successful", stdout(job)
     check = task_results(job, "Compare with the approved artifacts (stops the run on any difference)")
@@ -154,7 +154,7 @@ def test_apply_from_the_approved_set_goes_ahead(rendered, inventory, tmp_path):
 
 def test_apply_from_a_stale_approval_is_refused_before_any_change(rendered, inventory, tmp_path):
     """The inventory changed after the approval (a new MTU): the manifest stage must not run."""
-    _, runner = rendered
+    runner = rendered[1]
     changed = with_cluster_var(inventory, "calico_mtu", 1400)
     job = manifest_job(tmp_path, changed, workflow_artifacts(runner), "stale")
     out = stdout(job)
@@ -166,7 +166,7 @@ def test_apply_from_a_stale_approval_is_refused_before_any_change(rendered, inve
 
 
 def test_apply_from_with_a_swapped_digest_is_refused(rendered, inventory, tmp_path):
-    _, runner = rendered
+    runner = rendered[1]
     handed_on = dict(workflow_artifacts(runner), calico_apply_digest="sha256:" + "0" * 64)
     job = manifest_job(tmp_path, inventory, handed_on, "swapped")
     assert job.status == "failed"
