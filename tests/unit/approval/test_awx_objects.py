@@ -27,5 +27,5 @@ def test_nodes_put_the_approval_after_render_and_chain_every_stage():
         [{"identifier": "approval"}], [{"identifier": "preflight"}], [{"identifier": "hosts"}], []]
     assert nodes[1]["unified_job_template"]["type"] == "workflow_approval"
     assert nodes[1]["unified_job_template"]["timeout"] == 600
-    assert nodes[2]["unified_job_template"] == {"name": "calico: preflight", "type": "job_template",
-                                               "organization": {"name": "Default"}}
+    wanted = {"name": "calico: preflight", "type": "job_template", "organization": {"name": "Default"}}
+    assert nodes[2]["unified_job_template"] == wanted
