@@ -19,9 +19,10 @@ COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspat
 
 
 def rendered_paths(plan, rendered):
-    """The render action's artifacts plus every router's tor/<router>.conf (vendor routers are
-    written by the calico_tor role, after the render action)."""
-    return sorted(set(rendered) | {artifact_path(name) for name in plan.get("tor_routers") or {}})
+    """The render action's artifacts plus tor/<router>.conf of every EOS, NX-OS and Junos router
+    (written by the calico_tor role after the render action; FRR ones are in ``rendered``)."""
+    vendors = {name for name, router in (plan.get("tor_routers") or {}).items() if router["platform"] != "frr"}
+    return sorted(set(rendered) | {artifact_path(name) for name in vendors})
 
 
 def _write_if_changed(path, content):
