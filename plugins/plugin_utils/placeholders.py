@@ -100,11 +100,3 @@ def fill_objects(data, values: dict, where: str = "the artifact"):
         return _fill(data, values, where)
     return data
 
-
-def secrets_found(text: str, values: dict) -> list[str]:
-    """Names of the secrets whose value (plain or base64) appears in ``text``."""
-    found = []
-    for name, value in sorted(values.items()):
-        if value and (value in text or _b64(value) in text):
-            found.append(name)
-    return found

@@ -97,9 +97,9 @@ def test_rendered_router_configs_hold_the_placeholder_not_the_password(example_p
         router["password_enabled"] = True
     arts = render_tor(plan, RenderContext(secrets=placeholders.render_secrets(plan)))
     assert arts and all(placeholders.placeholder("bgp_password") in a.content for a in arts)
+    assert all(SECRET not in a.content for a in arts)
     filled = placeholders.fill_text(arts[0].content, {"bgp_password": SECRET})
-    assert placeholders.secrets_found(filled, {"bgp_password": SECRET}) == ["bgp_password"]
-    assert placeholders.secrets_found(arts[0].content, {"bgp_password": SECRET}) == []
+    assert "password %s\n" % SECRET in filled
 
 
 def test_publish_to_a_directory_twice_keeps_both_runs_and_points_at_the_newest(tmp_path, example_plan):
