@@ -99,4 +99,3 @@ def fill_objects(data, values: dict, where: str = "the artifact"):
     if isinstance(data, str):
         return _fill(data, values, where)
     return data
-
