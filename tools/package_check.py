@@ -12,7 +12,8 @@ Steps (each fails with a message that says what to change):
   5. ``ansible-builder create`` writes the execution environment's build context from
      execution-environment.yml; the galaxy stage is replayed offline from that context and
      ``ansible-builder introspect`` must find meta/ee-requirements.txt and bindep.txt through the
-     installed collection's meta/execution-environment.yml.
+     installed collection's meta/execution-environment.yml; its exact pins must be the tested
+     versions (tools/ee_pins.py --check).
 
 Run by ``make package``; needs CALICO_UPSTREAM_DIR (the upstream manifests used as mirror).
 """
@@ -185,6 +186,8 @@ def check_execution_environment(tarball, work, env):
     if wanted not in sources:
         raise CheckFailed("execution-environment.yml copies %s, but galaxy.yml builds %s: update the tarball name in "
                           "additional_build_files and dependencies.galaxy" % (sources, wanted))
+    # Exact pins: the versions the tests run with (tools/ee_pins.py explains why).
+    run([sys.executable, os.path.join(REPO, "tools", "ee_pins.py"), "--check"], cwd=REPO)
     context = os.path.join(REPO, "build", "ee")
     shutil.rmtree(context, ignore_errors=True)
     run([os.path.join(BIN, "ansible-builder"), "create", "-f", ee_file, "-c", context,

@@ -19,46 +19,7 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import (
     render_all,
     stale_secret_files,
 )
-
-
-# Render secrets of Typha's mutual TLS -> file in plan.manifest.typha.tls.pki_dir.
-TYPHA_TLS_FILES = {
-    "typha_ca": "ca.crt",
-    "typha_server_cert": "typha.crt",
-    "typha_server_key": "typha.key",
-    "typha_client_cert": "felix.crt",
-    "typha_client_key": "felix.key",
-}
-
-
-TYPHA_CA_BUNDLE = "ca-bundle.crt"
-
-
-def read_secrets(plan, bgp_password):
-    """Secret inputs of the renderers, read on the controller."""
-    secrets = {"bgp_password": bgp_password or None}
-    etcd = (plan.get("manifest") or {}).get("etcd")
-    if etcd and etcd.get("tls"):
-        for key in ("ca", "cert", "key"):
-            path = etcd.get(key + "_file")
-            with open(path, "r", encoding="utf-8") as handle:
-                secrets["etcd_" + key] = handle.read()
-    tls = ((plan.get("manifest") or {}).get("typha") or {}).get("tls") or {}
-    if tls.get("enabled"):
-        # The CA key stays in the PKI directory: only the CA certificate is read.
-        for key, file_name in TYPHA_TLS_FILES.items():
-            path = os.path.join(tls["pki_dir"], file_name)
-            # During a CA rotation both sides trust the old and the new CA (docs/security.md).
-            bundle = os.path.join(tls["pki_dir"], TYPHA_CA_BUNDLE)
-            if key == "typha_ca" and os.path.exists(bundle):
-                path = bundle
-            try:
-                with open(path, "r", encoding="utf-8") as handle:
-                    secrets[key] = handle.read()
-            except FileNotFoundError as exc:
-                raise AnsibleError("render: %s is missing; the Typha certificates are made by the calico_manifest role's "
-                                   "typha_pki step (playbooks/render.yml runs it when calico_typha_tls is true)." % path) from exc
-    return secrets
+from ansible_collections.onprem.calico.plugins.plugin_utils.placeholders import render_secrets
 
 
 def write_atomic(path, content, mode):
@@ -94,10 +55,9 @@ class ActionModule(ActionBase):
         unknown = [r for r in renderers if r not in RENDERERS]
         if unknown:
             raise AnsibleError("render: unknown renderers %s (known: %s)." % (", ".join(unknown), ", ".join(RENDERERS)))
-        password = task_vars.get("calico_bgp_password")
-        password = self._templar.template(password) if password is not None else None
-        ctx = RenderContext(secrets=read_secrets(plan, password), upstream_dir=args.get("upstream_dir"))
+        # Artifacts are reviewed and published: secrets go in as placeholders, filled at apply time.
         try:
+            ctx = RenderContext(secrets=render_secrets(plan), upstream_dir=args.get("upstream_dir"))
             artifacts = render_all(plan, ctx, renderers)
         except RenderError as exc:
             result.update(failed=True, msg="Rendering failed; no artifact was written:\n- " + "\n- ".join(exc.messages))
@@ -119,14 +79,13 @@ class ActionModule(ActionBase):
                 continue
             changed.append(art.path)
             if self._task.diff:
-                if art.secret:
-                    diffs.append({"before_header": path, "after_header": path, "prepared": "%s: content hidden (holds secrets)" % path})
-                else:
-                    diffs.append({"before_header": path, "after_header": path, "before": before or "", "after": art.content})
+                # Secrets are placeholders here, so every artifact's diff can be shown.
+                diffs.append({"before_header": path, "after_header": path, "before": before or "", "after": art.content})
         removed = stale_secret_files(base, artifacts) if os.path.isdir(base) else []
         if self._task.diff:
             diffs.extend({"before_header": os.path.join(base, p), "after_header": "(removed)",
-                          "prepared": "%s: removed (held secrets the plan no longer writes)" % os.path.join(base, p)} for p in removed)
+                          "prepared": "%s: removed (an earlier render wrote it as a secret; the plan no longer has it)" % os.path.join(base, p)}
+                         for p in removed)
         if not self._task.check_mode:
             for art in artifacts:
                 if art.path in changed:
@@ -137,6 +96,4 @@ class ActionModule(ActionBase):
                       changed_artifacts=changed, removed_artifacts=removed)
         if diffs:
             result["diff"] = diffs
-        # Secrets were used in memory only; make sure they are not echoed with the result.
-        result["_ansible_no_log"] = False
         return result

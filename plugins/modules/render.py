@@ -16,8 +16,9 @@ description:
     resources and the FRR router configurations from the plan built by M(onprem.calico.plan),
     and writes them below C(plan.cluster.artifacts_dir).
   - Everything is rendered in memory first; if any renderer fails, no file is written.
-  - Files holding secrets (etcd key material, BGP passwords) are written with mode 0600 and never
-    shown in diffs or output.
+  - Where a secret goes (the BGP password, the etcd client key) the artifacts hold a placeholder,
+    so they can be reviewed and published; the apply stages fill it in memory. Files that would
+    hold a secret keep mode 0600.
   - Contacts no host, so render-only runs need no cluster, node or router.
 options:
   plan:
@@ -41,16 +42,17 @@ attributes:
     description: Reports which files would change (and their diffs) without writing.
   diff_mode:
     support: full
-    description: Shows a diff per changed file, except files holding secrets.
+    description: Shows a diff per changed file (secrets are placeholders there).
   platform:
     support: full
     platforms: all
     description: Runs on the controller only.
 notes:
-  - The BGP password is read from C(calico_bgp_password) and etcd TLS files from the paths in
-    the plan, on the controller; neither enters the plan.
-  - The artifacts directory belongs to the render. Files in it with mode C(0600), the mode of secret
-    artifacts, that the plan no longer produces are removed, so no stale secret stays behind.
+  - The etcd CA and client certificate, and Typha's CA and certificates, are read from the paths in
+    the plan, on the controller; the BGP password and the private keys are not needed to render
+    (artifacts hold placeholders, filled at apply time).
+  - The artifacts directory belongs to the render. Files in it with mode C(0600) that the plan no
+    longer produces are removed, so nothing an earlier render wrote as a secret stays behind.
 author:
   - onprem.calico maintainers (@onprem-calico)
 """

@@ -34,7 +34,7 @@ class Artifact:
 
     path: str  # relative to calico_artifacts_dir, forward slashes
     content: str
-    mode: str = "0644"  # "0600" whenever content holds a secret
+    mode: str = "0644"  # "0600" whenever a secret goes in (the render action passes placeholders)
     secret: bool = False  # never shown in diffs, logs or summaries
 
 
@@ -42,7 +42,8 @@ class Artifact:
 class RenderContext:
     """What a renderer may need beyond the plan. Secrets live here, never in the plan."""
 
-    # bgp_password, etcd_ca, etcd_cert, etcd_key (file contents read on the controller)
+    # bgp_password, etcd_ca, etcd_cert, etcd_key; the render action gives placeholders for the
+    # password and the key (plugin_utils.placeholders.render_secrets)
     secrets: dict[str, Any] = field(default_factory=dict)
     # Directory laid out as <dir>/v<version>/<file>, overriding plan.manifest.mirror (tests, lab).
     upstream_dir: str | None = None

@@ -237,7 +237,7 @@ VARIABLES: tuple[Var, ...] = (
         default=[], elements="dict", example=[{"name": "pods", "value": "65000:100"}], section="BGP"),
     Var("calico_bgp_peer_extra", C, "dict", "Extra BGPPeer fields, validated against the release's CRD schema.",
         default={}, example={"keepaliveTime": "30s"}, section="BGP"),
-    Var("calico_bgp_password", C + ("role:calico_bgp", "role:calico_tor", "role:calico_tor:render"), "str",
+    Var("calico_bgp_password", C + ("role:calico_bgp", "role:calico_tor"), "str",
         "BGP MD5 password (keep it in a vault or an AWX credential); a Secret in the cluster, never printed.",
         secret=True, example="{{ vault_calico_bgp_password }}", section="BGP"),
     Var("calico_bgp_password_waived", C, "bool",
@@ -456,6 +456,20 @@ VARIABLES: tuple[Var, ...] = (
     Var("calico_renderers", ("playbook:render.yml",), "list",
         "Renderers the render stage runs; unset runs all of them (C(plan.json) is always written).", elements="str",
         choices=artifacts.RENDERERS, example=["resources"]),
+    Var("calico_artifacts_publish", ("playbook:render.yml",), "str",
+        "Where the render copies its artifacts so they outlive the job: a directory (one subdirectory per run) or C(git+<url>) (one "
+        "commit per run). The location and digest are handed on as O(calico_apply_from) and O(calico_apply_digest) (docs/awx.md).",
+        example="git+ssh://git.example.com/netops/calico-artifacts.git"),
+    Var("calico_apply_from", ("playbook:plan.yml",), "str",
+        "An approved, published render (a directory or C(git+<url>#<commit>)). Every stage renders the current inventory again and "
+        "stops before the first change when anything differs from it; otherwise it applies exactly those artifacts.",
+        example="/srv/calico-artifacts/20261129T150000Z"),
+    Var("calico_apply_digest", ("playbook:plan.yml",), "str",
+        "The digest of the approved render's C(artifacts.json), checked before anything is compared (handed on by the render job).",
+        example="sha256:0f1e..."),
+    Var("calico_apply_sliced", ("playbook:plan.yml",), "bool",
+        "For sliced AWX job templates, which see only some hosts: take the approved C(plan.json) from O(calico_apply_from) instead of "
+        "planning from the slice (an earlier workflow node compared it with the whole inventory).", default=False, example=True),
     Var("calico_verify_timeout", ("playbook:verify.yml",), "int",
         "Seconds the verify stage waits for every planned session to be Established.", default=120, example=300),
     # --- site wiring the docs prescribe -----------------------------------------------------------

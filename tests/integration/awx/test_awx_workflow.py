@@ -1,9 +1,9 @@
-"""The AWX workflow of docs/awx.md, run with ansible-playbook: plan once, hand it on, slice hosts.
+"""Job slicing with an approved set: a slice never plans from its part of the inventory.
 
-AWX gives each slice of a sliced job an inventory with only that slice's hosts. The guide's
-answer is to build the plan once from the whole inventory (calico-plan.yml, whose text is taken
-from docs/awx.md here) and pass it on with set_stats; later stages then use it instead of
-planning from their slice. These tests run that hand-over and show what goes wrong without it.
+AWX gives each slice of a sliced job an inventory with only that slice's hosts. The render job
+publishes the artifacts; the workflow hands on only their location and digest. A slice told so
+(calico_apply_sliced) takes the approved plan.json, checked against artifacts.json; a slice that
+re-plans would get a different plan, and the approval check refuses it.
 """
 
 import json
@@ -19,17 +19,6 @@ from testpaths import REPO, UPSTREAM_DIR
 
 BIN = os.path.join(REPO, ".venv", "bin")
 KDD_SMALL = os.path.join(REPO, "inventory", "examples", "kdd-small")
-
-
-def awx_plan_playbook():
-    """The calico-plan.yml of docs/awx.md (the YAML block that follows its mention)."""
-    with open(os.path.join(REPO, "docs", "awx.md"), encoding="utf-8") as fh:
-        text = fh.read()
-    start = text.index("`calico-plan.yml` builds the plan once")
-    block = re.search(r"```yaml\n(.*?)```", text[start:], re.S).group(1)
-    plays = yaml.safe_load(block)
-    assert plays[0]["ansible.builtin.import_playbook"] == "onprem.calico.plan"
-    return block
 
 
 def run_playbook(playbook, inventory, tmp_path, *extra, json_output=False):
@@ -49,14 +38,13 @@ def workdir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def published_plan(workdir):
-    """Run the guide's calico-plan.yml on the whole inventory; return what set_stats published."""
-    playbook = workdir / "calico-plan.yml"
-    playbook.write_text(awx_plan_playbook())
-    out = run_playbook(str(playbook), KDD_SMALL, workdir, "-e", "calico_artifacts_dir=%s" % (workdir / "full"),
-                       json_output=True)
-    # per_host: false data is what AWX passes to the next workflow nodes as extra variables.
-    return json.loads(out[out.index("{"):])["global_custom_stats"]["calico_plan"]
+def published(workdir):
+    """The render job on the whole inventory, publishing; returns what set_stats handed on."""
+    out = run_playbook("playbooks/render.yml", KDD_SMALL, workdir, "-e", "calico_artifacts_dir=%s" % (workdir / "full"),
+                       "-e", "calico_artifacts_publish=%s" % (workdir / "published"), json_output=True)
+    handed_on = json.loads(out[out.index("{"):])["global_custom_stats"]
+    assert sorted(handed_on) == ["calico_apply_digest", "calico_apply_from"]  # never the plan
+    return handed_on
 
 
 @pytest.fixture(scope="module")
@@ -72,27 +60,28 @@ def slice_inventory(workdir):
     return str(inv)
 
 
-def test_plan_is_published_whole(published_plan):
-    assert published_plan["cluster"]["node_count"] == 12
-    assert sorted(published_plan["nodes"])[-1] == "worker09"
+def handed_on_vars(published, workdir):
+    path = workdir / "handed_on.json"
+    path.write_text(json.dumps(published))
+    return "@%s" % path
 
 
-def test_slice_uses_the_handed_over_plan(published_plan, slice_inventory, workdir):
-    plan_vars = workdir / "calico_plan.json"
-    plan_vars.write_text(json.dumps({"calico_plan": published_plan}))
-    out = run_playbook("playbooks/render.yml", slice_inventory, workdir, "-e", "@%s" % plan_vars)
+def test_a_slice_takes_the_approved_plan(published, slice_inventory, workdir):
+    out = run_playbook("playbooks/render.yml", slice_inventory, workdir, "-e", handed_on_vars(published, workdir),
+                       "-e", "calico_apply_sliced=true", "-e", "calico_artifacts_dir=%s" % (workdir / "slice-out"))
     assert re.search(r"TASK \[Build and validate the plan from the inventory\] \**\nskipping: \[localhost\]", out), out
-    with open(os.path.join(published_plan["cluster"]["artifacts_dir"], "plan.json"), encoding="utf-8") as fh:
-        rendered = json.load(fh)
-    assert rendered == published_plan
+    with open(os.path.join(published["calico_apply_from"], "plan.json"), encoding="utf-8") as fh:
+        approved = json.load(fh)
+    assert approved["cluster"]["node_count"] == 12
 
 
-def test_slice_without_the_plan_gets_a_wrong_one(published_plan, slice_inventory, workdir):
-    """Why the guide hands the plan over: a slice's own plan misses nodes and firewall sources."""
-    own = workdir / "own"
-    run_playbook("playbooks/render.yml", slice_inventory, workdir, "-e", "calico_artifacts_dir=%s" % own)
-    with open(own / "plan.json", encoding="utf-8") as fh:
-        sliced = json.load(fh)
-    assert sliced["cluster"]["node_count"] == 3
-    assert set(published_plan["nodes"]) - set(sliced["nodes"]) == {
-        "cp2", "cp3", "worker03", "worker04", "worker05", "worker06", "worker07", "worker08", "worker09"}
+def test_a_slice_that_replans_is_refused(published, slice_inventory, workdir):
+    """Why the sliced template sets calico_apply_sliced: a slice's own plan misses nine nodes."""
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "playbooks/hosts.yml", "-i", slice_inventory,
+                           "-e", "calico_manifest_mirror=%s" % UPSTREAM_DIR, "-e", handed_on_vars(published, workdir),
+                           "-e", "calico_artifacts_dir=%s" % (workdir / "own")],
+                          cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode != 0
+    assert "are not what the current inventory renders" in proc.stdout
+    assert "PLAY [Prepare hosts for Calico]" not in proc.stdout

@@ -64,7 +64,7 @@ def test_injectors_use_declared_fields_and_known_variables():
 
 
 def test_survey_variables_belong_to_the_contract_or_a_role():
-    section = DOC[DOC.index("## 8. Survey"):DOC.index("## 9.")]
+    section = DOC[DOC.index("## 9. Survey"):DOC.index("## 10.")]
     rows = re.findall(r"^\| [^|]+ \| `([a-z_0-9]+)` \|", section, re.M)
     assert len(rows) >= 4
     known = set(CLUSTER_VARS) | role_options()
@@ -76,3 +76,18 @@ def test_stage_playbooks_exist():
     assert {"plan", "preflight", "hosts", "manifest", "bgp", "tor", "verify", "render"} <= set(stages)
     for stage in stages:
         assert os.path.exists(os.path.join(REPO, "playbooks", stage + ".yml")), stage
+
+
+def test_documented_credential_types_are_the_ones_the_workflow_playbook_creates():
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
+    with open(os.path.join(REPO, "playbooks", "awx", "vars", "credential_types.yml"), encoding="utf-8") as fh:
+        created = yaml.load(fh, Loader=Loader)["awx_calico_credential_types"]
+    documented = credential_types()
+    assert len(created) == len(documented)
+    for entry, (inputs, injectors) in zip(created, documented):
+        assert entry["inputs"] == inputs, entry["name"]
+        assert entry["injectors"] == injectors, entry["name"]
+        assert "### " + entry["name"] in DOC

@@ -10,6 +10,7 @@ import sys
 
 from ansible_collections.onprem.calico.plugins.module_utils import frr_tor_config as ftc
 from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import Artifact, stale_secret_files
+from ansible_collections.onprem.calico.plugins.plugin_utils.placeholders import placeholder
 
 from testpaths import REPO
 
@@ -37,19 +38,20 @@ def files_holding(base, text):
     return found
 
 
-def test_render_removes_the_secret_files_it_no_longer_writes(tmp_path):
+def test_render_keeps_no_password_and_removes_the_secret_files_it_no_longer_writes(tmp_path):
     out = tmp_path / "artifacts"
     render(out, "-e", "calico_bgp_password=%s" % OLD)
     secret = out / "secrets" / "calico-bgp-password.yaml"
     assert secret.exists() and oct(secret.stat().st_mode & 0o777) == "0o600"
-    assert files_holding(out, OLD)
+    # Artifacts are reviewed and published: the password is a placeholder, filled at apply time.
+    assert files_holding(out, OLD) == []
+    assert files_holding(out, placeholder("bgp_password"))
     render(out, "-e", "calico_bgp_password=%s" % NEW)
-    assert files_holding(out, OLD) == [], "the rotated-out password is still in the artifacts"
-    assert files_holding(out, NEW)
+    assert files_holding(out, OLD) == [] and files_holding(out, NEW) == []
     (out / "notes.txt").write_text("an admin's note, mode 0644: not a secret of ours\n")
-    stdout = render(out)  # the password removed from the inventory
+    render(out)  # the password removed from the inventory
     assert not secret.exists()
-    assert files_holding(out, NEW) == [] and files_holding(out, OLD) == []
+    assert files_holding(out, placeholder("bgp_password")) == []
     assert (out / "notes.txt").exists()
     again = render(out)
     assert "changed=0" in again

@@ -173,14 +173,18 @@ def test_render_without_certificates_names_the_step(tmp_path):
     assert "typha_pki" in str(raised.value)
 
 
-def test_ca_bundle_is_read_during_a_rotation(tmp_path):
-    from ansible_collections.onprem.calico.plugins.action.render import read_secrets
+def test_ca_bundle_is_read_during_a_rotation_and_keys_stay_placeholders(tmp_path):
+    from ansible_collections.onprem.calico.plugins.plugin_utils.placeholders import placeholder, render_secrets, secret_values
 
     for name in ("ca.crt", "typha.crt", "typha.key", "felix.crt", "felix.key"):
         (tmp_path / name).write_text(name)
     (tmp_path / "ca.key").write_text("CA-PRIVATE-KEY")
     plan = typha_plan(tmp_path)
-    assert read_secrets(plan, None)["typha_ca"] == "ca.crt"
+    assert render_secrets(plan)["typha_ca"] == "ca.crt"
     (tmp_path / "ca-bundle.crt").write_text("new+old")
-    secrets = read_secrets(plan, None)
+    secrets = render_secrets(plan)
     assert secrets["typha_ca"] == "new+old" and "CA-PRIVATE-KEY" not in json.dumps(secrets)
+    # The private keys never reach a rendered artifact: the render gets placeholders, the apply the files.
+    assert secrets["typha_server_key"] == placeholder("typha_server_key") and secrets["typha_client_key"] == placeholder("typha_client_key")
+    values = secret_values(plan, None)
+    assert values == {"typha_server_key": "typha.key", "typha_client_key": "felix.key"}

@@ -18,6 +18,7 @@ from sample_plan import make_plan
 
 from ansible_collections.onprem.calico.plugins.plugin_utils import tor
 from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderContext
+from ansible_collections.onprem.calico.plugins.plugin_utils.placeholders import fill_text, placeholder, render_secrets
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
@@ -56,14 +57,15 @@ def render_scenario(tmp_path, name):
          "-e", f"ansible_python_interpreter={sys.executable}"],
         capture_output=True, text=True, cwd=REPO, env=env, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    # Never in the play output, even though it is in the files.
+    # Never in the play output, nor in the files (they hold a placeholder, filled at push time).
     assert PASSWORD not in proc.stdout + proc.stderr
     return plan, tmp_path / "artifacts" / "tor"
 
 
 def assert_matches_fixture(path, fixture_name):
     expected = open(os.path.join(FIXTURES, fixture_name), encoding="utf-8").read().splitlines()
-    actual = path.read_text().splitlines()
+    # Fixtures show the configuration as pushed: the artifact with its password placeholder filled.
+    actual = fill_text(path.read_text(), {"bgp_password": PASSWORD}).splitlines()
     for number, (want, got) in enumerate(zip(expected, actual), start=1):
         assert got == want, f"{path.name} line {number}: {got!r} != fixture {want!r}"
     assert len(actual) == len(expected), f"{path.name}: {len(actual)} lines, fixture has {len(expected)}"
@@ -84,7 +86,7 @@ def test_same_plan_on_all_four_platforms(as_per_rack):
     platforms = {name: r["platform"] for name, r in plan["tor_routers"].items()}
     assert sorted(platforms.values()) == ["eos", "frr", "junos", "nxos"]
     # FRR comes from the Python renderer (the render action), vendors from render.yml.
-    for artifact in tor.render(plan, RenderContext(secrets={"bgp_password": PASSWORD})):
+    for artifact in tor.render(plan, RenderContext(secrets=render_secrets(plan))):
         (tor_dir / os.path.basename(artifact.path)).write_text(artifact.content)
     for name, platform in platforms.items():
         path = tor_dir / f"{name}.conf"
@@ -95,7 +97,8 @@ def test_same_plan_on_all_four_platforms(as_per_rack):
         assert str(router["asn"]) in text and router["router_id"] in text
         for neighbor in router["neighbors"]:
             assert neighbor["ip"] in text and neighbor["node"] in text
-        assert "192.168.0.0/16" in text and "10.96.0.0/12" in text and PASSWORD in text
+        assert "192.168.0.0/16" in text and "10.96.0.0/12" in text
+        assert placeholder("bgp_password") in text and PASSWORD not in text
         assert "allowas" not in text.lower()
 
 
