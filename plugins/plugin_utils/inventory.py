@@ -85,6 +85,8 @@ CLUSTER_VARS: dict[str, tuple[str, Any]] = {
     "calico_tor_maximum_paths": ("int", 8),
     "calico_tor_graceful_restart": ("dict", {}),
     "calico_tor_object_prefix": ("str", "CALICO-"),
+    "calico_tor_send_default": ("bool", False),
+    "calico_bgp_ttl_security": ("bool", False),
 }
 
 # Host variables of nodes (k8s_cluster) and of routers (tor_routers).
@@ -104,6 +106,7 @@ ROUTER_VARS = (
     "calico_tor_asn",
     "calico_tor_router_id",
     "calico_tor_peer_ip",
+    "calico_tor_peer_ip6",
     "calico_tor_cluster_id",
 )
 HOST_VARS = tuple(dict.fromkeys(NODE_VARS + ROUTER_VARS))

@@ -766,6 +766,16 @@ def _tor_routers(ctx: _Ctx, racks: dict) -> dict[str, dict]:
                 "calico_tor_peer_ip %r is not an IP address." % (hv.get("calico_tor_peer_ip"),),
                 "set the address the rack's nodes peer with (on the rack subnet).",
             )
+        peer6 = None
+        if hv.get("calico_tor_peer_ip6") is not None:
+            peer6 = _ip(hv["calico_tor_peer_ip6"])
+            if peer6 is None or peer6.version != 6:
+                ctx.f.error(
+                    name,
+                    "calico_tor_peer_ip6 %r is not an IPv6 address." % (hv["calico_tor_peer_ip6"],),
+                    "set the router's IPv6 address on the rack subnet, or remove it.",
+                )
+                peer6 = None
         rack = rack_of.get(name)
         if hv.get("calico_rack") is not None and rack is not None and str(hv["calico_rack"]) != rack:
             ctx.f.error(
@@ -777,6 +787,7 @@ def _tor_routers(ctx: _Ctx, racks: dict) -> dict[str, dict]:
             "asn": asn,
             "router_id": str(rid) if rid else None,
             "peer_ip": str(peer) if peer is not None else None,
+            "peer_ip6": str(peer6) if peer6 is not None else None,
             "rack": rack,
             "_cluster_id": hv.get("calico_tor_cluster_id"),
         }
@@ -908,12 +919,24 @@ def _tor_mode(ctx: _Ctx, cluster: dict, racks: dict, nodes: dict, tors: dict, de
             "calico_tor_design", "is required with calico_bgp_mode: tor.", "set it to as_per_rack, as_per_node or downward_default (docs/bgp.md)."
         )
         return
-    if cluster["pod_cidr_v6"]:
-        ctx.f.error(
-            "calico_pod_cidr_v6",
-            "ToR peering with an IPv6 pod CIDR is not supported in this release.",
-            "remove calico_pod_cidr_v6 or use full_mesh / route_reflectors for dual stack.",
-        )
+    # Dual stack: calico-node's bird6 peers only with IPv6 neighbours, so the IPv6 routes need
+    # their own sessions between IPv6 addresses on both ends.
+    dual_stack = bool(cluster["pod_cidr_v6"])
+    if dual_stack:
+        for t in tors.values():
+            if not t["peer_ip6"]:
+                ctx.f.error(
+                    t["name"],
+                    "has no calico_tor_peer_ip6, but calico_pod_cidr_v6 is set and calico_bgp_mode is tor: IPv6 routes need IPv6 sessions.",
+                    "set calico_tor_peer_ip6 to the router's IPv6 address on the rack subnet.",
+                )
+        for n in nodes.values():
+            if not n["ip6"]:
+                ctx.f.error(
+                    n["name"],
+                    "has no calico_node_ip6, but calico_pod_cidr_v6 is set and calico_bgp_mode is tor: IPv6 routes need IPv6 sessions.",
+                    "set calico_node_ip6 for %s." % n["name"],
+                )
     for n in nodes.values():
         rack = racks.get(n["rack"]) if n["rack"] else None
         if rack is None:
@@ -943,12 +966,15 @@ def _tor_mode(ctx: _Ctx, cluster: dict, racks: dict, nodes: dict, tors: dict, de
         if rack is None:
             ctx.f.error(t["name"], "is not listed under any rack's tor_routers.", "add it to calico_racks.<rack>.tor_routers.")
             continue
-        if t["peer_ip"] and rack["_nets"]:
-            ip = _addr(t["peer_ip"])
-            if not any(ip.version == n.version and ip in n for n in rack["_nets"]):
+        for var, address in (("calico_tor_peer_ip", t["peer_ip"]), ("calico_tor_peer_ip6", t["peer_ip6"])):
+            if not address:
+                continue
+            ip = _addr(address)
+            family_nets = [n for n in rack["_nets"] if n.version == ip.version]
+            if family_nets and not any(ip in n for n in family_nets):
                 ctx.f.error(
                     t["name"],
-                    "calico_tor_peer_ip %s is outside rack %s's subnets (%s)." % (ip, rack["name"], ", ".join(rack["subnets"])),
+                    "%s %s is outside rack %s's subnets (%s)." % (var, ip, rack["name"], ", ".join(rack["subnets"])),
                     "use the router's address on the rack subnet.",
                 )
         if design == "as_per_rack" and rack["asn"] is not None and t["asn"] is not None and t["asn"] != rack["asn"]:
@@ -983,7 +1009,9 @@ def _tor_mode(ctx: _Ctx, cluster: dict, racks: dict, nodes: dict, tors: dict, de
                             "calico_node_asn %d equals ToR %s's AS; as_per_node needs eBGP." % (n["asn"], tname),
                             "give the node its own AS.",
                         )
-                    n["peers"].append({"name": tname, "ip": t["peer_ip"], "asn": t["asn"], "kind": "tor"})
+                    n["peers"].append(
+                        {"name": tname, "ip": t["peer_ip"], "ip6": t["peer_ip6"] if dual_stack else None, "asn": t["asn"], "kind": "tor"}
+                    )
     seen: dict[int, str] = {}
     if design == "as_per_node":
         for n in sorted(nodes.values(), key=lambda x: x["name"]):
@@ -1013,42 +1041,65 @@ def _tor_sessions(ctx: _Ctx, bgp: dict, racks: dict, nodes: dict, tors: dict, po
         ctx.f.error("calico_tor_maximum_prefix", "must be at least 1.", "e.g. 12000.")
     if not re.fullmatch(r"[A-Z][A-Z0-9_-]*", v["calico_tor_object_prefix"]):
         ctx.f.error("calico_tor_object_prefix", "%r must be upper-case letters, digits, '-' or '_'." % v["calico_tor_object_prefix"], "e.g. CALICO-.")
+    dual_stack = any(p["family"] == 6 for p in pools) and design is not None
+    ttl_hops = 1 if v["calico_bgp_ttl_security"] else None
+    bgp["ttl_security_hops"] = ttl_hops
     for t in tors.values():
         rack = racks.get(t["rack"]) if t["rack"] else None
         cluster_id = t.pop("_cluster_id", None)
         rack_nodes = rack["nodes"] if rack else []
-        accept = []
+        # The rack's pool blocks: what nodes may announce and, except in downward_default,
+        # what the router passes down to them.
+        pool_blocks = []
         for p in pools:
-            if p["family"] != 4:
+            if p["family"] == 6 and not dual_stack:
                 continue
             if p["racks"] and t["rack"] not in p["racks"]:
                 continue
-            accept.append({"prefix": p["cidr"], "ge": p["block_size"] if p["block_size"] < 32 else None, "le": 32, "family": 4})
+            host_len = 32 if p["family"] == 4 else 128
+            pool_blocks.append(
+                {"prefix": p["cidr"], "ge": p["block_size"] if p["block_size"] < host_len else None, "le": host_len, "family": p["family"]}
+            )
+        accept = list(pool_blocks)
         for cidr in bgp["service_cluster_ips"] + bgp["service_external_ips"] + bgp["service_loadbalancer_ips"]:
             net = ipaddress.ip_network(cidr)
             accept.append({"prefix": cidr, "ge": None, "le": 32 if net.version == 4 else 128, "family": net.version})
-        listen = None
-        if v["calico_tor_neighbor_mode"] == "listen_range" and rack and rack["subnets"]:
-            listen = {"prefix": rack["subnets"][0], "limit": max(16, 2 * len(rack_nodes))}
+        listen_ranges = []
+        if v["calico_tor_neighbor_mode"] == "listen_range" and rack:
+            listen_ranges = [
+                {"prefix": str(net), "family": net.version} for net in (_net(s) for s in rack["subnets"]) if net.version == 4 or dual_stack
+            ]
+        sessions_per_node = 2 if dual_stack else 1
+        neighbors = []
+        for name in rack_nodes:
+            node = nodes.get(name)
+            if node and node["ip"]:
+                neighbors.append({"node": name, "ip": node["ip"], "ip6": node["ip6"] if dual_stack else None, "asn": node["asn"]})
         t.update(
             {
                 "design": design,
                 "session_type": "ibgp" if design == "as_per_rack" else "ebgp",
                 "route_reflector_client": design == "as_per_rack",
+                # Only routes from the uplinks: reflected node routes keep the node as next hop.
                 "next_hop_self": design == "as_per_rack",
-                "default_originate": design == "downward_default",
-                "send_default_only": design == "downward_default",
+                # What goes down to the nodes: pool blocks, and the default the router learned
+                # from its uplinks (passed through, never originated).
+                "send_pool_blocks": design != "downward_default",
+                "send_default": design == "downward_default" or v["calico_tor_send_default"],
+                # eBGP from per-node ASes: service addresses from several nodes load-balance only
+                # when paths with different AS paths of equal length count as equal.
+                "multipath_relax": design == "as_per_node",
                 "cluster_id": (str(cluster_id) if cluster_id else t["router_id"]) if design == "as_per_rack" else None,
                 "neighbor_mode": v["calico_tor_neighbor_mode"],
-                "listen_range": listen,
-                "neighbors": sorted(
-                    ({"node": n, "ip": nodes[n]["ip"], "asn": nodes[n]["asn"]} for n in rack_nodes if nodes.get(n) and nodes[n]["ip"]),
-                    key=lambda x: _addr(x["ip"]),
-                ),
+                "listen_ranges": listen_ranges,
+                "listen_limit": max(16, 2 * sessions_per_node * len(rack_nodes)) if listen_ranges else None,
+                "neighbors": sorted(neighbors, key=lambda x: _addr(x["ip"])),
+                "pool_blocks": pool_blocks,
                 "accept_prefixes": accept,
                 "maximum_prefix": v["calico_tor_maximum_prefix"],
                 "maximum_paths": v["calico_tor_maximum_paths"],
                 "password_enabled": bgp["password"]["enabled"],
+                "ttl_security_hops": ttl_hops,
                 "timers": dict(bgp["timers"]),
                 "graceful_restart": gr,
                 "object_prefix": v["calico_tor_object_prefix"],
