@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters of the calico_tor role: vendor configuration from the plan, artifact text, session checks."""
+"""Filters of the calico_tor role: a router's configuration from the plan, session checks."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -14,34 +14,15 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import parse_summary, session_problems
 
 
-def tor_vendor_config(plan, router, password=None):
-    """Resource-module configs and template text of one EOS / NX-OS / Junos router."""
+def tor_router_config(plan, router, password=None):
+    """The collection-owned configuration of one router, any platform (the tor/<router>.conf text)."""
     from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderError
-    from ansible_collections.onprem.calico.plugins.plugin_utils.tor import vendor_config
+    from ansible_collections.onprem.calico.plugins.plugin_utils.tor import router_config
 
     try:
-        return vendor_config(plan, router, password or None)
-    except (RenderError, ValueError, KeyError) as err:
-        raise AnsibleFilterError("calico_tor: %s" % err)
-
-
-def tor_frr_config(plan, router, password=None):
-    """The collection-owned FRR configuration of one router (the tor/<router>.conf text)."""
-    from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderError
-    from ansible_collections.onprem.calico.plugins.plugin_utils.tor.frr import render_frr
-    from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import build_model
-
-    try:
-        return render_frr(build_model(plan["tor_routers"][router], {"bgp_password": password or None}))
+        return router_config(plan, router, password or None)
     except (RenderError, KeyError) as err:
         raise AnsibleFilterError("calico_tor: %s" % err)
-
-
-def tor_artifact(vendor, rendered):
-    """The text of tor/<router>.conf: resource modules' rendered output plus the template."""
-    from ansible_collections.onprem.calico.plugins.plugin_utils.tor.artifact import artifact_text
-
-    return artifact_text(vendor, rendered)
 
 
 def tor_session_problems(summary, platform, neighbors):
@@ -57,8 +38,6 @@ def tor_session_problems(summary, platform, neighbors):
 class FilterModule(object):
     def filters(self):
         return {
-            "tor_vendor_config": tor_vendor_config,
-            "tor_frr_config": tor_frr_config,
-            "tor_artifact": tor_artifact,
+            "tor_router_config": tor_router_config,
             "tor_session_problems": tor_session_problems,
         }

@@ -1105,6 +1105,13 @@ def _tor_sessions(ctx: _Ctx, bgp: dict, racks: dict, nodes: dict, tors: dict, po
                 "object_prefix": v["calico_tor_object_prefix"],
             }
         )
+        if t["platform"] == "junos" and listen_ranges and t["password_enabled"]:
+            ctx.f.error(
+                t["name"],
+                "is a Junos router with calico_tor_neighbor_mode: listen_range and a BGP password: Junos refuses "
+                "authentication-key with dynamic peers (allow), so the commit would fail.",
+                "set calico_tor_neighbor_mode: explicit (each node listed as a neighbour) to keep the password.",
+            )
         if cluster_id and not _is_dotted_quad(cluster_id):
             ctx.f.error(
                 t["name"], "calico_tor_cluster_id %r is not a dotted-quad." % cluster_id, "use an IPv4-style id or remove it (the router id is used)."

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import TorModel
+from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import PrefixRule, TorModel
 
 DEFAULT_ROUTE = {4: "0.0.0.0/0", 6: "::/0"}
 # Sequence of the explicit deny that ends the policy towards nodes; far above the permit
@@ -23,6 +23,7 @@ class ExportTerm:
     name: str  # Junos term name
     family: int
     prefix_list: str
+    rules: tuple  # the list's entries (PrefixRule), for platforms that inline them (Junos)
     rack_local_only: bool  # only routes with an empty AS path: reflected from the rack's own nodes
     next_hop_self: bool
 
@@ -53,6 +54,14 @@ def prefix_entries(model: TorModel):
     return out
 
 
+def prefix_lists(model: TorModel):
+    """{list name: (family, [(seq, 'prefix[ ge N][ le M]')])} in render order."""
+    lists: dict = {}
+    for family, name, seq, text in prefix_entries(model):
+        lists.setdefault(name, (family, []))[1].append((seq, text))
+    return lists
+
+
 def export_terms(model: TorModel) -> list[ExportTerm]:
     """What goes down to the nodes, in order; everything else is denied.
 
@@ -67,13 +76,15 @@ def export_terms(model: TorModel) -> list[ExportTerm]:
     terms = []
     for family in model.families:
         pool_list = names.pool_v4 if family == 4 else names.pool_v6
-        if model.send_pool_blocks and model.pool_rules(family):
+        pools = model.pool_rules(family)
+        if model.send_pool_blocks and pools:
             if model.next_hop_self:
-                terms.append(ExportTerm(f"RACK-POOL-BLOCKS-V{family}", family, pool_list, True, False))
-            terms.append(ExportTerm(f"POOL-BLOCKS-V{family}", family, pool_list, False, model.next_hop_self))
+                terms.append(ExportTerm(f"RACK-POOL-BLOCKS-V{family}", family, pool_list, pools, True, False))
+            terms.append(ExportTerm(f"POOL-BLOCKS-V{family}", family, pool_list, pools, False, model.next_hop_self))
         if model.send_default:
             default_list = names.default_v4 if family == 4 else names.default_v6
-            terms.append(ExportTerm(f"DEFAULT-V{family}", family, default_list, False, model.next_hop_self))
+            default = (PrefixRule(seq=10, prefix=DEFAULT_ROUTE[family], ge=None, le=None, family=family),)
+            terms.append(ExportTerm(f"DEFAULT-V{family}", family, default_list, default, False, model.next_hop_self))
     return terms
 
 

@@ -188,9 +188,11 @@ def test_password_enabled_without_password_is_a_clear_error():
     assert any(m.startswith("tor2:") for m in err.value.messages)
 
 
-def test_only_frr_routers_get_python_rendered_artifacts():
-    plan = make_plan(platforms=("frr", "eos"))
-    assert [a.path for a in tor.render(plan, RenderContext())] == ["tor/tor1.conf"]
+def test_every_platform_is_rendered_in_one_pass():
+    plan = make_plan(platforms=("frr", "eos", "nxos", "junos"), racks=4)
+    artifacts = tor.render(plan, RenderContext())
+    assert [a.path for a in artifacts] == ["tor/tor1.conf", "tor/tor2.conf", "tor/tor3.conf", "tor/tor4.conf"]
+    assert artifacts[1].content.startswith("! tor2 (eos)") and artifacts[3].content.startswith("<configuration>")
 
 
 def test_every_owned_object_carries_the_prefix():
