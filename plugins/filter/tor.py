@@ -25,12 +25,19 @@ def tor_router_config(plan, router, password=None):
         raise AnsibleFilterError("calico_tor: %s" % err)
 
 
-def tor_session_problems(summary, platform, neighbors):
-    """Messages naming each expected node session that is missing or not Established."""
+def tor_session_problems(summary, platform, neighbors, family=None):
+    """Messages naming each expected node session that is missing or not Established.
+
+    ``summary``: one JSON summary (text or data), or a list of them (EOS / NX-OS print IPv4
+    and IPv6 sessions in separate commands). ``family`` 4 or 6 checks that family's sessions only.
+    """
     try:
-        if isinstance(summary, str):
-            summary = json.loads(summary or "{}")
-        return session_problems(neighbors, parse_summary(platform, summary))
+        observed = {}
+        for one in summary if isinstance(summary, list) else [summary]:
+            if isinstance(one, str):
+                one = json.loads(one or "{}")
+            observed.update(parse_summary(platform, one))
+        return session_problems(neighbors, observed, family=int(family) if family else None)
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise AnsibleFilterError("calico_tor: cannot read the %s BGP summary: %s" % (platform, err))
 
