@@ -11,6 +11,7 @@ import json
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config import CliConfigError, changes
 from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import parse_summary, session_problems
 
 
@@ -23,6 +24,26 @@ def tor_router_config(plan, router, password=None):
         return router_config(plan, router, password or None)
     except (RenderError, KeyError) as err:
         raise AnsibleFilterError("calico_tor: %s" % err)
+
+
+def tor_cli_changes(running, plan, router, password=None, update_password="on_create"):
+    """EOS / NX-OS: what a push must send to ``router`` (see module_utils/cli_tor_config).
+
+    ``running``: the router's ``show running-config`` text. Fails, naming the router, when its
+    BGP instance is missing or runs another AS.
+    """
+    from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderError
+    from ansible_collections.onprem.calico.plugins.plugin_utils.tor import router_config
+
+    try:
+        entry = plan["tor_routers"][router]
+        rendered = router_config(plan, router, password or None)
+        planned = [n["ip"] for n in entry["neighbors"]] + [n["ip6"] for n in entry["neighbors"] if n.get("ip6")]
+        if isinstance(running, list):
+            running = running[0]
+        return changes(running, rendered, entry["object_prefix"], entry["platform"], planned, update_password)
+    except (RenderError, KeyError, CliConfigError) as err:
+        raise AnsibleFilterError("calico_tor: %s: %s" % (router, err))
 
 
 def tor_session_problems(summary, platform, neighbors, family=None):
@@ -46,5 +67,6 @@ class FilterModule(object):
     def filters(self):
         return {
             "tor_router_config": tor_router_config,
+            "tor_cli_changes": tor_cli_changes,
             "tor_session_problems": tor_session_problems,
         }

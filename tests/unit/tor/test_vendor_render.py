@@ -176,4 +176,3 @@ def test_junos_parsed_back_by_junipernetworks_junos():
     groups = {g["name"]: g for g in parsed("junos", "bgp_global", listen["tor3"].content)["groups"]}
     assert groups["CALICO-NODES"]["allow"] == ["10.0.3.0/24"] and groups["CALICO-NODES-V6"]["allow"] == ["fd00:0:3::/64"]
     assert groups["CALICO-NODES"]["multipath"] == {"multiple_as": True} and groups["CALICO-NODES"]["type"] == "external"
-
