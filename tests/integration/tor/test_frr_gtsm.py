@@ -120,7 +120,7 @@ def test_with_gtsm_only_the_direct_node_peers(lab):
     # Its packets arrive with TTL 254 and the kernel drops them (IP_MINTTL 255): it keeps
     # trying (connect retry 5 s) and never gets past Connect/Active. Watch several retries.
     seen = set()
-    for _ in range(4 * TIMERS["connect_retry"]):
+    for _second in range(4 * TIMERS["connect_retry"]):
         seen.add(states(lab).get(FAR_IP))
         time.sleep(1)
     assert "Established" not in seen and "OpenConfirm" not in seen and "OpenSent" not in seen, seen
