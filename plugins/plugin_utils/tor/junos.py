@@ -1,7 +1,8 @@
 """Juniper Junos configuration (XML) for the objects the collection owns on a Junos ToR.
 
 One ``<configuration>`` document, loaded with ``junipernetworks.junos.junos_config``
-(``src_format: xml``) under ``commit confirmed``; the ``junipernetworks.junos`` parsers
+(``src_format: xml``, ``update: replace``: each owned object carries ``replace="replace"`` and
+is swapped whole, everything else stays) under ``commit confirmed``; the ``junipernetworks.junos`` parsers
 (``state: parsed``) read it back in the tests. It holds only owned objects: the policy
 statements, the AS-path and AS lists named with the prefix and the node groups. Nothing under
 ``routing-options`` (AS, router id, graceful restart, static routes) is ever rendered.
@@ -31,13 +32,16 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import Tor
 FAMILY = {4: "inet", 6: "inet6"}
 
 
-def _el(tag, text=None, children=(), indent=0):
+def _el(tag, text=None, children=(), indent=0, replace=False):
+    """One XML element; ``replace`` marks an owned object that ``load replace`` swaps whole
+    (so a retired node's neighbour or a stale term goes, and nothing outside it is touched)."""
     pad = "  " * indent
+    opening = f'{tag} replace="replace"' if replace else tag
     if text is not None:
-        return [f"{pad}<{tag}>{escape(str(text))}</{tag}>"]
+        return [f"{pad}<{opening}>{escape(str(text))}</{tag}>"]
     if not children:
-        return [f"{pad}<{tag}/>"]
-    return [f"{pad}<{tag}>"] + list(children) + [f"{pad}</{tag}>"]
+        return [f"{pad}<{opening}/>"]
+    return [f"{pad}<{opening}>"] + list(children) + [f"{pad}</{tag}>"]
 
 
 def _route_filters(rules, indent):
@@ -70,7 +74,7 @@ def _policies(model: TorModel) -> list[str]:
                                   _el("family", FAMILY[family], indent=5) + _route_filters(rules, 5),
                                   _el("accept", indent=5))
     import_terms += _term("REJECT-REST", (), _el("reject", indent=5))
-    out = _el("policy-statement", children=_el("name", names.import_policy, indent=3) + import_terms, indent=2)
+    out = _el("policy-statement", children=_el("name", names.import_policy, indent=3) + import_terms, indent=2, replace=True)
     terms = []
     for term in export_terms(model):
         match = _el("family", FAMILY[term.family], indent=5)
@@ -80,14 +84,16 @@ def _policies(model: TorModel) -> list[str]:
         then = _el("next-hop", children=_el("self", indent=6), indent=5) if term.next_hop_self else []
         terms += _term(term.name, match, then + _el("accept", indent=5))
     terms += _term("REJECT-REST", (), _el("reject", indent=5))
-    out += _el("policy-statement", children=_el("name", names.export_policy, indent=3) + terms, indent=2)
+    out += _el("policy-statement", children=_el("name", names.export_policy, indent=3) + terms, indent=2, replace=True)
     if uses_rack_local(model):
         # "()" is Junos's regular expression for an empty AS path.
-        out += _el("as-path", children=_el("name", names.rack_local, indent=3) + _el("path", "()", indent=3), indent=2)
+        out += _el("as-path", children=_el("name", names.rack_local, indent=3) + _el("path", "()", indent=3), indent=2,
+                   replace=True)
     if model.neighbor_mode == "listen_range" and not model.ibgp:
         # Dynamic eBGP peers each bring their own AS: accept the rack's node AS range.
         low, high = listen_asn_range(model)
-        out += _el("as-list", children=_el("name", names.node_asns, indent=3) + _el("members", f"{low}-{high}", indent=3), indent=2)
+        out += _el("as-list", children=_el("name", names.node_asns, indent=3) + _el("members", f"{low}-{high}", indent=3),
+                   indent=2, replace=True)
     return out
 
 
@@ -119,7 +125,7 @@ def _group(model: TorModel, family: int) -> list[str]:
             if not model.ibgp:
                 neighbor += _el("peer-as", node.asn, indent=5)
             body += _el("neighbor", children=neighbor, indent=4)
-    return _el("group", children=body, indent=3)
+    return _el("group", children=body, indent=3, replace=True)
 
 
 def render_junos(model: TorModel) -> str:

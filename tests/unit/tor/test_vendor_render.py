@@ -176,3 +176,13 @@ def test_junos_parsed_back_by_junipernetworks_junos():
     groups = {g["name"]: g for g in parsed("junos", "bgp_global", listen["tor3"].content)["groups"]}
     assert groups["CALICO-NODES"]["allow"] == ["10.0.3.0/24"] and groups["CALICO-NODES-V6"]["allow"] == ["fd00:0:3::/64"]
     assert groups["CALICO-NODES"]["multipath"] == {"multiple_as": True} and groups["CALICO-NODES"]["type"] == "external"
+
+
+def test_junos_replaces_only_owned_objects_whole():
+    # load replace swaps elements marked replace="replace": exactly the owned objects.
+    _plan, artifacts = render_scenario("as_per_node_listen")
+    text = artifacts["tor3"].content
+    marked = [line.strip().split(">")[0] for line in text.splitlines() if 'replace="replace"' in line]
+    assert marked == ['<policy-statement replace="replace"', '<policy-statement replace="replace"',
+                      '<as-list replace="replace"', '<group replace="replace"', '<group replace="replace"']
+    assert "<protocols>\n    <bgp>\n" in text  # the bgp container itself is merged, not replaced
