@@ -11,7 +11,12 @@ import json
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config import CliConfigError, changes
+from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config import (
+    CliConfigError,
+    changes,
+    junos_as_problem,
+    leftover_checkpoints,
+)
 from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import parse_summary, session_problems
 
 
@@ -46,6 +51,16 @@ def tor_cli_changes(running, plan, router, password=None, update_password="on_cr
         raise AnsibleFilterError("calico_tor: %s: %s" % (router, err))
 
 
+def tor_nxos_leftover_checkpoints(summary):
+    """Names of onprem-calico checkpoints in NX-OS ``show checkpoint summary`` output."""
+    return leftover_checkpoints(summary[0] if isinstance(summary, list) else summary or "")
+
+
+def tor_junos_as_problem(configuration, asn):
+    """Why a Junos push must stop (no BGP AS, or another one), or an empty string."""
+    return junos_as_problem(configuration[0] if isinstance(configuration, list) else configuration, asn) or ""
+
+
 def tor_session_problems(summary, platform, neighbors, family=None):
     """Messages naming each expected node session that is missing or not Established.
 
@@ -68,5 +83,7 @@ class FilterModule(object):
         return {
             "tor_router_config": tor_router_config,
             "tor_cli_changes": tor_cli_changes,
+            "tor_nxos_leftover_checkpoints": tor_nxos_leftover_checkpoints,
+            "tor_junos_as_problem": tor_junos_as_problem,
             "tor_session_problems": tor_session_problems,
         }

@@ -298,3 +298,37 @@ def _owned_text(router_lines, units, indent):
         lines += _render_unit(units[key], indent)
     lines += _nest(router_lines, indent)
     return "\n".join(lines) + "\n"
+
+
+CHECKPOINT_PREFIX = "onprem-calico-"
+CHECKPOINT_RE = re.compile(r"^\s*\d+\)\s+(\S+?):?\s*$")
+
+
+def leftover_checkpoints(summary):
+    """NX-OS ``show checkpoint summary``: the collection's checkpoints still on the router.
+
+    NX-OS has no commit timer: a checkpoint left behind means an earlier push stopped between
+    its checkpoint and its clean-up, so the router may hold an unverified change.
+    """
+    names = []
+    for line in summary.splitlines():
+        match = CHECKPOINT_RE.match(line)
+        if match and match.group(1).startswith(CHECKPOINT_PREFIX):
+            names.append(match.group(1))
+    return names
+
+
+JUNOS_AS_RE = re.compile(r"autonomous-system\s+(\d+)")
+
+
+def junos_as_problem(configuration, asn):
+    """Junos ``show configuration routing-options``: why the push must not go on, or None."""
+    match = JUNOS_AS_RE.search(configuration or "")
+    if match is None:
+        return ("the router has no routing-options autonomous-system: configure BGP (AS, router id, uplinks) "
+                "on it first; the collection does not bootstrap BGP")
+    if int(match.group(1)) != int(asn):
+        return ("the router runs AS %s but the plan says AS %s; the collection never changes a router's AS: "
+                "fix calico_tor_asn / the rack AS or the router" % (match.group(1), asn))
+    return None
+

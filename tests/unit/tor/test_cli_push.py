@@ -109,3 +109,36 @@ def test_router_with_another_as_or_without_bgp_is_refused(platform):
     without = "\n".join(line for line in without.splitlines() if not line.startswith(" "))
     with pytest.raises(CliConfigError, match="does not bootstrap BGP"):
         changes(without, rendered(platform), "CALICO-", platform)
+
+
+# NX-OS "show checkpoint summary", in the form the Nexus configuration guide documents.
+CHECKPOINT_SUMMARY = """User Checkpoint Summary
+--------------------------------------------------------------------------------
+1) before-upgrade:
+Created by admin
+Created at Sun, 09:00:00 29 Nov 2026
+Size is 24,112 bytes
+Description: None
+
+2) onprem-calico-20261129T100000:
+Created by admin
+Created at Sun, 10:00:00 29 Nov 2026
+Size is 24,380 bytes
+Description: None
+"""
+
+
+def test_nxos_leftover_checkpoints_are_the_collections_only():
+    from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config import leftover_checkpoints
+
+    assert leftover_checkpoints(CHECKPOINT_SUMMARY) == ["onprem-calico-20261129T100000"]
+    assert leftover_checkpoints("User Checkpoint Summary\n----\n") == []
+
+
+def test_junos_as_is_read_before_any_change():
+    from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config import junos_as_problem
+
+    shown = "router-id 10.255.0.1;\nautonomous-system 65001;\n"
+    assert junos_as_problem(shown, 65001) is None
+    assert "never changes a router's AS" in junos_as_problem(shown, 65002)
+    assert "does not bootstrap BGP" in junos_as_problem("router-id 10.255.0.1;\n", 65001)
