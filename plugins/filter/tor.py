@@ -53,12 +53,16 @@ def tor_cli_changes(running, plan, router, password=None, update_password="on_cr
 
 def tor_nxos_leftover_checkpoints(summary):
     """Names of onprem-calico checkpoints in NX-OS ``show checkpoint summary`` output."""
-    return leftover_checkpoints(summary[0] if isinstance(summary, list) else summary or "")
+    if isinstance(summary, list):
+        summary = summary[0] if summary else ""
+    return leftover_checkpoints(summary or "")
 
 
 def tor_junos_as_problem(configuration, asn):
     """Why a Junos push must stop (no BGP AS, or another one), or an empty string."""
-    return junos_as_problem(configuration[0] if isinstance(configuration, list) else configuration, asn) or ""
+    if isinstance(configuration, list):
+        configuration = configuration[0] if configuration else ""
+    return junos_as_problem(configuration, asn) or ""
 
 
 def tor_session_problems(summary, platform, neighbors, family=None):

@@ -142,3 +142,12 @@ def test_junos_as_is_read_before_any_change():
     assert junos_as_problem(shown, 65001) is None
     assert "never changes a router's AS" in junos_as_problem(shown, 65002)
     assert "does not bootstrap BGP" in junos_as_problem("router-id 10.255.0.1;\n", 65001)
+
+
+def test_filters_take_the_command_modules_stdout_lists():
+    from ansible_collections.onprem.calico.plugins.filter.tor import tor_junos_as_problem, tor_nxos_leftover_checkpoints
+
+    assert tor_nxos_leftover_checkpoints([CHECKPOINT_SUMMARY]) == ["onprem-calico-20261129T100000"]
+    assert tor_nxos_leftover_checkpoints([]) == []  # EOS routers: the NX-OS task was skipped
+    assert tor_junos_as_problem(["autonomous-system 65001;"], 65001) == ""
+    assert "does not bootstrap" in tor_junos_as_problem([], 65001)
