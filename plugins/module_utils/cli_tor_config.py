@@ -331,4 +331,3 @@ def junos_as_problem(configuration, asn):
         return ("the router runs AS %s but the plan says AS %s; the collection never changes a router's AS: "
                 "fix calico_tor_asn / the rack AS or the router" % (match.group(1), asn))
     return None
-
