@@ -229,6 +229,9 @@ CASES = [
          hosts={"n04": {"ansible_host": "10.10.1.13"}}),
     Case(base="tor", hosts={"tor1": {"calico_tor_router_id": "tor1-lo0"}}),
     Case(base="tor", hosts={"tor1": {"calico_tor_peer_ip": "tor1.rack1"}}),
+    Case(base="tor", hosts={"tor1": {"calico_tor_peer_ip6": "10.1.1.1"}}),
+    Case(base="tor", hosts={"tor1": {"calico_tor_platform": "junos"}},
+         cluster={"calico_tor_neighbor_mode": "listen_range", "calico_bgp_password": "secret"}),
     Case(base="tor", hosts={"tor1": {"calico_rack": "r2"}}),
     # BGP
     Case(cluster={"calico_bgp_timers": {"keepalive": 30, "hold": "long"}}),

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico maintainers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters of the calico_tor role: vendor configuration from the plan, artifact text, session checks."""
+"""Filters of the calico_tor role: a router's configuration from the plan, session checks."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -11,45 +11,73 @@ import json
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config import (
+    CliConfigError,
+    changes,
+    junos_as_problem,
+    leftover_checkpoints,
+)
 from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import parse_summary, session_problems
 
 
-def tor_vendor_config(plan, router, password=None):
-    """Resource-module configs and template text of one EOS / NX-OS / Junos router."""
+def tor_router_config(plan, router, password=None):
+    """The collection-owned configuration of one router, any platform (the tor/<router>.conf text)."""
     from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderError
-    from ansible_collections.onprem.calico.plugins.plugin_utils.tor import vendor_config
+    from ansible_collections.onprem.calico.plugins.plugin_utils.tor import router_config
 
     try:
-        return vendor_config(plan, router, password or None)
-    except (RenderError, ValueError, KeyError) as err:
-        raise AnsibleFilterError("calico_tor: %s" % err)
-
-
-def tor_frr_config(plan, router, password=None):
-    """The collection-owned FRR configuration of one router (the tor/<router>.conf text)."""
-    from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderError
-    from ansible_collections.onprem.calico.plugins.plugin_utils.tor.frr import render_frr
-    from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import build_model
-
-    try:
-        return render_frr(build_model(plan["tor_routers"][router], {"bgp_password": password or None}))
+        return router_config(plan, router, password or None)
     except (RenderError, KeyError) as err:
         raise AnsibleFilterError("calico_tor: %s" % err)
 
 
-def tor_artifact(vendor, rendered):
-    """The text of tor/<router>.conf: resource modules' rendered output plus the template."""
-    from ansible_collections.onprem.calico.plugins.plugin_utils.tor.artifact import artifact_text
+def tor_cli_changes(running, plan, router, password=None, update_password="on_create"):
+    """EOS / NX-OS: what a push must send to ``router`` (see module_utils/cli_tor_config).
 
-    return artifact_text(vendor, rendered)
+    ``running``: the router's ``show running-config`` text. Fails, naming the router, when its
+    BGP instance is missing or runs another AS.
+    """
+    from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderError
+    from ansible_collections.onprem.calico.plugins.plugin_utils.tor import router_config
 
-
-def tor_session_problems(summary, platform, neighbors):
-    """Messages naming each expected node session that is missing or not Established."""
     try:
-        if isinstance(summary, str):
-            summary = json.loads(summary or "{}")
-        return session_problems(neighbors, parse_summary(platform, summary))
+        entry = plan["tor_routers"][router]
+        rendered = router_config(plan, router, password or None)
+        planned = [n["ip"] for n in entry["neighbors"]] + [n["ip6"] for n in entry["neighbors"] if n.get("ip6")]
+        if isinstance(running, list):
+            running = running[0]
+        return changes(running, rendered, entry["object_prefix"], entry["platform"], planned, update_password)
+    except (RenderError, KeyError, CliConfigError) as err:
+        raise AnsibleFilterError("calico_tor: %s: %s" % (router, err))
+
+
+def tor_nxos_leftover_checkpoints(summary):
+    """Names of onprem-calico checkpoints in NX-OS ``show checkpoint summary`` output."""
+    if isinstance(summary, list):
+        summary = summary[0] if summary else ""
+    return leftover_checkpoints(summary or "")
+
+
+def tor_junos_as_problem(configuration, asn):
+    """Why a Junos push must stop (no BGP AS, or another one), or an empty string."""
+    if isinstance(configuration, list):
+        configuration = configuration[0] if configuration else ""
+    return junos_as_problem(configuration, asn) or ""
+
+
+def tor_session_problems(summary, platform, neighbors, family=None):
+    """Messages naming each expected node session that is missing or not Established.
+
+    ``summary``: one JSON summary (text or data), or a list of them (EOS / NX-OS print IPv4
+    and IPv6 sessions in separate commands). ``family`` 4 or 6 checks that family's sessions only.
+    """
+    try:
+        observed = {}
+        for one in summary if isinstance(summary, list) else [summary]:
+            if isinstance(one, str):
+                one = json.loads(one or "{}")
+            observed.update(parse_summary(platform, one))
+        return session_problems(neighbors, observed, family=int(family) if family else None)
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise AnsibleFilterError("calico_tor: cannot read the %s BGP summary: %s" % (platform, err))
 
@@ -57,8 +85,9 @@ def tor_session_problems(summary, platform, neighbors):
 class FilterModule(object):
     def filters(self):
         return {
-            "tor_vendor_config": tor_vendor_config,
-            "tor_frr_config": tor_frr_config,
-            "tor_artifact": tor_artifact,
+            "tor_router_config": tor_router_config,
+            "tor_cli_changes": tor_cli_changes,
+            "tor_nxos_leftover_checkpoints": tor_nxos_leftover_checkpoints,
+            "tor_junos_as_problem": tor_junos_as_problem,
             "tor_session_problems": tor_session_problems,
         }

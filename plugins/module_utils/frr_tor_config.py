@@ -7,11 +7,16 @@ Runs on the router (standard library only). ``frr-reload.py --reload`` makes the
 configuration equal a file, so the file must be the whole running configuration with only
 the owned objects replaced:
 
-* top level: ``ip prefix-list``, ``ipv6 prefix-list`` and ``route-map`` named with the prefix;
+* top level: ``ip prefix-list``, ``ipv6 prefix-list``, ``route-map`` and
+  ``bgp as-path access-list`` named with the prefix;
 * inside ``router bgp <asn>`` (default VRF): every ``neighbor`` line of a peer group named
   with the prefix, of its members and of the planned node addresses; ``bgp listen`` lines of
   those peer groups; the router-wide lines the plan decides (``bgp router-id``, graceful
-  restart timers, ``maximum-paths`` of the unicast address families).
+  restart timers, ``bgp listen limit``).
+
+ECMP limits (``maximum-paths``) are never touched: they also govern the uplinks. Router-wide
+lines a design needs (``bgp bestpath as-path multipath-relax`` for ``as_per_node``) are added
+when the router lacks them and never removed; the result names them.
 
 Everything else is kept byte for byte; ``frr-reload.py --test`` then proves that only
 owned lines change before anything is applied.
@@ -35,7 +40,8 @@ ROUTER_WIDE_PREFIXES = (
     "bgp graceful-restart stalepath-time ",
     "bgp listen limit ",
 )
-AF_WIDE_PREFIXES = ("maximum-paths ",)
+# Needed by a design, shared with the rest of the router: added when missing, never removed.
+ADDITIVE_ROUTER_LINES = ("bgp bestpath as-path multipath-relax",)
 OWNED_ADDRESS_FAMILIES = ("address-family ipv4 unicast", "address-family ipv6 unicast")
 CONTEXT_EXITS = ("exit", "exit-address-family", "exit-vrf", "end")
 LOG_LINE_RE = re.compile(r"^\s*\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+\s+[A-Z]+:")
@@ -91,6 +97,8 @@ def _owned_top_level(line, prefix):
         return words[2].startswith(prefix)
     if len(words) >= 2 and words[0] == "route-map":
         return words[1].startswith(prefix)
+    if len(words) >= 4 and words[:3] == ["bgp", "as-path", "access-list"]:
+        return words[3].startswith(prefix)
     return False
 
 
@@ -123,9 +131,18 @@ def owned_router_line(line, depth_context, prefix, neighbors):
         if text.startswith("bgp listen range ") and words[-1].startswith(prefix):
             return True
         return text.startswith(ROUTER_WIDE_PREFIXES)
-    if depth_context in OWNED_ADDRESS_FAMILIES:
-        return text.startswith(AF_WIDE_PREFIXES)
     return False
+
+
+def router_wide_additions(running, owned):
+    """The additive router-wide lines of ``owned`` that the running ``router bgp`` lacks."""
+    own_router = [c for c in split_chunks(owned) if ROUTER_BGP_RE.match(c[0])]
+    if not own_router:
+        return []
+    wanted = [line.strip() for line in _split_router(own_router[0])[1] if line.strip() in ADDITIVE_ROUTER_LINES]
+    run_router = [c for c in split_chunks(strip_show_header(running)) if c[0] == own_router[0][0]]
+    present = {line.strip() for line in _split_router(run_router[0])[1]} if run_router else set()
+    return [line for line in wanted if line not in present]
 
 
 def _split_router(chunk):
@@ -193,8 +210,10 @@ def merge(running, owned, prefix):
         neighbors = owned_neighbors(chunk, prefix, planned)
         body, families, tail = _split_router(chunk)[1:]
         new = [header]
-        new += [line for line in body if not owned_router_line(line, "", prefix, neighbors)]
-        new += own_body
+        kept_body = [line for line in body if not owned_router_line(line, "", prefix, neighbors)]
+        present = {line.strip() for line in kept_body}
+        new += kept_body
+        new += [line for line in own_body if not (line.strip() in ADDITIVE_ROUTER_LINES and line.strip() in present)]
         own_by_af = {family[0].strip(): family[1] for family in own_families}
         seen = set()
         for af_header, af_lines, af_exit in families:
@@ -276,6 +295,8 @@ def foreign_changes(changes, prefix, neighbors, asn, router_created=False):
         if context[0] == "router bgp %s" % asn:
             af = context[1] if len(context) > 1 else ""
             if len(context) <= 2 and owned_router_line(bare, af, prefix, neighbors):
+                continue
+            if len(context) == 1 and line in ADDITIVE_ROUTER_LINES:
                 continue
             if len(context) == 1 and bare in OWNED_ADDRESS_FAMILIES:
                 continue
@@ -485,6 +506,7 @@ def _apply_candidate(router, running, merged, owned_config, prefix, check_mode, 
         "changed": bool(deletes or adds),
         "lines_removed": format_changes(deletes),
         "lines_added": format_changes(adds),
+        "router_wide_added": router_wide_additions(running, owned_config),
         "diff": {"before": redact(running), "after": redact(merged),
                  "before_header": "running-config", "after_header": "running-config (merged)"},
         "backup_file": None,

@@ -94,14 +94,28 @@ def _int(value):
         return None
 
 
-def session_problems(expected, observed, check_asn=True):
+def expected_sessions(neighbors, family=None):
+    """One entry per session: a neighbour with ``ip6`` (dual stack) has an IPv6 session too.
+
+    ``family`` 4 or 6 keeps the sessions of that family only.
+    """
+    sessions = []
+    for neighbor in neighbors:
+        if family in (None, 4):
+            sessions.append({"node": neighbor["node"], "ip": neighbor["ip"], "asn": neighbor["asn"]})
+        if neighbor.get("ip6") and family in (None, 6):
+            sessions.append({"node": neighbor["node"], "ip": neighbor["ip6"], "asn": neighbor["asn"]})
+    return sessions
+
+
+def session_problems(expected, observed, check_asn=True, family=None):
     """One message per expected node session that is missing or not Established.
 
-    ``expected``: [{node, ip, asn}] from plan.tor_routers[*].neighbors.
+    ``expected``: [{node, ip, ip6, asn}] from plan.tor_routers[*].neighbors.
     ``observed``: parse_summary() output. Messages name the node and its address.
     """
     problems = []
-    for neighbor in expected:
+    for neighbor in expected_sessions(expected, family):
         address = _address(neighbor["ip"])
         peer = observed.get(address)
         label = "%s (%s, AS %s)" % (neighbor["node"], address, neighbor["asn"])
@@ -117,7 +131,7 @@ def session_problems(expected, observed, check_asn=True):
 def summary_report(expected, observed):
     """Per node: name, address, state (for a readable module result)."""
     report = []
-    for neighbor in expected:
+    for neighbor in expected_sessions(expected):
         peer = observed.get(_address(neighbor["ip"])) or {}
         report.append({"node": neighbor["node"], "ip": neighbor["ip"], "asn": neighbor["asn"],
                        "state": peer.get("state") or "missing"})

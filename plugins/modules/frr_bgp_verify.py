@@ -31,9 +31,12 @@ options:
         type: str
         required: true
       ip:
-        description: Node address.
+        description: Node address (the IPv4 session).
         type: str
         required: true
+      ip6:
+        description: The node's IPv6 address in a dual-stack cluster, a session of its own.
+        type: str
       asn:
         description: Node AS number.
         type: int
@@ -125,6 +128,7 @@ def main():
             neighbors=dict(type="list", elements="dict", required=True, options=dict(
                 node=dict(type="str", required=True),
                 ip=dict(type="str", required=True),
+                ip6=dict(type="str"),
                 asn=dict(type="int", required=True),
             )),
             timeout=dict(type="int", default=120),

@@ -119,6 +119,14 @@ lines_added:
   type: list
   elements: str
   sample: ["router bgp 65001 / neighbor 10.0.1.11 peer-group CALICO-NODES"]
+router_wide_added:
+  description:
+    - Router-wide lines a BGP design needs that the router lacked and the push adds (never
+      removed later, since the rest of the router may rely on them).
+  returned: with O(state=merged)
+  type: list
+  elements: str
+  sample: ["bgp bestpath as-path multipath-relax"]
 lines_removed:
   description: Lines frr-reload.py removes, as "context / line", passwords hidden.
   returned: always

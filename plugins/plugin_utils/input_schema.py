@@ -262,6 +262,14 @@ VARIABLES: tuple[Var, ...] = (
         example={"restart_time": 60}, section="Top-of-Rack routers (cluster-wide settings)"),
     Var("calico_tor_object_prefix", C, "str", "Name prefix of every object the collection owns on a router.",
         default="CALICO-", example="K8S-CALICO-", section="Top-of-Rack routers (cluster-wide settings)"),
+    Var("calico_tor_send_default", C, "bool",
+        "C(as_per_rack) / C(as_per_node): also pass the default route the ToR learned from its uplinks down to the nodes (never "
+        "originated). C(downward_default) always sends it, and only it.", default=False, example=True,
+        section="Top-of-Rack routers (cluster-wide settings)"),
+    Var("calico_bgp_ttl_security", C, "bool",
+        "TTL security (GTSM, RFC 5082) on the node-ToR sessions: a session is accepted only from a directly connected peer "
+        "(C(ttlSecurity: 1) on the BGPPeers, the platform's equivalent on the ToRs; docs/tor.md lists where a platform offers it).",
+        default=False, example=True, section="Top-of-Rack routers (cluster-wide settings)"),
     Var("calico_tor_allow_duplicate_rack_asn", C, "bool",
         "Allow two racks to share an AS with C(as_per_rack). Only for fabrics built for it: the ToRs accept their own AS in paths "
         "(allowas-in) or the spine rewrites it (as-override); otherwise routes of one rack never reach the other.",
@@ -311,6 +319,9 @@ VARIABLES: tuple[Var, ...] = (
         "is used when unset.", default_text="the rack's asn in as_per_rack", example=65001),
     Var("calico_tor_router_id", ROUTER, "str", "BGP router id.", example="10.255.1.1"),
     Var("calico_tor_peer_ip", ROUTER, "str", "The address nodes peer with; inside the rack subnet.", example="10.0.1.2"),
+    Var("calico_tor_peer_ip6", ROUTER, "str",
+        "The router's IPv6 address on the rack subnet, for the IPv6 sessions of a dual-stack cluster in ToR mode (calico-node's bird6 "
+        "peers only with IPv6 neighbours).", example="fd00:0:1::2"),
     Var("calico_tor_cluster_id", ROUTER, "str", "Route-reflector cluster id (C(as_per_rack), Junos C(cluster)).",
         default_text="router id", example="10.255.1.1"),
     Var("ansible_network_os", ROUTER, "str",
@@ -319,7 +330,7 @@ VARIABLES: tuple[Var, ...] = (
     Var("ansible_connection", ROUTER, "str",
         "How Ansible reaches the router; preflight checks it is one the platform's push path supports.", example="ansible.netcommon.httpapi"),
     # --- every role ------------------------------------------------------------------------------
-    Var("calico_plan", ("role:calico_bgp", "role:calico_host", "role:calico_manifest", "role:calico_tor", "role:calico_tor:render"), "dict",
+    Var("calico_plan", ("role:calico_bgp", "role:calico_host", "role:calico_manifest", "role:calico_tor"), "dict",
         "The plan built by C(onprem.calico.plan) (docs/plan.md); playbooks/plan.yml sets it on localhost, AWX workflows pass it on as an "
         "extra variable.", required=True,
         role_notes=(("calico_bgp", "The role reads C(bgp), C(nodes), C(racks), C(ip_pools), C(cluster) and C(manifest.etcd)."),
@@ -447,6 +458,19 @@ VARIABLES: tuple[Var, ...] = (
     Var("calico_tor_frr_reload", ("role:calico_tor",), "path", "FRR - path of frr-reload.py.", default="/usr/lib/frr/frr-reload.py"),
     Var("calico_tor_junos_confirm_minutes", ("role:calico_tor",), "int",
         "Junos - minutes until an unconfirmed commit rolls back by itself.", default=5),
+    Var("calico_tor_update_password", ("role:calico_tor",), "str",
+        "EOS / NX-OS - routers store the BGP password encrypted, so it cannot be compared with the plan's. V(on_create) counts a "
+        "password already set as equal (a second run reports changed=0); V(always) sends it on every run (once, after changing "
+        "C(calico_bgp_password)).", default="on_create", choices=("on_create", "always")),
+    Var("calico_tor_verify_delay", ("role:calico_tor",), "int",
+        "Seconds between two looks at the BGP summary while waiting for the node sessions.", default=5),
+    Var("calico_tor_eos_commit_timer", ("role:calico_tor",), "str",
+        "EOS - commit timer (hh:mm:ss) of the configuration session; EOS restores the previous configuration by itself unless the push "
+        "confirms the commit after verification.", default="00:05:00"),
+    Var("calico_tor_nxos_leftover_checkpoint", ("role:calico_tor",), "str",
+        "NX-OS - what to do with a checkpoint an earlier push left behind (it stopped before verifying its change) - V(fail) to look "
+        "first, V(rollback) to restore the configuration from before that push, V(continue) to keep the current one.",
+        default="fail", choices=("fail", "rollback", "continue")),
     # --- stage playbooks -------------------------------------------------------------------------
     Var("calico_preflight_cluster_check", ("playbook:preflight.yml",), "bool",
         "Compare the pod CIDR with kubeadm's C(podSubnet) on the live cluster (read-only); false for render-only runs and labs.",

@@ -214,7 +214,7 @@ def _tor_peer_groups(plan: dict) -> list[tuple[str, str | None, dict, list[str]]
         for peer in node["peers"]:
             if peer["kind"] != "tor":
                 continue
-            key = (peer["name"], peer["ip"], peer["asn"])
+            key = (peer["name"], peer["ip"], peer["asn"], peer.get("ip6"))
             by_peer.setdefault(key, []).append(node["name"])
             peers[key] = peer
     groups = []
@@ -252,15 +252,23 @@ def bgp_peers(plan: dict, gates: _Gates) -> list[dict]:
             "nodeSelector": "all()",
             "peerSelector": _selector_eq(bgp["route_reflector_label"], "true"),
         })
+    # GTSM on the ToR sessions only: the ToR is one hop away by design (its peer address is on
+    # the rack subnet), reflectors and mesh peers need not be.
+    ttl_hops = bgp.get("ttl_security_hops")
+    if ttl_hops and not gates.require("calico_bgp_ttl_security", "BGPPeer", "spec.ttlSecurity"):
+        ttl_hops = None
     for tor_name, rack, tor, nodes in _tor_peer_groups(plan):
-        spec = {"peerIP": tor["ip"], "asNumber": tor["asn"]}
         if rack is not None:
-            spec["nodeSelector"] = _selector_eq(bgp["rack_label"], rack)
+            selector = {"nodeSelector": _selector_eq(bgp["rack_label"], rack)}
             name = _dns_name("onprem-calico-rack", rack, tor_name)
         else:
-            spec["node"] = nodes[0]
+            selector = {"node": nodes[0]}
             name = _dns_name("onprem-calico-node", nodes[0], tor_name)
-        peer(name, spec)
+        extra_ttl = {"ttlSecurity": ttl_hops} if ttl_hops else {}
+        peer(name, {"peerIP": tor["ip"], "asNumber": tor["asn"], **selector, **extra_ttl})
+        if tor.get("ip6"):
+            # calico-node's bird6 peers only with IPv6 neighbours: a session of its own.
+            peer(name + "-v6", {"peerIP": tor["ip6"], "asNumber": tor["asn"], **selector, **extra_ttl})
     return sorted(out, key=lambda o: o["metadata"]["name"])
 
 

@@ -144,6 +144,8 @@ def _bgp(ctx: _Ctx, cluster: dict, racks: dict, rack_nets: dict, nodes: dict, to
         "service_loadbalancer_ips": svc_lb,
         "communities": communities,
         "timers": timers,
+        # GTSM on the node-ToR sessions (BGPPeer ttlSecurity, the routers' equivalent).
+        "ttl_security_hops": 1 if v["calico_bgp_ttl_security"] else None,
         "peer_extra": v["calico_bgp_peer_extra"],
     }, decided
 
@@ -174,12 +176,24 @@ def _tor_mode(
             "calico_tor_design", "is required with calico_bgp_mode: tor.", "set it to as_per_rack, as_per_node or downward_default (docs/bgp.md)."
         )
         return
-    if cluster["pod_cidr_v6"]:
-        ctx.f.error(
-            "calico_pod_cidr_v6",
-            "ToR peering with an IPv6 pod CIDR is not supported in this release.",
-            "remove calico_pod_cidr_v6 or use full_mesh / route_reflectors for dual stack.",
-        )
+    # Dual stack: calico-node's bird6 peers only with IPv6 neighbours, so the IPv6 routes need
+    # their own sessions between IPv6 addresses on both ends.
+    dual_stack = bool(cluster["pod_cidr_v6"])
+    if dual_stack:
+        for t in tors.values():
+            if not t["peer_ip6"]:
+                ctx.f.error(
+                    t["name"],
+                    "has no calico_tor_peer_ip6, but calico_pod_cidr_v6 is set and calico_bgp_mode is tor: IPv6 routes need IPv6 sessions.",
+                    "set calico_tor_peer_ip6 to each router's IPv6 address on its rack subnet.",
+                )
+        for node in nodes.values():
+            if not node["ip6"]:
+                ctx.f.error(
+                    node["name"],
+                    "has no calico_node_ip6, but calico_pod_cidr_v6 is set and calico_bgp_mode is tor: IPv6 routes need IPv6 sessions.",
+                    "set calico_node_ip6 for each of these nodes.",
+                )
     racks_rejected = _rejected(ctx, "calico_racks")
     for n in nodes.values():
         rack = racks.get(n["rack"]) if n["rack"] else None
@@ -216,12 +230,15 @@ def _tor_mode(
         if rack is None:
             ctx.f.error(t["name"], "is not listed under any rack's tor_routers.", "add it to calico_racks.<rack>.tor_routers.")
             continue
-        if t["peer_ip"] and rack_nets[rack["name"]]:
-            ip = _addr(t["peer_ip"])
-            if not any(ip.version == n.version and ip in n for n in rack_nets[rack["name"]]):
+        for var, address in (("calico_tor_peer_ip", t["peer_ip"]), ("calico_tor_peer_ip6", t["peer_ip6"])):
+            if not address:
+                continue
+            ip = _addr(address)
+            family_nets = [n for n in rack_nets[rack["name"]] if n.version == ip.version]
+            if family_nets and not any(ip in n for n in family_nets):
                 ctx.f.error(
                     t["name"],
-                    "calico_tor_peer_ip %s is outside rack %s's subnets (%s)." % (ip, rack["name"], ", ".join(rack["subnets"])),
+                    "%s %s is outside rack %s's subnets (%s)." % (var, ip, rack["name"], ", ".join(rack["subnets"])),
                     "use the router's address on the rack subnet.",
                 )
         if design == "as_per_rack" and rack["asn"] is not None and t["asn"] is not None and t["asn"] != rack["asn"]:
@@ -261,7 +278,9 @@ def _tor_mode(
                             "calico_node_asn %d equals ToR %s's AS; as_per_node needs eBGP." % (n["asn"], tname),
                             "give the node its own AS.",
                         )
-                    n["peers"].append({"name": tname, "ip": t["peer_ip"], "asn": t["asn"], "kind": "tor"})
+                    n["peers"].append(
+                        {"name": tname, "ip": t["peer_ip"], "ip6": t["peer_ip6"] if dual_stack else None, "asn": t["asn"], "kind": "tor"}
+                    )
     seen: dict[int, str] = {}
     if design == "as_per_node":
         for n in sorted(nodes.values(), key=lambda x: x["name"]):

@@ -309,6 +309,16 @@ def _tor_routers(ctx: _Ctx, racks: dict) -> dict[str, dict]:
                 "calico_tor_peer_ip %r is not an IP address." % (hv.get("calico_tor_peer_ip"),),
                 "set the address the rack's nodes peer with (on the rack subnet).",
             )
+        peer6 = None
+        if hv.get("calico_tor_peer_ip6") is not None:
+            peer6 = _ip(hv["calico_tor_peer_ip6"])
+            if peer6 is None or peer6.version != 6:
+                ctx.f.error(
+                    name,
+                    "calico_tor_peer_ip6 %r is not an IPv6 address." % (hv["calico_tor_peer_ip6"],),
+                    "set the router's IPv6 address on the rack subnet, or remove it.",
+                )
+                peer6 = None
         if hv.get("calico_rack") is not None and rack is not None and str(hv["calico_rack"]) != rack:
             ctx.f.error(
                 name, "calico_rack is %r but calico_racks lists it under %s." % (hv["calico_rack"], rack), "keep one: the rack's tor_routers list."
@@ -319,6 +329,7 @@ def _tor_routers(ctx: _Ctx, racks: dict) -> dict[str, dict]:
             "asn": asn,
             "router_id": str(rid) if rid else None,
             "peer_ip": str(peer) if peer is not None else None,
+            "peer_ip6": str(peer6) if peer6 is not None else None,
             "rack": rack,
         }
     return tors

@@ -6,7 +6,7 @@ import ipaddress
 import re
 
 from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import DEFAULT_GRACEFUL_RESTART
-from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _addr, _as_int, _Ctx, _is_dotted_quad
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _addr, _as_int, _Ctx, _is_dotted_quad, _net
 
 
 def _tor_sessions(ctx: _Ctx, bgp: dict, racks: dict, nodes: dict, tors: dict, pools: list[dict]) -> dict[str, dict]:
@@ -29,46 +29,74 @@ def _tor_sessions(ctx: _Ctx, bgp: dict, racks: dict, nodes: dict, tors: dict, po
         ctx.f.error("calico_tor_maximum_prefix", "must be at least 1.", "e.g. 12000.")
     if not re.fullmatch(r"[A-Z][A-Z0-9_-]*", v["calico_tor_object_prefix"]):
         ctx.f.error("calico_tor_object_prefix", "%r must be upper-case letters, digits, '-' or '_'." % v["calico_tor_object_prefix"], "e.g. CALICO-.")
+    dual_stack = any(p["family"] == 6 for p in pools) and design is not None
     sessions: dict[str, dict] = {}
     for t in tors.values():
         rack = racks.get(t["rack"]) if t["rack"] else None
         cluster_id = ctx.inv.hosts.get(t["name"], {}).get("calico_tor_cluster_id")
         rack_nodes = rack["nodes"] if rack else []
-        accept = []
+        # The rack's pool blocks: what nodes may announce and, except in downward_default,
+        # what the router passes down to them.
+        pool_blocks = []
         for p in pools:
-            if p["family"] != 4:
+            if p["family"] == 6 and not dual_stack:
                 continue
             if p["racks"] and t["rack"] not in p["racks"]:
                 continue
-            accept.append({"prefix": p["cidr"], "ge": p["block_size"] if p["block_size"] < 32 else None, "le": 32, "family": 4})
+            host_len = 32 if p["family"] == 4 else 128
+            pool_blocks.append(
+                {"prefix": p["cidr"], "ge": p["block_size"] if p["block_size"] < host_len else None, "le": host_len, "family": p["family"]}
+            )
+        accept = list(pool_blocks)
         for cidr in bgp["service_cluster_ips"] + bgp["service_external_ips"] + bgp["service_loadbalancer_ips"]:
             net = ipaddress.ip_network(cidr)
             accept.append({"prefix": cidr, "ge": None, "le": 32 if net.version == 4 else 128, "family": net.version})
-        listen = None
-        if v["calico_tor_neighbor_mode"] == "listen_range" and rack and rack["subnets"]:
-            listen = {"prefix": rack["subnets"][0], "limit": max(16, 2 * len(rack_nodes))}
+        listen_ranges = []
+        if v["calico_tor_neighbor_mode"] == "listen_range" and rack:
+            listen_ranges = [
+                {"prefix": str(net), "family": net.version} for net in (_net(s) for s in rack["subnets"]) if net.version == 4 or dual_stack
+            ]
+        sessions_per_node = 2 if dual_stack else 1
+        neighbors = []
+        for name in rack_nodes:
+            node = nodes.get(name)
+            if node and node["ip"]:
+                neighbors.append({"node": name, "ip": node["ip"], "ip6": node["ip6"] if dual_stack else None, "asn": node["asn"]})
         sessions[t["name"]] = {
             "design": design,
             "session_type": "ibgp" if design == "as_per_rack" else "ebgp",
             "route_reflector_client": design == "as_per_rack",
+            # Only routes from the uplinks: reflected node routes keep the node as next hop.
             "next_hop_self": design == "as_per_rack",
-            "default_originate": design == "downward_default",
-            "send_default_only": design == "downward_default",
+            # What goes down to the nodes: pool blocks, and the default the router learned
+            # from its uplinks (passed through, never originated).
+            "send_pool_blocks": design != "downward_default",
+            "send_default": design == "downward_default" or v["calico_tor_send_default"],
+            # eBGP from per-node ASes: service addresses from several nodes load-balance only
+            # when paths with different AS paths of equal length count as equal.
+            "multipath_relax": design == "as_per_node",
             "cluster_id": (str(cluster_id) if cluster_id else t["router_id"]) if design == "as_per_rack" else None,
             "neighbor_mode": v["calico_tor_neighbor_mode"],
-            "listen_range": listen,
-            "neighbors": sorted(
-                ({"node": n, "ip": nodes[n]["ip"], "asn": nodes[n]["asn"]} for n in rack_nodes if nodes.get(n) and nodes[n]["ip"]),
-                key=lambda x: _addr(x["ip"]),
-            ),
+            "listen_ranges": listen_ranges,
+            "listen_limit": max(16, 2 * sessions_per_node * len(rack_nodes)) if listen_ranges else None,
+            "neighbors": sorted(neighbors, key=lambda x: _addr(x["ip"])),
+            "pool_blocks": pool_blocks,
             "accept_prefixes": accept,
             "maximum_prefix": v["calico_tor_maximum_prefix"],
             "maximum_paths": v["calico_tor_maximum_paths"],
             "password_enabled": bgp["password"]["enabled"],
+            "ttl_security_hops": bgp["ttl_security_hops"],
             "timers": dict(bgp["timers"]),
             "graceful_restart": gr,
             "object_prefix": v["calico_tor_object_prefix"],
         }
+        if t["platform"] == "junos" and listen_ranges and bgp["password"]["enabled"]:
+            ctx.f.error(
+                t["name"],
+                "is a Junos router with calico_tor_neighbor_mode: listen_range and a BGP password: Junos refuses "
+                "authentication-key with dynamic peers (allow), so the commit would fail.",
+                "set calico_tor_neighbor_mode: explicit (each node listed as a neighbour) to keep the password.",
+            )
         if cluster_id and not _is_dotted_quad(cluster_id):
             ctx.f.error(
                 t["name"], "calico_tor_cluster_id %r is not a dotted-quad." % cluster_id, "use an IPv4-style id or remove it (the router id is used)."

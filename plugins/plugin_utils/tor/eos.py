@@ -1,86 +1,99 @@
-"""Arista EOS: ``arista.eos.eos_bgp_global`` config plus EOS CLI text for the rest.
+"""Arista EOS configuration text for the objects the collection owns on an EOS ToR.
 
-The resource module (arista.eos 12) renders the router id, ECMP, the peer group's session
-settings and the node neighbours. Template text carries what it cannot express or renders
-wrongly: prefix lists and route maps, the peer-group membership of each node (the module
-drops the group name), graceful-restart timers (dropped too), route maps on the group (one
-direction only), listen ranges, the password (the module masks it in rendered output) and
-IPv6 activation.
+Written the way EOS prints ``show running-config`` (three-space indentation, prefix lists as
+blocks of ``seq`` entries), so the push can compare it with the router's sections and the
+``arista.eos`` parsers (``state: parsed``) read it back in the tests.
+
+Choices (EOS User Manual, "Border Gateway Protocol" and "Route Maps"):
+- no ``neighbor ... next-hop-self`` towards the reflector clients: on EOS it also rewrites
+  reflected routes; the outbound route map sets ``next-hop peer-address`` only on routes
+  from the uplinks (see ``common.export_terms``).
+- no ``default-originate``: even with a route map it originates; the learned default is
+  passed by the outbound route map instead.
+- GTSM (``neighbor ... ttl maximum-hops``) is rendered for eBGP peer groups only: EOS
+  applies it to eBGP sessions.
+- AS, router id, graceful restart and ``maximum-paths`` stay the router's own.
 """
 
 from __future__ import annotations
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import header, listen_asn_range, prefix_list_and_route_map_lines
+from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import header, listen_asn_range, prefix_lists, route_map_lines, uses_rack_local
 from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import TorModel
 
-MODULE = "arista.eos.eos_bgp_global"
-CONFIG_MODULE = "arista.eos.eos_config"
-NETWORK_OS = "arista.eos.eos"
+INDENT = "   "
+MULTIPATH_RELAX = "bgp bestpath as-path multipath-relax"
 
 
-def resource_config(model: TorModel) -> dict:
-    pg = model.names.peer_group
-    group = {"peer": pg, "peer_group": pg, "description": f"Calico nodes of rack {model.rack_label}",
-             "timers": {"keepalive": model.keepalive, "holdtime": model.hold},
-             "maximum_received_routes": {"count": model.maximum_prefix}}
-    if model.ibgp:
-        group["remote_as"] = str(model.asn)
-    if model.route_reflector_client:
-        group["route_reflector_client"] = True
-    if model.next_hop_self:
-        group["next_hop_self"] = True
-    if model.default_originate:
-        group["default_originate"] = {"always": False}
-    neighbors = [group]
-    if model.neighbor_mode == "explicit":
-        for node in model.neighbors:
-            entry = {"peer": node.ip, "description": node.node}
-            if not model.ibgp:
-                entry["remote_as"] = str(node.asn)
-            neighbors.append(entry)
-    return {
-        "as_number": str(model.asn),
-        "router_id": model.router_id,
-        "maximum_paths": {"max_equal_cost_paths": model.maximum_paths},
-        "neighbor": neighbors,
-    }
-
-
-def template_text(model: TorModel) -> str:
-    names, pg = model.names, model.names.peer_group
-    lines = prefix_list_and_route_map_lines(model, "   ")
-    lines.append(f"router bgp {model.asn}")
-    lines.append(f"   graceful-restart restart-time {model.restart_time}")
-    lines.append(f"   graceful-restart stalepath-time {model.stalepath_time}")
-    if model.password:
-        lines.append(f"   neighbor {pg} password {model.password}")
-    lines.append(f"   neighbor {pg} route-map {names.import_policy} in")
-    lines.append(f"   neighbor {pg} route-map {names.export_policy} out")
-    if model.neighbor_mode == "listen_range":
-        if model.ibgp:
-            lines.append(f"   bgp listen range {model.listen_prefix} peer-group {pg} remote-as {model.asn}")
-        else:
-            low, high = listen_asn_range(model)
-            lines.append(f"   bgp listen range {model.listen_prefix} peer-group {pg} peer-filter {names.peer_group}-ASNS")
-        lines.append(f"   dynamic peer max {model.listen_limit}")
-    else:
-        for node in model.neighbors:
-            lines.append(f"   neighbor {node.ip} peer group {pg}")
-    if 6 in model.families:
-        lines += ["   address-family ipv6", f"      neighbor {pg} activate"]
+def top_level_lines(model: TorModel) -> list[str]:
+    """Prefix lists, AS-path list, peer filter and route maps."""
+    names = model.names
+    lines = []
+    for name, (family, entries) in prefix_lists(model).items():
+        lines.append(f"{'ip' if family == 4 else 'ipv6'} prefix-list {name}")
+        lines += [f"{INDENT}seq {seq} permit {text}" for seq, text in entries]
+        lines.append("!")
+    if uses_rack_local(model):
+        lines += [f"ip as-path access-list {names.rack_local} permit ^$ any", "!"]
     if model.neighbor_mode == "listen_range" and not model.ibgp:
         low, high = listen_asn_range(model)
-        lines = [f"peer-filter {names.peer_group}-ASNS", f"   10 match as-range {low}-{high} result accept"] + lines
-    return "\n".join(lines) + "\n"
+        lines += [f"peer-filter {names.node_asns}", f"{INDENT}10 match as-range {low}-{high} result accept", "!"]
+    for line in route_map_lines(model, INDENT, f"match as-path {names.rack_local}"):
+        if line.startswith("route-map ") and lines and lines[-1] != "!":
+            lines.append("!")
+        lines.append(line)
+    lines.append("!")
+    return lines
 
 
-def vendor_config(model: TorModel) -> dict:
-    return {
-        "platform": "eos",
-        "network_os": NETWORK_OS,
-        "resources": [{"module": MODULE, "config": resource_config(model)}],
-        "template": template_text(model),
-        "template_module": CONFIG_MODULE,
-        "comment": "!",
-        "header": header(model, "!"),
-    }
+def router_lines(model: TorModel) -> list[str]:
+    """The owned lines inside ``router bgp <asn>``, address families included."""
+    names = model.names
+    body = []
+    if model.multipath_relax:
+        body.append(MULTIPATH_RELAX)
+    if model.neighbor_mode == "listen_range":
+        for listen in model.listen_ranges:
+            group = names.group(listen.family)
+            if model.ibgp:
+                body.append(f"bgp listen range {listen.prefix} peer-group {group} remote-as {model.asn}")
+            else:
+                body.append(f"bgp listen range {listen.prefix} peer-group {group} peer-filter {names.node_asns}")
+        body.append(f"dynamic peer max {model.listen_limit}")
+    for family in model.families:
+        group = names.group(family)
+        body.append(f"neighbor {group} peer group")
+        if model.ibgp:
+            body.append(f"neighbor {group} remote-as {model.asn}")
+        suffix = "" if family == 4 else " (IPv6)"
+        body.append(f"neighbor {group} description Calico nodes of rack {model.rack_label}{suffix}")
+        if model.route_reflector_client:
+            body.append(f"neighbor {group} route-reflector-client")
+        body.append(f"neighbor {group} timers {model.keepalive} {model.hold}")
+        body.append(f"neighbor {group} route-map {names.import_policy} in")
+        body.append(f"neighbor {group} route-map {names.export_policy} out")
+        if model.password:
+            body.append(f"neighbor {group} password {model.password}")
+        if model.ttl_security_hops and not model.ibgp:
+            body.append(f"neighbor {group} ttl maximum-hops {model.ttl_security_hops}")
+        body.append(f"neighbor {group} maximum-routes {model.maximum_prefix}")
+    if model.neighbor_mode == "explicit":
+        for node in model.neighbors:
+            body.append(f"neighbor {node.ip} peer group {names.group(node.family)}")
+            if not model.ibgp:
+                body.append(f"neighbor {node.ip} remote-as {node.asn}")
+            body.append(f"neighbor {node.ip} description {node.node}")
+    lines = [INDENT + line for line in body]
+    if 6 in model.families:
+        # IPv4 unicast is active by default, IPv6 is not: each group carries its own family.
+        lines += [f"{INDENT}!", f"{INDENT}address-family ipv4", f"{INDENT * 2}no neighbor {names.peer_group_v6} activate",
+                  f"{INDENT}!", f"{INDENT}address-family ipv6", f"{INDENT * 2}neighbor {names.peer_group_v6} activate"]
+    return lines
+
+
+def render_eos(model: TorModel) -> str:
+    out = header(model, "!") + ["!"]
+    out += top_level_lines(model)
+    out.append(f"router bgp {model.asn}")
+    out += router_lines(model)
+    out.append("!")
+    return "\n".join(out) + "\n"

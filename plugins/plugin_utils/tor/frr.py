@@ -9,89 +9,95 @@ on every run.
 
 from __future__ import annotations
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import route_map_lines
+from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import prefix_entries, route_map_lines, uses_rack_local
 from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import TorModel
 
 # FRR leaves these out of show running-config when they hold the default value, so writing
 # them would make every push look like a change.
 FRR_DEFAULT_RESTART_TIME = 120
 FRR_DEFAULT_STALEPATH_TIME = 360
+# Router-wide lines a design needs: added when the router lacks them, never removed (the
+# push names them in its result). Shared with the push module.
+MULTIPATH_RELAX = "bgp bestpath as-path multipath-relax"
 
 
 def _prefix_list_lines(model: TorModel) -> list[str]:
-    names = model.names
-    lines = []
-    for family, rules, name in ((4, model.accept_v4, names.accept_v4), (6, model.accept_v6, names.accept_v6)):
-        keyword = "ip" if family == 4 else "ipv6"
-        for rule in rules:
-            text = f"{keyword} prefix-list {name} seq {rule.seq} permit {rule.prefix}"
-            if rule.ge is not None:
-                text += f" ge {rule.ge}"
-            if rule.le is not None:
-                text += f" le {rule.le}"
-            lines.append(text)
-    if model.send_default_only:
-        lines.append(f"ip prefix-list {names.default_v4} seq 10 permit 0.0.0.0/0")
-        if 6 in model.families:
-            lines.append(f"ipv6 prefix-list {names.default_v6} seq 10 permit ::/0")
-    return lines
+    return [
+        f"{'ip' if family == 4 else 'ipv6'} prefix-list {name} seq {seq} permit {text}"
+        for family, name, seq, text in prefix_entries(model)
+    ]
+
+
+def _as_path_lines(model: TorModel) -> list[str]:
+    if not uses_rack_local(model):
+        return []
+    # An empty AS path: the route comes from a node of the router's own AS (reflected).
+    return [f"bgp as-path access-list {model.names.rack_local} seq 5 permit ^$"]
 
 
 def _route_map_lines(model: TorModel) -> list[str]:
-    return route_map_lines(model, " ", closing=("exit",))
+    return route_map_lines(model, " ", f"match as-path {model.names.rack_local}", closing=("exit",))
 
 
-def router_lines(model: TorModel) -> list[str]:
-    """Body lines of ``router bgp <asn>`` owned by the collection, outside address families."""
-    pg = model.names.peer_group
-    lines = [f" bgp router-id {model.router_id}"]
-    if model.restart_time != FRR_DEFAULT_RESTART_TIME:
-        lines.append(f" bgp graceful-restart restart-time {model.restart_time}")
-    if model.stalepath_time != FRR_DEFAULT_STALEPATH_TIME:
-        lines.append(f" bgp graceful-restart stalepath-time {model.stalepath_time}")
-    lines.append(f" neighbor {pg} peer-group")
+def _group_lines(model: TorModel, family: int) -> list[str]:
+    pg = model.names.group(family)
+    lines = [f" neighbor {pg} peer-group"]
     if model.ibgp:
         lines.append(f" neighbor {pg} remote-as internal")
     elif model.neighbor_mode == "listen_range":
         # Every node has its own AS: a listen range can only say "any external AS".
         lines.append(f" neighbor {pg} remote-as external")
-    lines.append(f" neighbor {pg} description Calico nodes of rack {model.rack_label}")
+    suffix = "" if family == 4 else " (IPv6)"
+    lines.append(f" neighbor {pg} description Calico nodes of rack {model.rack_label}{suffix}")
     if model.password:
         lines.append(f" neighbor {pg} password {model.password}")
+    if model.ttl_security_hops:
+        lines.append(f" neighbor {pg} ttl-security hops {model.ttl_security_hops}")
     lines.append(f" neighbor {pg} timers {model.keepalive} {model.hold}")
     lines.append(f" neighbor {pg} timers connect {model.connect_retry}")
+    return lines
+
+
+def router_lines(model: TorModel) -> list[str]:
+    """Body lines of ``router bgp <asn>`` owned by the collection, outside address families."""
+    lines = [f" bgp router-id {model.router_id}"]
+    if model.multipath_relax:
+        lines.append(f" {MULTIPATH_RELAX}")
+    if model.restart_time != FRR_DEFAULT_RESTART_TIME:
+        lines.append(f" bgp graceful-restart restart-time {model.restart_time}")
+    if model.stalepath_time != FRR_DEFAULT_STALEPATH_TIME:
+        lines.append(f" bgp graceful-restart stalepath-time {model.stalepath_time}")
+    for family in model.families:
+        lines += _group_lines(model, family)
     if model.neighbor_mode == "listen_range":
         lines.append(f" bgp listen limit {model.listen_limit}")
-        lines.append(f" bgp listen range {model.listen_prefix} peer-group {pg}")
+        for listen in model.listen_ranges:
+            lines.append(f" bgp listen range {listen.prefix} peer-group {model.names.group(listen.family)}")
     else:
         for neighbor in model.neighbors:
             if not model.ibgp:
                 lines.append(f" neighbor {neighbor.ip} remote-as {neighbor.asn}")
-            lines.append(f" neighbor {neighbor.ip} peer-group {pg}")
+            lines.append(f" neighbor {neighbor.ip} peer-group {model.names.group(neighbor.family)}")
             lines.append(f" neighbor {neighbor.ip} description {neighbor.node}")
     return lines
 
 
 def address_family_lines(model: TorModel, family: int) -> list[str]:
     """Body lines of ``address-family ipv4|ipv6 unicast`` owned by the collection."""
-    pg = model.names.peer_group
+    names = model.names
     lines = []
-    if family == 4:
-        # ECMP over the rack's nodes; the keyword depends on how the ToR learns their routes.
-        keyword = "maximum-paths ibgp" if model.ibgp else "maximum-paths"
-        lines.append(f"  {keyword} {model.maximum_paths}")
-    else:
-        # IPv4 unicast is active by default under "frr defaults traditional"; IPv6 is not.
+    if family == 4 and 6 in model.families:
+        # "frr defaults traditional" activates IPv4 unicast for every neighbour: the IPv6
+        # sessions carry IPv6 only, like calico-node's bird6.
+        lines.append(f"  no neighbor {names.peer_group_v6} activate")
+    pg = names.group(family)
+    if family == 6:
         lines.append(f"  neighbor {pg} activate")
     if model.route_reflector_client:
         lines.append(f"  neighbor {pg} route-reflector-client")
-    if model.next_hop_self:
-        lines.append(f"  neighbor {pg} next-hop-self")
-    if model.default_originate:
-        lines.append(f"  neighbor {pg} default-originate")
     lines.append(f"  neighbor {pg} maximum-prefix {model.maximum_prefix}")
-    lines.append(f"  neighbor {pg} route-map {model.names.import_policy} in")
-    lines.append(f"  neighbor {pg} route-map {model.names.export_policy} out")
+    lines.append(f"  neighbor {pg} route-map {names.import_policy} in")
+    lines.append(f"  neighbor {pg} route-map {names.export_policy} out")
     return lines
 
 
@@ -105,6 +111,7 @@ def render_frr(model: TorModel) -> str:
     ]
     out += _prefix_list_lines(model)
     out.append("!")
+    out += _as_path_lines(model)
     out += _route_map_lines(model)
     out.append("!")
     out.append(f"router bgp {model.asn}")

@@ -1,131 +1,139 @@
-"""Juniper Junos: ``junipernetworks.junos.junos_bgp_global`` config plus Junos XML for the rest.
+"""Juniper Junos configuration (XML) for the objects the collection owns on a Junos ToR.
 
-The resource module (junipernetworks.junos 11) renders the group's type, export policy, hold
-time, listen range (``allow``) and neighbours. The template carries what it drops or renders
-wrongly: the local AS and router id (routing-options), the import policy (rendered as a Python
-list), ``cluster`` (Junos's route-reflector setting: there is no route-reflector-client
-keyword), ``multipath``, graceful restart, the authentication key (masked by the module), the
-prefix limit, the default route towards nodes, and the policy statements.
+One ``<configuration>`` document, loaded with ``junipernetworks.junos.junos_config``
+(``src_format: xml``, ``update: replace``: each owned object carries ``replace="replace"`` and
+is swapped whole, everything else stays) under ``commit confirmed``; the ``junipernetworks.junos`` parsers
+(``state: parsed``) read it back in the tests. It holds only owned objects: the policy
+statements, the AS-path and AS lists named with the prefix and the node groups. Nothing under
+``routing-options`` (AS, router id, graceful restart, static routes) is ever rendered.
 
-Both parts are Junos XML inside one ``<configuration>``: the artifact is loaded with
-``junipernetworks.junos.junos_config`` (``src_format: xml``) under ``confirm``.
+Choices (Junos "BGP User Guide" and "Routing Policies, Firewall Filters, and Traffic
+Policers User Guide"):
+- no static discard default and no originated default: the export policy passes the default
+  the router learned from its uplinks (term DEFAULT-V4/6), so a router without uplinks stops
+  attracting traffic.
+- ``then next-hop self`` only in the terms for routes from the uplinks; pool blocks with an
+  empty AS path (reflected from the rack's nodes) keep their next hop.
+- the route-reflector role is ``cluster`` on the group (Junos has no client keyword);
+  ``multipath multiple-as`` is group level, so owned.
+- no GTSM: Junos has no BGP TTL-security statement (it takes a firewall filter on the
+  loopback, which the collection does not own); docs/tor.md says so.
+- ``authentication-key`` is refused in preflight together with ``allow`` (Junos rejects
+  authentication for dynamic peers); use explicit neighbours.
 """
 
 from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import header, listen_asn_range
+from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import export_terms, header, listen_asn_range, uses_rack_local
 from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import TorModel
 
-MODULE = "junipernetworks.junos.junos_bgp_global"
-CONFIG_MODULE = "junipernetworks.junos.junos_config"
-NETWORK_OS = "junipernetworks.junos.junos"
+FAMILY = {4: "inet", 6: "inet6"}
 
 
-def resource_config(model: TorModel) -> dict:
-    group = {"name": model.names.peer_group, "type": "internal" if model.ibgp else "external",
-             "description": f"Calico nodes of rack {model.rack_label}",
-             "export": model.names.export_policy, "hold_time": model.hold}
-    if model.neighbor_mode == "listen_range":
-        group["allow"] = [model.listen_prefix]
-    else:
-        group["neighbors"] = []
-        for node in model.neighbors:
-            entry = {"neighbor_address": node.ip, "description": node.node}
-            if not model.ibgp:
-                entry["peer_as"] = str(node.asn)
-            group["neighbors"].append(entry)
-    return {"as_number": str(model.asn), "groups": [group]}
-
-
-def _el(tag, text=None, children=(), indent=0):
+def _el(tag, text=None, children=(), indent=0, replace=False):
+    """One XML element; ``replace`` marks an owned object that ``load replace`` swaps whole
+    (so a retired node's neighbour or a stale term goes, and nothing outside it is touched)."""
     pad = "  " * indent
+    opening = f'{tag} replace="replace"' if replace else tag
     if text is not None:
-        return [f"{pad}<{tag}>{escape(str(text))}</{tag}>"]
+        return [f"{pad}<{opening}>{escape(str(text))}</{tag}>"]
     if not children:
-        return [f"{pad}<{tag}/>"]
-    return [f"{pad}<{tag}>"] + list(children) + [f"{pad}</{tag}>"]
+        return [f"{pad}<{opening}/>"]
+    return [f"{pad}<{opening}>"] + list(children) + [f"{pad}</{tag}>"]
 
 
-def template_xml(model: TorModel) -> str:
+def _route_filters(rules, indent):
+    """Junos route filters: "<prefix> prefix-length-range /ge-/le" or "exact"."""
+    out = []
+    for rule in rules:
+        length = int(rule.prefix.split("/")[1])
+        low = rule.ge if rule.ge is not None else length
+        high = rule.le if rule.le is not None else length
+        match = (_el("exact", indent=indent + 1) if low == high == length
+                 else _el("prefix-length-range", f"/{low}-/{high}", indent=indent + 1))
+        out += _el("route-filter", children=_el("address", rule.prefix, indent=indent + 1) + match, indent=indent)
+    return out
+
+
+def _term(name, from_children, then_children):
+    body = _el("name", name, indent=4)
+    if from_children:
+        body += _el("from", children=from_children, indent=4)
+    return _el("term", children=body + _el("then", children=then_children, indent=4), indent=3)
+
+
+def _policies(model: TorModel) -> list[str]:
     names = model.names
-    policy = []
-    # Junos route filters: "<prefix> prefix-length-range /ge-/le" or "orlonger" / "exact".
+    import_terms = []
+    for family in model.families:
+        rules = model.accept_rules(family)
+        if rules:
+            import_terms += _term(names.accept_v4 if family == 4 else names.accept_v6,
+                                  _el("family", FAMILY[family], indent=5) + _route_filters(rules, 5),
+                                  _el("accept", indent=5))
+    import_terms += _term("REJECT-REST", (), _el("reject", indent=5))
+    out = _el("policy-statement", children=_el("name", names.import_policy, indent=3) + import_terms, indent=2, replace=True)
     terms = []
-    for family, rules, list_name in ((4, model.accept_v4, names.accept_v4), (6, model.accept_v6, names.accept_v6)):
-        filters = []
-        for rule in rules:
-            length = int(rule.prefix.split("/")[1])
-            low = rule.ge if rule.ge is not None else length
-            high = rule.le if rule.le is not None else length
-            filters.append(_el("route-filter", children=_el("address", rule.prefix, indent=6) + (
-                _el("exact", indent=6) if low == high == length
-                else _el("prefix-length-range", f"/{low}-/{high}", indent=6)), indent=5))
-        if filters:
-            terms += _el("term", children=_el("name", list_name, indent=4)
-                         + _el("from", children=_el("family", "inet" if family == 4 else "inet6", indent=5) + sum(filters, []), indent=4)
-                         + _el("then", children=_el("accept", indent=5), indent=4), indent=3)
-    terms += _el("term", children=_el("name", "REJECT-REST", indent=4)
-                 + _el("then", children=_el("reject", indent=5), indent=4), indent=3)
-    policy += _el("policy-statement", children=_el("name", names.import_policy, indent=3) + terms, indent=2)
-    if model.send_default_only:
-        out_terms = []
-        for family in model.families:
-            default = "0.0.0.0/0" if family == 4 else "::/0"
-            out_terms += _el("term", children=_el("name", f"DEFAULT-V{family}", indent=4)
-                             + _el("from", children=_el("route-filter", children=_el("address", default, indent=6)
-                                                        + _el("exact", indent=6), indent=5), indent=4)
-                             + _el("then", children=_el("accept", indent=5), indent=4), indent=3)
-        out_terms += _el("term", children=_el("name", "REJECT-REST", indent=4)
-                         + _el("then", children=_el("reject", indent=5), indent=4), indent=3)
-    else:
-        out_terms = _el("term", children=_el("name", "ALL", indent=4)
-                        + _el("then", children=_el("accept", indent=5), indent=4), indent=3)
-    policy += _el("policy-statement", children=_el("name", names.export_policy, indent=3) + out_terms, indent=2)
-    dynamic_ebgp = model.neighbor_mode == "listen_range" and not model.ibgp
-    if dynamic_ebgp:
+    for term in export_terms(model):
+        match = _el("family", FAMILY[term.family], indent=5)
+        if term.rack_local_only:
+            match += _el("as-path", names.rack_local, indent=5)
+        match += _route_filters(term.rules, 5)
+        then = _el("next-hop", children=_el("self", indent=6), indent=5) if term.next_hop_self else []
+        terms += _term(term.name, match, then + _el("accept", indent=5))
+    terms += _term("REJECT-REST", (), _el("reject", indent=5))
+    out += _el("policy-statement", children=_el("name", names.export_policy, indent=3) + terms, indent=2, replace=True)
+    if uses_rack_local(model):
+        # "()" is Junos's regular expression for an empty AS path.
+        out += _el("as-path", children=_el("name", names.rack_local, indent=3) + _el("path", "()", indent=3), indent=2,
+                   replace=True)
+    if model.neighbor_mode == "listen_range" and not model.ibgp:
         # Dynamic eBGP peers each bring their own AS: accept the rack's node AS range.
         low, high = listen_asn_range(model)
-        policy += _el("as-list", children=_el("name", f"{names.peer_group}-ASNS", indent=3)
-                      + _el("members", f"{low}-{high}", indent=3), indent=2)
+        out += _el("as-list", children=_el("name", names.node_asns, indent=3) + _el("members", f"{low}-{high}", indent=3),
+                   indent=2, replace=True)
+    return out
 
-    group = _el("name", names.peer_group, indent=4)
-    group += _el("import", names.import_policy, indent=4)
-    if dynamic_ebgp:
-        group += _el("peer-as-list", f"{names.peer_group}-ASNS", indent=4)
+
+def _group(model: TorModel, family: int) -> list[str]:
+    names = model.names
+    suffix = "" if family == 4 else " (IPv6)"
+    body = _el("name", names.group(family), indent=4)
+    body += _el("type", "internal" if model.ibgp else "external", indent=4)
+    body += _el("description", f"Calico nodes of rack {model.rack_label}{suffix}", indent=4)
+    body += _el("import", names.import_policy, indent=4)
+    body += _el("export", names.export_policy, indent=4)
     if model.route_reflector_client and model.cluster_id:
-        group += _el("cluster", model.cluster_id, indent=4)
-    group += _el("multipath", children=_el("multiple-as", indent=5) if not model.ibgp else (), indent=4)
+        body += _el("cluster", model.cluster_id, indent=4)
+    body += _el("multipath", children=_el("multiple-as", indent=5) if model.multipath_relax else (), indent=4)
     if model.password:
-        group += _el("authentication-key", model.password, indent=4)
+        body += _el("authentication-key", model.password, indent=4)
+    body += _el("hold-time", model.hold, indent=4)
+    body += _el("family", children=_el(FAMILY[family], children=_el(
+        "unicast", children=_el("prefix-limit", children=_el("maximum", model.maximum_prefix, indent=8)
+                                + _el("teardown", indent=8), indent=7), indent=6), indent=5), indent=4)
+    if model.neighbor_mode == "listen_range":
+        if not model.ibgp:
+            body += _el("peer-as-list", names.node_asns, indent=4)
+        for listen in model.listen_ranges_of(family):
+            body += _el("allow", listen.prefix, indent=4)
+    else:
+        for node in model.neighbors_of(family):
+            neighbor = _el("name", node.ip, indent=5) + _el("description", node.node, indent=5)
+            if not model.ibgp:
+                neighbor += _el("peer-as", node.asn, indent=5)
+            body += _el("neighbor", children=neighbor, indent=4)
+    return _el("group", children=body, indent=3, replace=True)
+
+
+def render_junos(model: TorModel) -> str:
+    groups = []
     for family in model.families:
-        group += _el("family", children=_el("inet" if family == 4 else "inet6", children=_el(
-            "unicast", children=_el("prefix-limit", children=_el("maximum", model.maximum_prefix, indent=8)
-                                    + _el("teardown", indent=8), indent=7), indent=6), indent=5), indent=4)
-    routing = _el("router-id", model.router_id, indent=2) + _el("autonomous-system", children=_el(
-        "as-number", model.asn, indent=3), indent=2)
-    routing += _el("graceful-restart", children=_el("restart-duration", model.restart_time, indent=3), indent=2)
-    if model.default_originate:
-        # Junos has no per-group default-originate: a discard default route in the table,
-        # sent to the nodes by the export policy, does the same.
-        default_route = _el("route", children=_el("name", "0.0.0.0/0", indent=4) + _el("discard", indent=4), indent=3)
-        routing += _el("static", children=default_route, indent=2)
-    bgp = _el("bgp", children=_el("graceful-restart", children=_el("stale-routes-time", model.stalepath_time, indent=4), indent=3)
-              + _el("group", children=group, indent=3), indent=2)
-    out = (_el("routing-options", children=routing, indent=1)
-           + _el("policy-options", children=policy, indent=1)
-           + _el("protocols", children=bgp, indent=1))
+        groups += _group(model, family)
+    out = ["<configuration>", "  <!--"] + ["    " + line.strip() for line in header(model, "")] + ["  -->"]
+    out += _el("policy-options", children=_policies(model), indent=1)
+    out += _el("protocols", children=_el("bgp", children=groups, indent=2), indent=1)
+    out.append("</configuration>")
     return "\n".join(out) + "\n"
-
-
-def vendor_config(model: TorModel) -> dict:
-    return {
-        "platform": "junos",
-        "network_os": NETWORK_OS,
-        "resources": [{"module": MODULE, "config": resource_config(model)}],
-        "template": template_xml(model),
-        "template_module": CONFIG_MODULE,
-        "comment": None,
-        "header": header(model, ""),
-    }

@@ -21,25 +21,38 @@ DESIGNS = ("as_per_rack", "as_per_node", "downward_default")
 class ObjectNames:
     """Names of every object the collection owns on a router."""
 
-    peer_group: str
+    peer_group: str  # IPv4 node sessions
+    peer_group_v6: str  # IPv6 node sessions (dual stack: bird6 peers only over IPv6)
     import_policy: str  # route map / policy statement applied inbound from nodes
     export_policy: str  # route map / policy statement applied outbound to nodes
     accept_v4: str  # prefix list of what nodes may announce (IPv4)
     accept_v6: str
-    default_v4: str  # prefix list holding only 0.0.0.0/0 (downward_default)
+    pool_v4: str  # prefix list of the rack's pool blocks, sent down to the nodes
+    pool_v6: str
+    default_v4: str  # prefix list holding only 0.0.0.0/0 (the default learned from the uplinks)
     default_v6: str
+    rack_local: str  # AS-path list matching an empty AS path: routes reflected from the rack's nodes
+    node_asns: str  # AS list / peer filter of dynamic eBGP node peers
 
     @classmethod
     def with_prefix(cls, prefix: str) -> "ObjectNames":
         return cls(
             peer_group=prefix + "NODES",
+            peer_group_v6=prefix + "NODES-V6",
             import_policy=prefix + "FROM-NODES",
             export_policy=prefix + "TO-NODES",
             accept_v4=prefix + "NODE-PREFIXES-V4",
             accept_v6=prefix + "NODE-PREFIXES-V6",
+            pool_v4=prefix + "POOL-BLOCKS-V4",
+            pool_v6=prefix + "POOL-BLOCKS-V6",
             default_v4=prefix + "DEFAULT-V4",
             default_v6=prefix + "DEFAULT-V6",
+            rack_local=prefix + "RACK-LOCAL",
+            node_asns=prefix + "NODES-ASNS",
         )
+
+    def group(self, family: int) -> str:
+        return self.peer_group if family == 4 else self.peer_group_v6
 
 
 @dataclass(frozen=True)
@@ -62,28 +75,37 @@ class NodeNeighbor:
 
 
 @dataclass(frozen=True)
+class ListenRange:
+    prefix: str
+    family: int
+
+
+@dataclass(frozen=True)
 class TorModel:
     name: str
     platform: str
     asn: int
     router_id: str
     peer_ip: str
+    peer_ip6: str | None
     rack: str | None
     design: str
     session_type: str  # ibgp | ebgp
     route_reflector_client: bool
-    next_hop_self: bool
-    default_originate: bool
-    send_default_only: bool
+    next_hop_self: bool  # routes from the uplinks only; reflected node routes keep their next hop
+    send_default: bool  # pass the default learned from the uplinks down to the nodes
+    send_pool_blocks: bool
+    multipath_relax: bool  # router-wide line the design needs (as_per_node)
     cluster_id: str | None
     neighbor_mode: str  # explicit | listen_range
-    listen_prefix: str | None
+    listen_ranges: tuple[ListenRange, ...]
     listen_limit: int | None
-    neighbors: tuple[NodeNeighbor, ...]
+    neighbors: tuple[NodeNeighbor, ...]  # one per session: a dual-stack node has an IPv4 and an IPv6 one
     accept_v4: tuple[PrefixRule, ...]
     accept_v6: tuple[PrefixRule, ...]
+    pool_v4: tuple[PrefixRule, ...]
+    pool_v6: tuple[PrefixRule, ...]
     maximum_prefix: int
-    maximum_paths: int
     password: str | None = field(repr=False)
     # Timers are the plan's (its defaults are decided once, in the plan core): no fallback here.
     keepalive: int
@@ -91,6 +113,7 @@ class TorModel:
     connect_retry: int
     restart_time: int
     stalepath_time: int
+    ttl_security_hops: int | None = None
     object_prefix: str = "CALICO-"
     names: ObjectNames = field(default_factory=lambda: ObjectNames.with_prefix("CALICO-"))
 
@@ -100,12 +123,24 @@ class TorModel:
 
     @property
     def families(self) -> tuple[int, ...]:
-        """Address families carried towards the nodes (4 always, 6 with IPv6 pools)."""
-        return (4, 6) if self.accept_v6 else (4,)
+        """Address families with sessions towards the nodes (6 only in a dual-stack cluster)."""
+        return (4, 6) if self.peer_ip6 else (4,)
 
     @property
     def rack_label(self) -> str:
         return self.rack or "-"
+
+    def neighbors_of(self, family: int) -> tuple[NodeNeighbor, ...]:
+        return tuple(n for n in self.neighbors if n.family == family)
+
+    def listen_ranges_of(self, family: int) -> tuple[ListenRange, ...]:
+        return tuple(r for r in self.listen_ranges if r.family == family)
+
+    def accept_rules(self, family: int) -> tuple[PrefixRule, ...]:
+        return self.accept_v4 if family == 4 else self.accept_v6
+
+    def pool_rules(self, family: int) -> tuple[PrefixRule, ...]:
+        return self.pool_v4 if family == 4 else self.pool_v6
 
 
 def _accept_rules(entries, family):
@@ -140,60 +175,61 @@ def build_model(router: dict, secrets: dict | None = None) -> TorModel:
         password = (secrets or {}).get("bgp_password")
         if not password:
             problems.append(
-                f"{name}: BGP password is enabled but calico_bgp_password is empty; set it (vault) "
-                "or remove calico_bgp_password from the inventory"
+                f"{name}: the plan enables the BGP password but calico_bgp_password is not available "
+                "at render time; pass it (vault) to the render"
             )
     prefix = router.get("object_prefix") or ""
     if not prefix:
         problems.append(f"{name}: object_prefix is empty; the collection needs it to tell its objects apart")
-    listen = router.get("listen_range")
-    if router.get("neighbor_mode") == "listen_range" and not listen:
-        problems.append(f"{name}: neighbor_mode listen_range without listen_range in the plan")
+    listen_ranges = router.get("listen_ranges") or []
+    if router.get("neighbor_mode") == "listen_range" and not listen_ranges:
+        problems.append(f"{name}: neighbor_mode listen_range without listen_ranges in the plan")
     if router.get("neighbor_mode") == "explicit" and not router.get("neighbors"):
         problems.append(f"{name}: no node neighbours for rack {router.get('rack')!r}")
     if problems:
         raise RenderError(problems)
 
-    neighbors = tuple(
-        NodeNeighbor(
-            node=n["node"],
-            ip=n["ip"],
-            asn=int(n["asn"]),
-            family=ipaddress.ip_address(n["ip"]).version,
-        )
-        for n in router.get("neighbors") or []
-    )
+    sessions = []
+    for n in router.get("neighbors") or []:
+        sessions.append(NodeNeighbor(node=n["node"], ip=n["ip"], asn=int(n["asn"]), family=4))
+        if n.get("ip6"):
+            sessions.append(NodeNeighbor(node=n["node"], ip=n["ip6"], asn=int(n["asn"]), family=6))
     timers = router["timers"]
     restart = router["graceful_restart"]
     accept = router.get("accept_prefixes") or []
+    pools = router.get("pool_blocks") or []
     return TorModel(
         name=name,
         platform=router["platform"],
         asn=int(router["asn"]),
         router_id=router["router_id"],
         peer_ip=router["peer_ip"],
+        peer_ip6=router.get("peer_ip6"),
         rack=router.get("rack"),
         design=router["design"],
         session_type=router["session_type"],
         route_reflector_client=bool(router.get("route_reflector_client")),
         next_hop_self=bool(router.get("next_hop_self")),
-        default_originate=bool(router.get("default_originate")),
-        send_default_only=bool(router.get("send_default_only")),
+        send_default=bool(router.get("send_default")),
+        send_pool_blocks=bool(router.get("send_pool_blocks")),
+        multipath_relax=bool(router.get("multipath_relax")),
         cluster_id=router.get("cluster_id"),
         neighbor_mode=router["neighbor_mode"],
-        listen_prefix=listen["prefix"] if listen else None,
-        listen_limit=int(listen["limit"]) if listen else None,
-        neighbors=neighbors,
+        listen_ranges=tuple(ListenRange(prefix=str(ipaddress.ip_network(r["prefix"])), family=int(r["family"])) for r in listen_ranges),
+        listen_limit=int(router["listen_limit"]) if listen_ranges else None,
+        neighbors=tuple(sessions),
         accept_v4=_accept_rules(accept, 4),
         accept_v6=_accept_rules(accept, 6),
+        pool_v4=_accept_rules(pools, 4),
+        pool_v6=_accept_rules(pools, 6),
         maximum_prefix=int(router["maximum_prefix"]),
-        maximum_paths=int(router["maximum_paths"]),
         password=password,
         keepalive=int(timers["keepalive"]),
         hold=int(timers["hold"]),
         connect_retry=int(timers["connect_retry"]),
         restart_time=int(restart["restart_time"]),
         stalepath_time=int(restart["stalepath_time"]),
+        ttl_security_hops=router.get("ttl_security_hops"),
         object_prefix=prefix,
         names=ObjectNames.with_prefix(prefix),
     )

@@ -1,103 +1,92 @@
-"""Cisco NX-OS: ``cisco.nxos.nxos_bgp_global`` and ``nxos_bgp_neighbor_address_family``.
+"""Cisco NX-OS configuration text for the objects the collection owns on an NX-OS ToR.
 
-The resource modules carry router id, graceful restart, the node neighbours (or the rack's
-prefix for prefix peering) with their session settings, and each neighbour's IPv4/IPv6
-unicast policy. Template text carries prefix lists and route maps, ``maximum-paths``
-(address-family level, not in these modules), ``maximum-peers`` of a listen range and the
-password (masked by the modules in rendered output).
+Written the way NX-OS prints ``show running-config`` (two-space indentation), so the push can
+compare it with the router's sections and the ``cisco.nxos`` parsers (``state: parsed``) read
+it back in the tests. The node sessions' settings live in a ``template peer`` (one per address
+family) that every node neighbour, or the rack's prefix neighbour in listen-range mode,
+inherits.
+
+Choices (Cisco Nexus 9000 NX-OS Unicast Routing Configuration Guide, "Configuring Advanced
+BGP" and "Configuring Route Policy Manager"):
+- no ``next-hop-self`` and no ``default-originate`` (see ``common.export_terms``): the
+  outbound route map passes the learned default and sets ``next-hop peer-address`` only on
+  routes from the uplinks.
+- ``ttl-security hops`` only for eBGP: NX-OS offers TTL security for eBGP peers only.
+- ``bestpath as-path multipath-relax`` is router-wide: rendered only for ``as_per_node``; the
+  push adds it when missing and never removes it. ``maximum-paths`` stays the router's own.
 """
 
 from __future__ import annotations
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import header, listen_asn_range, prefix_list_and_route_map_lines
+from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import header, listen_asn_range, prefix_entries, route_map_lines, uses_rack_local
 from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import TorModel
 
-GLOBAL_MODULE = "cisco.nxos.nxos_bgp_global"
-AF_MODULE = "cisco.nxos.nxos_bgp_neighbor_address_family"
-CONFIG_MODULE = "cisco.nxos.nxos_config"
-NETWORK_OS = "cisco.nxos.nxos"
+INDENT = "  "
+MULTIPATH_RELAX = "bestpath as-path multipath-relax"
 
 
-def _peers(model: TorModel):
-    """(address, description, remote AS or None for a route-map match) of every BGP neighbour."""
-    if model.neighbor_mode == "listen_range":
-        return [(model.listen_prefix, f"Calico nodes of rack {model.rack_label}", model.asn if model.ibgp else None)]
-    return [(n.ip, n.node, n.asn) for n in model.neighbors]
-
-
-def _peer_addresses(model: TorModel):
-    return [peer[0] for peer in _peers(model)]
-
-
-def global_config(model: TorModel) -> dict:
-    neighbors = []
-    for address, description, asn in _peers(model):
-        entry = {"neighbor_address": address, "description": description,
-                 "timers": {"keepalive": model.keepalive, "holdtime": model.hold}}
-        if asn is None:
-            entry["remote_as_route_map"] = f"{model.names.peer_group}-ASNS"
-        else:
-            entry["remote_as"] = str(asn)
-        neighbors.append(entry)
-    return {
-        "as_number": str(model.asn),
-        "router_id": model.router_id,
-        "graceful_restart": {"set": True, "restart_time": model.restart_time,
-                             "stalepath_time": model.stalepath_time},
-        "neighbors": neighbors,
-    }
-
-
-def af_config(model: TorModel) -> dict:
-    families = []
-    for family in model.families:
-        entry = {"afi": "ipv4" if family == 4 else "ipv6", "safi": "unicast",
-                 "route_map": {"inbound": model.names.import_policy, "outbound": model.names.export_policy},
-                 "maximum_prefix": {"max_prefix_limit": model.maximum_prefix}}
-        if model.route_reflector_client:
-            entry["route_reflector_client"] = True
-        if model.next_hop_self:
-            entry["next_hop_self"] = {"set": True}
-        if model.default_originate:
-            entry["default_originate"] = {"set": True}
-        families.append(entry)
-    return {
-        "as_number": str(model.asn),
-        "neighbors": [{"neighbor_address": address, "address_family": families}
-                      for address in _peer_addresses(model)],
-    }
-
-
-def template_text(model: TorModel) -> str:
+def top_level_lines(model: TorModel) -> list[str]:
     names = model.names
-    lines = prefix_list_and_route_map_lines(model, "  ")
+    lines = [f"{'ip' if family == 4 else 'ipv6'} prefix-list {name} seq {seq} permit {text}"
+             for family, name, seq, text in prefix_entries(model)]
+    if uses_rack_local(model):
+        lines.append(f'ip as-path access-list {names.rack_local} seq 10 permit "^$"')
     if model.neighbor_mode == "listen_range" and not model.ibgp:
+        # Prefix peering over eBGP: the dynamic peer's AS must be one of the rack's node ASes.
         low, high = listen_asn_range(model)
-        lines += [f"route-map {names.peer_group}-ASNS permit 10", f"  match as-number {low}-{high}"]
-    lines.append(f"router bgp {model.asn}")
-    lines.append("  address-family ipv4 unicast")
-    lines.append(f"    maximum-paths {model.maximum_paths}")
-    lines.append(f"    maximum-paths ibgp {model.maximum_paths}")
-    for address in _peer_addresses(model):
-        extra = []
-        if model.password:
-            extra.append(f"    password {model.password}")
-        if model.neighbor_mode == "listen_range":
-            extra.append(f"    maximum-peers {model.listen_limit}")
-        if extra:
-            lines.append(f"  neighbor {address}")
-            lines += extra
-    return "\n".join(lines) + "\n"
+        lines += [f"route-map {names.node_asns} permit 10", f"{INDENT}match as-number {low}-{high}"]
+    lines += route_map_lines(model, INDENT, f"match as-path {names.rack_local}")
+    return lines
 
 
-def vendor_config(model: TorModel) -> dict:
-    return {
-        "platform": "nxos",
-        "network_os": NETWORK_OS,
-        "resources": [{"module": GLOBAL_MODULE, "config": global_config(model)},
-                      {"module": AF_MODULE, "config": af_config(model)}],
-        "template": template_text(model),
-        "template_module": CONFIG_MODULE,
-        "comment": "!",
-        "header": header(model, "!"),
-    }
+def _template_lines(model: TorModel, family: int) -> list[str]:
+    names = model.names
+    afi = "ipv4" if family == 4 else "ipv6"
+    suffix = "" if family == 4 else " (IPv6)"
+    lines = [f"template peer {names.group(family)}"]
+    if model.ibgp:
+        lines.append(f"{INDENT}remote-as {model.asn}")
+    lines.append(f"{INDENT}description Calico nodes of rack {model.rack_label}{suffix}")
+    if model.password:
+        lines.append(f"{INDENT}password {model.password}")
+    lines.append(f"{INDENT}timers {model.keepalive} {model.hold}")
+    if model.ttl_security_hops and not model.ibgp:
+        lines.append(f"{INDENT}ttl-security hops {model.ttl_security_hops}")
+    lines.append(f"{INDENT}address-family {afi} unicast")
+    af = []
+    if model.route_reflector_client:
+        af.append("route-reflector-client")
+    af += [f"route-map {names.import_policy} in", f"route-map {names.export_policy} out",
+           f"maximum-prefix {model.maximum_prefix}"]
+    return lines + [INDENT * 2 + line for line in af]
+
+
+def router_lines(model: TorModel) -> list[str]:
+    """The owned lines inside ``router bgp <asn>``."""
+    names = model.names
+    body = []
+    if model.multipath_relax:
+        body.append(MULTIPATH_RELAX)
+    for family in model.families:
+        body += _template_lines(model, family)
+    if model.neighbor_mode == "listen_range":
+        for listen in model.listen_ranges:
+            remote = f"remote-as {model.asn}" if model.ibgp else f"remote-as route-map {names.node_asns}"
+            body += [f"neighbor {listen.prefix} {remote}", f"{INDENT}inherit peer {names.group(listen.family)}",
+                     f"{INDENT}maximum-peers {model.listen_limit}"]
+    else:
+        for node in model.neighbors:
+            body.append(f"neighbor {node.ip}")
+            body.append(f"{INDENT}inherit peer {names.group(node.family)}")
+            if not model.ibgp:
+                body.append(f"{INDENT}remote-as {node.asn}")
+            body.append(f"{INDENT}description {node.node}")
+    return [INDENT + line for line in body]
+
+
+def render_nxos(model: TorModel) -> str:
+    out = header(model, "!")
+    out += top_level_lines(model)
+    out.append(f"router bgp {model.asn}")
+    out += router_lines(model)
+    return "\n".join(out) + "\n"

@@ -42,8 +42,9 @@ def test_listen_range_accepts_the_rack_nodes_and_verification_names_them(lab):
     artifacts = {a.path: a.content for a in tor_renderer.render(lab.plan, RenderContext())}
     for tor in lab.tors():
         router = lab.plan["tor_routers"][tor]
-        assert router["neighbor_mode"] == "listen_range" and router["listen_range"]
-        assert f"bgp listen range {router['listen_range']['prefix']} peer-group CALICO-NODES" in artifacts[f"tor/{tor}.conf"]
+        assert router["neighbor_mode"] == "listen_range" and router["listen_ranges"]
+        for listen in router["listen_ranges"]:
+            assert f"bgp listen range {listen['prefix']} peer-group CALICO-NODES" in artifacts[f"tor/{tor}.conf"]
         params = {"state": "merged", "config": artifacts[f"tor/{tor}.conf"], "object_prefix": "CALICO-",
                   "restore_from": None, "backup_dir": os.path.join(lab.lab.rundir(tor), "backups"),
                   "keep_backups": 5, "config_file": None, "vtysh": "vtysh",

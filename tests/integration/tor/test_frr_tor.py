@@ -68,9 +68,11 @@ def verify(lab, tor, timeout=30):
 
 def foreign_lines(config, prefix="CALICO-", owned_ips=()):
     """The lines of a running configuration that the collection does not own."""
-    keep = []
+    keep, in_owned_object = [], False
     for line in config.splitlines():
-        if prefix in line or any(f"neighbor {ip} " in line for ip in owned_ips):
+        if not line.startswith(" ") and line.strip():
+            in_owned_object = prefix in line  # a route map's entries belong to it
+        if in_owned_object or prefix in line or any(f"neighbor {ip} " in line for ip in owned_ips):
             continue
         if line.strip().startswith(("bgp router-id", "maximum-paths", "frr version")):
             continue
@@ -145,6 +147,30 @@ def test_prefix_outside_pool_rejected_by_tor_filter(lab):
     # BIRD did send it: the ToR saw it and the inbound route map dropped it.
     advertised = lab.lab.birdc("r1n02", "show route export tor1a")
     assert OUTSIDE_POOL in advertised
+
+
+FOREIGN_UPLINK_PREFIX = "198.51.100.0/24"  # documentation range, announced by rack2's ToR
+
+
+def test_only_pool_blocks_go_down_to_the_nodes(lab):
+    # Issue 13 defect 1: the ToR passed its whole table to the nodes. tor2a now announces a
+    # prefix of its own over the uplink; tor1a learns it but its nodes must not.
+    lab.lab.exec("tor2a", "ip", "route", "add", "blackhole", FOREIGN_UPLINK_PREFIX)
+    lab.lab.vtysh("tor2a", "configure terminal", "router bgp 65002", "address-family ipv4 unicast",
+                  f"network {FOREIGN_UPLINK_PREFIX}")
+    lab.lab.wait_for(lambda: FOREIGN_UPLINK_PREFIX in lab.lab.vtysh_json("tor1a", "show bgp ipv4 unicast json")["routes"],
+                     timeout=30, what="tor1a to learn the uplink prefix")
+    node_ip = RACKS["rack1"]["nodes"]["r1n01"]
+    advertised = lab.lab.vtysh_json("tor1a", f"show bgp ipv4 unicast neighbors {node_ip} advertised-routes json")
+    sent = set(advertised.get("advertisedRoutes", {}))
+    pool = ipaddress.ip_network("10.244.0.0/16")
+    assert sent and all(ipaddress.ip_network(prefix).subnet_of(pool) for prefix in sent), sent
+    assert lab.blocks["r2n01"] in sent and lab.blocks["r1n02"] in sent  # other racks' and the rack's own blocks
+    assert FOREIGN_UPLINK_PREFIX not in lab.lab.birdc("r1n01", "show route")
+    # Reflected same-rack blocks keep the node as next hop (no hairpin through the ToR);
+    # blocks from the uplinks get the ToR's address (tested across racks above).
+    same_rack = lab.lab.exec("r1n01", "ip", "route", "show", lab.blocks["r1n02"]).stdout
+    assert f"via {RACKS['rack1']['nodes']['r1n02']} " in same_rack, same_rack
 
 
 def test_second_push_changes_nothing(lab):

@@ -314,8 +314,11 @@ def test_downward_default_needs_ebgp():
     assert_error(inv, "tor1", "equals calico_asn")
 
 
-def test_tor_with_ipv6_refused():
-    assert_error(tor_base(calico_pod_cidr_v6="fd00:10::/48", calico_encapsulation="vxlan"), "calico_pod_cidr_v6", "not supported in this release")
+def test_tor_dual_stack_needs_ipv6_addresses_on_both_ends():
+    inv = tor_base(calico_pod_cidr_v6="fd00:10::/48", calico_encapsulation="vxlan")
+    errs = errors_of(inv)
+    assert any(e.startswith("tor1") and "calico_tor_peer_ip6" in e for e in errs), errs
+    assert any(e.startswith("a1") and "calico_node_ip6" in e for e in errs), errs
 
 
 def test_tor_router_variables():

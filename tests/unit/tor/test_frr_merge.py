@@ -95,7 +95,8 @@ def test_owned_objects_are_replaced_and_stale_members_dropped():
     assert "CALICO-OLD" not in merged
     assert "10.0.1.99" not in merged  # a node no longer in the plan leaves with its group
     assert " bgp router-id 10.255.0.1" in merged and "10.255.0.9" not in merged
-    assert "maximum-paths ibgp 4" not in merged and "  maximum-paths ibgp 8" in merged
+    # ECMP limits govern the uplinks too: the router's own value stays.
+    assert "  maximum-paths ibgp 4" in merged and "maximum-paths ibgp 8" not in merged
     assert merged.count("router bgp 65001\n") == 1
     assert " neighbor 10.0.1.11 peer-group CALICO-NODES" in merged
     assert "ip prefix-list CALICO-NODE-PREFIXES-V4 seq 10 permit 192.168.0.0/16 ge 26 le 32" in merged
@@ -114,7 +115,34 @@ def test_fresh_router_gets_the_whole_router_block():
 
 def test_new_address_family_is_added_when_missing():
     merged = merge(RUNNING, owned_config(pool_v6="fd00:10:244::/56"), "CALICO-")
-    assert " address-family ipv6 unicast\n  neighbor CALICO-NODES activate" in merged
+    assert " address-family ipv6 unicast\n  neighbor CALICO-NODES-V6 activate" in merged
+
+
+def test_multipath_relax_is_added_once_and_never_removed():
+    from ansible_collections.onprem.calico.plugins.module_utils.frr_tor_config import router_wide_additions
+
+    # as_per_node on a router of AS 65001 (the sample plan gives the ToR AS 65101).
+    as_per_node = owned_config(design="as_per_node").replace("router bgp 65101", "router bgp 65001")
+    assert router_wide_additions(RUNNING, as_per_node) == ["bgp bestpath as-path multipath-relax"]
+    merged = merge(RUNNING, as_per_node, "CALICO-")
+    assert merged.count(" bgp bestpath as-path multipath-relax\n") == 1
+    # Present already: not added again, not reported.
+    assert router_wide_additions(merged, as_per_node) == []
+    assert merge(merged, as_per_node, "CALICO-").count("multipath-relax") == 1
+    # A design that does not need it leaves the router's line alone.
+    assert merge(merged, owned_config(), "CALICO-").count(" bgp bestpath as-path multipath-relax\n") == 1
+    adds = [(("router bgp 65001",), "bgp bestpath as-path multipath-relax")]
+    assert foreign_changes(adds, "CALICO-", set(), "65001") == []
+    removal = [(("router bgp 65001",), "no bgp bestpath as-path multipath-relax")]
+    assert foreign_changes(removal, "CALICO-", set(), "65001") == removal
+
+
+def test_as_path_lists_with_the_prefix_are_owned():
+    merged = merge(RUNNING.replace("line vty", "bgp as-path access-list CALICO-STALE seq 5 permit ^1$\n"
+                                   "bgp as-path access-list SPINE-PATHS seq 5 permit ^65002$\nline vty"),
+                   owned_config(), "CALICO-")
+    assert "CALICO-STALE" not in merged and "bgp as-path access-list SPINE-PATHS seq 5 permit ^65002$" in merged
+    assert "bgp as-path access-list CALICO-RACK-LOCAL seq 5 permit ^$" in merged
 
 
 def test_router_with_another_as_is_refused():
@@ -140,7 +168,7 @@ router bgp 65001
 no ip prefix-list CALICO-OLD seq 5 permit 10.0.0.0/8
 router bgp 65001
  address-family ipv4 unicast
-  no maximum-paths ibgp 4
+  no neighbor CALICO-NODES maximum-prefix 10
 
 Lines To Add
 ============
@@ -157,7 +185,7 @@ def test_reload_test_output_is_parsed_into_changes():
     assert deletes == [
         (("router bgp 65001",), "no neighbor 10.0.1.99 peer-group CALICO-NODES"),
         ((), "no ip prefix-list CALICO-OLD seq 5 permit 10.0.0.0/8"),
-        (("router bgp 65001", "address-family ipv4 unicast"), "no maximum-paths ibgp 4"),
+        (("router bgp 65001", "address-family ipv4 unicast"), "no neighbor CALICO-NODES maximum-prefix 10"),
     ]
     assert adds[0] == ((), "route-map CALICO-TO-NODES permit 10")
     assert len(adds) == 3
@@ -169,7 +197,8 @@ def test_owned_changes_pass_and_foreign_ones_are_named():
     assert foreign_changes(deletes + adds, "CALICO-", neighbors, "65001") == []
     spine = [(("router bgp 65001",), "no neighbor 172.31.0.1 remote-as 65002"),
              ((), "no route-map SPINE-POLICY permit 10"),
-             (("router bgp 65001", "address-family ipv4 unicast"), "no network 10.255.0.1/32")]
+             (("router bgp 65001", "address-family ipv4 unicast"), "no network 10.255.0.1/32"),
+             (("router bgp 65001", "address-family ipv4 unicast"), "no maximum-paths ibgp 4")]
     assert foreign_changes(spine, "CALICO-", neighbors, "65001") == spine
 
 

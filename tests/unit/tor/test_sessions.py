@@ -75,3 +75,22 @@ def test_wait_returns_once_sessions_come_up_and_gives_up_at_timeout():
     assert problems == ["node01 (10.0.1.11, AS 65001): no BGP session configured on the router"]
     assert report == [{"node": "node01", "ip": "10.0.1.11", "asn": 65001, "state": "missing"}]
     assert waited >= 5
+
+
+def test_dual_stack_nodes_have_an_ipv6_session_each():
+    expected = [{"node": "node01", "ip": "10.0.1.11", "ip6": "fd00:1::11", "asn": 65001}]
+    summary = {"ipv4Unicast": {"peers": {"10.0.1.11": {"remoteAs": 65001, "state": "Established"}}},
+               "ipv6Unicast": {"peers": {"fd00:1::11": {"remoteAs": 65001, "state": "Connect"}}}}
+    assert session_problems(expected, parse_summary("frr", summary)) == [
+        "node01 (fd00:1::11, AS 65001): session is Connect, not Established"]
+    summary["ipv6Unicast"]["peers"]["fd00:1::11"]["state"] = "Established"
+    assert session_problems(expected, parse_summary("frr", summary)) == []
+    # EOS and NX-OS summarise each family in its own command: the filter merges them.
+    from ansible_collections.onprem.calico.plugins.filter.tor import tor_session_problems
+
+    ipv4 = {"vrfs": {"default": {"peers": {"10.0.1.11": {"peerState": "Established", "asn": "65001"}}}}}
+    ipv6 = {"vrfs": {"default": {"peers": {"fd00:1::11": {"peerState": "Active", "asn": "65001"}}}}}
+    assert tor_session_problems([ipv4, ipv6], "eos", expected) == [
+        "node01 (fd00:1::11, AS 65001): session is Active, not Established"]
+    assert tor_session_problems([ipv4], "eos", expected) == [
+        "node01 (fd00:1::11, AS 65001): no BGP session configured on the router"]
