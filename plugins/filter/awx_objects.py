@@ -11,7 +11,7 @@ short_description: The AWX survey spec for scalar cluster variables
 version_added: "0.1.0"
 description:
   - Builds the C(survey_spec) of an AWX workflow or job template with one question per variable,
-    taken from the input schema's survey (docs/awx/survey.json): typed (multiple choice for
+    taken from the input schema's survey (docs/awx/survey.json) - typed (multiple choice for
     booleans and allowed values, integer with its bounds, text), optional and without a default,
     because an answer becomes an extra variable that overrides the inventory's reviewed value.
   - Fails naming the variable when it is not a scalar cluster variable (host variables and
