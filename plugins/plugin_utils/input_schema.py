@@ -372,7 +372,8 @@ VARIABLES: tuple[Var, ...] = (
         "Whether the Kubernetes API is used (Node patches, password Secret and RBAC). Unset means true with the Kubernetes datastore or "
         "when BGP passwords are enabled, false otherwise."),
     Var("calico_bgp_calicoctl_install", ("role:calico_bgp", "cluster"), "bool",
-        "Install calicoctl pinned to the plan's Calico version; false when provided otherwise.", default=True, example=False, section="calicoctl and the BGP stage"),
+        "Install calicoctl pinned to the plan's Calico version; false when provided otherwise.", default=True, example=False,
+        section="calicoctl and the BGP stage"),
     Var("calico_bgp_calicoctl_path", ("role:calico_bgp",), "path",
         "Path calicoctl is run from (a link to the versioned binary when installed by the role).", default="/usr/local/bin/calicoctl"),
     Var("calico_bgp_calicoctl_dir", ("role:calico_bgp",), "path", "Directory holding the versioned calicoctl binaries.",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 import functools
 import ipaddress
-import re
 from typing import Any
 
 from ansible_collections.onprem.calico.plugins.plugin_utils import input_schema
