@@ -20,9 +20,10 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import 
 
 # What calico_tor reaches each platform with (roles/calico_tor/README.md): the network OS and
 # the connection plugins, by full and short name.
+# The push paths use the platforms' cliconf/httpapi plugins: SSH CLI, or eAPI / NX-API over HTTPS.
 ROUTER_CONNECTIONS = {
-    "eos": (("arista.eos.eos", "eos"), ("ansible.netcommon.network_cli", "network_cli")),
-    "nxos": (("cisco.nxos.nxos", "nxos"), ("ansible.netcommon.network_cli", "network_cli")),
+    "eos": (("arista.eos.eos", "eos"), ("ansible.netcommon.network_cli", "network_cli", "ansible.netcommon.httpapi", "httpapi")),
+    "nxos": (("cisco.nxos.nxos", "nxos"), ("ansible.netcommon.network_cli", "network_cli", "ansible.netcommon.httpapi", "httpapi")),
     "junos": (("junipernetworks.junos.junos", "junos"), ("ansible.netcommon.netconf", "netconf")),
 }
 # FRR is configured through modules that run Python on the router: no network connection.
@@ -264,7 +265,7 @@ def _router_connection(ctx: _Ctx, name: str, platform: str, hv: dict) -> None:
         elif str(value) not in allowed:
             ctx.f.error(
                 name,
-                "calico_tor_platform %s needs %s %s, not %s." % (platform, var, allowed[0], value),
+                "calico_tor_platform %s needs %s %s, not %s." % (platform, var, " or ".join(a for a in allowed if "." in a), value),
                 "set %s: %s for these routers." % (var, allowed[0]),
             )
 

@@ -100,8 +100,10 @@ def test_survey_asks_scalar_cluster_variables(awx):
     assert workflow["survey_enabled"] is True
     spec = awx.survey("workflow_job_templates", workflow["id"])["spec"]
     assert [q["variable"] for q in spec] == ["calico_version", "calico_production", "calico_typha_replicas"]
-    assert spec[0]["type"] == "multiplechoice" and spec[0]["choices"] == list(SUPPORTED_VERSIONS)
-    assert spec[1]["choices"] == ["true", "false"] and all(q["required"] for q in spec)
+    # The input schema's questions: a release outside the catalog is allowed (with its checksum),
+    # and every answer is optional without a default (it would override the reviewed inventory).
+    assert spec[0]["type"] == "text" and ", ".join(SUPPORTED_VERSIONS) in spec[0]["question_description"]
+    assert spec[1]["choices"] == ["true", "false"] and not any(q["required"] or "default" in q for q in spec)
 
 
 def test_second_run_changes_nothing(awx):

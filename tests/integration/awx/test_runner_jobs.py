@@ -39,8 +39,12 @@ def with_vendor_routers(inventory):
     """The example with one EOS, one NX-OS and one Junos ToR, so every renderer is exercised."""
     inv = copy.deepcopy(inventory)
     hostvars = inv["_meta"]["hostvars"]
-    for router, platform in (("tor1b", "eos"), ("tor2b", "nxos"), ("tor3b", "junos")):
-        hostvars[router]["calico_tor_platform"] = platform
+    for router, platform, network_os, connection in (
+        ("tor1b", "eos", "arista.eos.eos", "ansible.netcommon.network_cli"),
+        ("tor2b", "nxos", "cisco.nxos.nxos", "ansible.netcommon.network_cli"),
+        ("tor3b", "junos", "junipernetworks.junos.junos", "ansible.netcommon.netconf"),
+    ):
+        hostvars[router].update(calico_tor_platform=platform, ansible_network_os=network_os, ansible_connection=connection)
     return inv
 
 
