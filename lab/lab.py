@@ -28,11 +28,15 @@ IMAGE_SCRIPT = os.path.join(REPO, "tests", "images", "build-image.sh")
 CONTAINERS_CONF = os.path.join(REPO, "tests", "images", "containers.conf")
 LAB_LABEL = "org.onprem-calico.lab"
 
-# Image name -> Debian packages on top of the base systemd image. Nodes get what the host role
-# would otherwise download (so a converge needs no mirror) plus BIRD, the calico-node stand-in.
+# Image name -> build-image.sh arguments on top of the base systemd image. Nodes get what the
+# host role would otherwise download (so a converge needs no mirror) plus BIRD 1.6 (Debian's
+# "bird", the generation calico-node is built on) for the calico-node stand-in, which runs its
+# own units on calico-node's sockets: Debian's bird/bird6 units would hold port 179. ToRs and the
+# spine run FRR.
 IMAGES = {
-    "calico-lab-node": ["bird2", "nftables", "ipset", "conntrack", "iptables", "util-linux"],
-    "calico-lab-tor": ["frr", "frr-pythontools"],
+    "calico-lab-node": {"packages": ["bird", "nftables", "ipset", "conntrack", "iptables", "util-linux"],
+                        "disable": ["bird.service", "bird6.service"]},
+    "calico-lab-tor": {"packages": ["frr", "frr-pythontools"], "disable": []},
 }
 
 
@@ -96,8 +100,9 @@ def load_topology(inventory):
 
 
 def build_images():
-    for name, packages in IMAGES.items():
-        run(["bash", IMAGE_SCRIPT, name] + packages, capture=False)
+    for name, recipe in IMAGES.items():
+        disable = [arg for unit in recipe["disable"] for arg in ("--disable", unit)]
+        run(["bash", IMAGE_SCRIPT] + disable + [name] + recipe["packages"], capture=False)
 
 
 def image_id(ref):
