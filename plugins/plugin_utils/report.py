@@ -61,22 +61,32 @@ class Report:
     routes: dict[str, list[dict]]  # host -> [{"dst", "via": [gateways]}]
     skipped: list[dict]
     errors: dict[str, str] = field(default_factory=dict)  # host -> why it could not be asked
+    # A session nobody could check is a failure unless the user accepts it
+    # (calico_verify_allow_unverified): an unasked router must not pass for a healthy one.
+    allow_unverified: bool = False
 
     @property
     def down(self) -> list[Session]:
         return [s for s in self.sessions if s.status == DOWN]
 
     @property
+    def unverified(self) -> list[Session]:
+        return [s for s in self.sessions if s.status == UNVERIFIED]
+
+    @property
     def problems(self) -> list[str]:
-        return [s.problem() for s in self.down]
+        return [s.problem() for s in self.down] + (
+            [] if self.allow_unverified else
+            ["%s <-> %s (%s, AS %s): nobody could check it" % (s.node, s.peer, s.peer_ip, s.peer_asn) for s in self.unverified])
 
     @property
     def affected_nodes(self) -> list[str]:
-        return sorted({s.node for s in self.down})
+        failing = self.down + ([] if self.allow_unverified else self.unverified)
+        return sorted({s.node for s in failing})
 
     @property
     def ok(self) -> bool:
-        return not self.down
+        return not self.down and (self.allow_unverified or not self.unverified)
 
     def counts(self) -> dict[str, int]:
         out = {UP: 0, DOWN: 0, UNVERIFIED: 0}
@@ -122,7 +132,8 @@ def expected_sessions(plan: dict) -> dict[tuple[str, str], Session]:
     return out
 
 
-def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None, skipped: list | None = None) -> Report:
+def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None, skipped: list | None = None,
+                 allow_unverified: bool = False) -> Report:
     tors = tors or {}
     nodes = nodes or {}
     sessions = expected_sessions(plan)
@@ -155,7 +166,8 @@ def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None
                 continue
             session.node_view = "not answering" if data.get("error") else states.get(session.peer_ip, "missing")
     ordered = sorted(sessions.values(), key=lambda s: (s.rack or "", s.node, s.peer))
-    return Report(plan=plan, sessions=ordered, routes=routes, skipped=list(skipped or []), errors=errors)
+    return Report(plan=plan, sessions=ordered, routes=routes, skipped=list(skipped or []), errors=errors,
+                  allow_unverified=allow_unverified)
 
 
 def headline(report: Report) -> str:
@@ -167,9 +179,12 @@ def headline(report: Report) -> str:
         return "All %d BGP sessions Established." % total
     parts = []
     if counts[DOWN]:
-        parts.append("%d of %d BGP sessions NOT Established (nodes: %s)" % (counts[DOWN], total, ", ".join(report.affected_nodes)))
+        parts.append("%d of %d BGP sessions NOT Established (nodes: %s)" % (
+            counts[DOWN], total, ", ".join(sorted({s.node for s in report.down}))))
     if counts[UNVERIFIED]:
-        parts.append("%d of %d not verified" % (counts[UNVERIFIED], total))
+        parts.append("%d of %d not verified (%s)" % (
+            counts[UNVERIFIED], total, "accepted: calico_verify_allow_unverified" if report.allow_unverified
+            else "a failure; set calico_verify_allow_unverified: true to accept"))
     if counts[UP]:
         parts.append("%d Established" % counts[UP])
     return "; ".join(parts) + "."
@@ -234,6 +249,9 @@ def render_markdown(report: Report) -> str:
     out.append("")
     if report.problems:
         out += ["## Problems", ""] + ["- " + p for p in report.problems] + [""]
+    if report.unverified and report.allow_unverified:
+        out += ["## Not verified (accepted by calico_verify_allow_unverified)", ""]
+        out += ["- %s <-> %s (%s)" % (s.node, s.peer, s.peer_ip) for s in report.unverified] + [""]
     out += ["## Routes seen", ""]
     if report.routes:
         for host, routes in sorted(report.routes.items()):

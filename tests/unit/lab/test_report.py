@@ -89,11 +89,21 @@ def test_unplanned_peer_on_router_is_missing_session(lab_plan):
     assert "tor2a reports missing" in report.problems[0]
 
 
-def test_nothing_gathered_is_not_verified_not_ok_and_not_down(lab_plan):
+def test_nothing_gathered_fails_unless_unverified_sessions_are_accepted(lab_plan):
+    # Issue 13: a verify that asked nobody (e.g. an EOS site before every platform was read)
+    # used to pass. A session nobody checked is now a failure that names the node...
     report = build_report(lab_plan)
-    assert report.ok  # nothing is known to be down...
-    assert report.counts()[UNVERIFIED] == 9  # ...but nothing was verified either, and it says so
-    assert headline(report) == "9 of 9 not verified."
+    assert report.counts()[UNVERIFIED] == 9 and not report.down
+    assert not report.ok
+    assert report.affected_nodes == ["r1-cp", "r1-w1", "r1-w2", "r2-cp", "r2-w1", "r2-w2"]
+    assert "r1-cp <-> tor1a (10.77.1.2, AS 65001): nobody could check it" in report.problems
+    assert headline(report) == "9 of 9 not verified (a failure; set calico_verify_allow_unverified: true to accept)."
+    # ...unless the user accepts it, and the report still lists which sessions went unchecked.
+    accepted = build_report(lab_plan, allow_unverified=True)
+    assert accepted.ok and accepted.problems == [] and accepted.affected_nodes == []
+    markdown = render_markdown(accepted)
+    assert "## Not verified (accepted by calico_verify_allow_unverified)" in markdown
+    assert "- r2-w2 <-> tor2a (10.77.2.2)" in markdown
 
 
 def test_routes_are_normalised_and_sorted():
