@@ -35,7 +35,7 @@ class Session:
     peer_asn: int | None
     kind: str  # tor | route_reflector | node
     rack: str | None
-    tor_view: str | None = None  # state the ToR reports; None when not asked
+    tor_view: str | None = None  # state the peer (ToR, or the other node) reports; None when not asked
     node_view: str | None = None  # state the node reports; None when not asked
 
     @property
@@ -119,10 +119,15 @@ def expected_sessions(plan: dict) -> dict[tuple[str, str], Session]:
     tors = plan.get("tor_routers") or {}
     kinds_by_ip = {}
     out: dict[tuple[str, str], Session] = {}
+    mesh = bool((plan.get("bgp") or {}).get("node_to_node_mesh"))
     for name, node in sorted(nodes.items()):
         for peer in node.get("peers") or []:
             kinds_by_ip[peer["ip"]] = peer.get("kind")
             out[(name, peer["name"])] = Session(name, peer["name"], peer["ip"], peer.get("asn"), peer.get("kind") or "node", node.get("rack"))
+        # The node-to-node mesh is not in the nodes' peer lists: every other node is a peer.
+        for other_name, other in sorted(nodes.items()):
+            if mesh and other_name != name and (name, other_name) not in out:
+                out[(name, other_name)] = Session(name, other_name, other["ip"], other.get("asn"), "mesh", node.get("rack"))
     for tor_name, tor in sorted(tors.items()):
         for neighbor in tor.get("neighbors") or []:
             key = (neighbor["node"], tor_name)
@@ -161,10 +166,14 @@ def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None
         if data.get("error"):
             errors[node] = data["error"]
         states = data.get("sessions") or {}
-        for (session_node, _peer_name), session in sessions.items():
-            if session_node != node:
-                continue
-            session.node_view = "not answering" if data.get("error") else states.get(session.peer_ip, "missing")
+        node_ip = (plan["nodes"].get(node) or {}).get("ip")
+        for (session_node, peer_name), session in sessions.items():
+            view = "not answering" if data.get("error") else None
+            if session_node == node:
+                session.node_view = view or states.get(session.peer_ip, "missing")
+            elif peer_name == node:
+                # A session between two nodes (mesh, reflector): this node is the far end.
+                session.tor_view = view or states.get(node_ip, "missing")
     ordered = sorted(sessions.values(), key=lambda s: (s.rack or "", s.node, s.peer))
     return Report(plan=plan, sessions=ordered, routes=routes, skipped=list(skipped or []), errors=errors,
                   allow_unverified=allow_unverified)
@@ -241,7 +250,7 @@ def render_markdown(report: Report) -> str:
     out += ["## BGP sessions", ""]
     if report.sessions:
         out += _table(["node", "peer", "peer address", "peer AS", "kind", "peer's view", "node's view", "state"], [
-            (s.node, s.peer, s.peer_ip, s.peer_asn, s.kind, _view(s.tor_view if s.kind == "tor" else None),
+            (s.node, s.peer, s.peer_ip, s.peer_asn, s.kind, _view(s.tor_view),
              _view(s.node_view), {UP: "Established", DOWN: "**DOWN**", UNVERIFIED: "not verified"}[s.status])
             for s in report.sessions])
     else:
@@ -330,3 +339,22 @@ def render_dot(report: Report) -> str:
             _dot_id("%s <-> %s: %s" % (s.node, s.peer, s.status))))
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def planned_peer_addresses(plan: dict, node: str) -> list[str]:
+    """Addresses the node itself must have Established sessions with (its side of
+    expected_sessions), for the node-side readers."""
+    return sorted({s.peer_ip for (name, _peer), s in expected_sessions(plan).items() if name == node and s.peer_ip},
+                  key=_ip_key)
+
+
+def node_views_from_status(status_report: dict) -> dict:
+    """The calico_node_status module's report (CalicoNodeStatus through the API) as node views
+    for build_report: {node: {"sessions": {peer ip: state}, "error": str|None}}."""
+    views = {}
+    for node, entry in (status_report or {}).items():
+        sessions = {ip: ESTABLISHED for ip in entry.get("established") or []}
+        sessions.update({m["ip"]: m["state"] for m in entry.get("missing") or []})
+        views[node] = {"sessions": sessions, "routes": None,
+                       "error": None if entry.get("status_reported") else "calico-node reported no CalicoNodeStatus"}
+    return views
