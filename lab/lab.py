@@ -1,8 +1,9 @@
 """Lifecycle of the built-in lab (docs/lab.md): images, podman networks, systemd containers.
 
     .venv/bin/python lab/lab.py up      [-i inventory/lab]   build images if needed, create/start everything,
-                                            then run playbooks/lab/prepare.yml (the routers'
-                                            pre-existing fabric configuration)
+                                            then run playbooks/lab/prepare.yml (the spine's and
+                                            ToRs' pre-existing configuration; a reset when
+                                            LAB_DESIGN names another design than last time)
     .venv/bin/python lab/lab.py down    [-i inventory/lab]   remove the containers and networks
     .venv/bin/python lab/lab.py status  [-i inventory/lab]   show what exists
 
@@ -104,6 +105,15 @@ def load_topology(inventory):
     return {"networks": networks, "containers": containers}
 
 
+def design_args(design):
+    """ansible-playbook arguments of a design (inventory/lab-designs/<design>.yml, as lab/design.sh):
+    prepare.yml resets the routers and nodes when the design changes."""
+    base = os.path.join(REPO, "inventory", "lab-designs", design)
+    if not os.path.exists(base + ".yml"):
+        raise LabError("LAB_DESIGN=%s: no %s.yml" % (design, base))
+    return ["-e", "@%s.yml" % base] + (["-i", base + ".hosts.yml"] if os.path.exists(base + ".hosts.yml") else [])
+
+
 def build_images():
     for name, recipe in IMAGES.items():
         disable = [arg for unit in recipe["disable"] for arg in ("--disable", unit)]
@@ -188,8 +198,8 @@ def up(inventory, prepare=True):
             playbook = "ansible-playbook"
         env = dict(os.environ)
         env.setdefault("CONTAINERS_CONF", CONTAINERS_CONF)
-        proc = subprocess.run([playbook, "-i", inventory, os.path.join(REPO, "playbooks", "lab", "prepare.yml")],
-                              env=env, cwd=REPO, check=False)
+        proc = subprocess.run([playbook, "-i", inventory] + design_args(os.environ.get("LAB_DESIGN") or "as_per_rack")
+                              + [os.path.join(REPO, "playbooks", "lab", "prepare.yml")], env=env, cwd=REPO, check=False)
         if proc.returncode != 0:
             raise LabError("playbooks/lab/prepare.yml failed (rc=%d)" % proc.returncode)
 
