@@ -35,6 +35,20 @@ def calico_verify_tor_sessions(summary, platform, neighbors):
         raise AnsibleFilterError("calico_verify: cannot read the %s BGP summary: %s" % (platform, err))
 
 
+def calico_verify_gathered(hostvars, hosts, fact):
+    """{host: hostvars[host][fact]} for the hosts that set ``fact`` (a host that was skipped,
+    unreachable or never ran the task has none: the report shows its sessions as not verified)."""
+    gathered = {}
+    for host in hosts or []:
+        try:
+            value = hostvars[host][fact]
+        except KeyError:
+            continue
+        if value is not None:
+            gathered[host] = value
+    return gathered
+
+
 def calico_verify_node_status(status_report):
     """calico_node_status's report (CalicoNodeStatus through the API) as per-node views."""
     return node_views_from_status(status_report)
@@ -46,4 +60,5 @@ class FilterModule(object):
             "calico_verify_node_peers": calico_verify_node_peers,
             "calico_verify_tor_sessions": calico_verify_tor_sessions,
             "calico_verify_node_status": calico_verify_node_status,
+            "calico_verify_gathered": calico_verify_gathered,
         }

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 ESTABLISHED = "Established"
 UP, DOWN, UNVERIFIED = "up", "down", "not verified"
+# A view from a host that could not be asked: shown, but it checks nothing.
+NOT_ANSWERING = "not answering"
 EDGE_COLOURS = {UP: "forestgreen", DOWN: "red3", UNVERIFIED: "gray55"}
 
 
@@ -40,16 +42,16 @@ class Session:
 
     @property
     def status(self) -> str:
-        views = [v for v in (self.tor_view, self.node_view) if v is not None]
+        views = [v for v in (self.tor_view, self.node_view) if v not in (None, NOT_ANSWERING)]
         if not views:
             return UNVERIFIED
         return UP if all(v == ESTABLISHED for v in views) else DOWN
 
     def problem(self) -> str:
         seen = []
-        if self.tor_view is not None and self.tor_view != ESTABLISHED:
+        if self.tor_view not in (None, ESTABLISHED):
             seen.append("%s reports %s" % (self.peer, self.tor_view))
-        if self.node_view is not None and self.node_view != ESTABLISHED:
+        if self.node_view not in (None, ESTABLISHED):
             seen.append("%s reports %s" % (self.node, self.node_view))
         return "%s <-> %s (%s, AS %s): %s" % (self.node, self.peer, self.peer_ip, self.peer_asn, "; ".join(seen))
 
@@ -156,7 +158,7 @@ def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None
                 continue
             node_ip = (plan["nodes"].get(node) or {}).get("ip")
             if data.get("error"):
-                session.tor_view = "not answering"
+                session.tor_view = NOT_ANSWERING
             else:
                 session.tor_view = by_ip.get(str(node_ip), "missing")
     for node, data in sorted(nodes.items()):
@@ -168,7 +170,7 @@ def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None
         states = data.get("sessions") or {}
         node_ip = (plan["nodes"].get(node) or {}).get("ip")
         for (session_node, peer_name), session in sessions.items():
-            view = "not answering" if data.get("error") else None
+            view = NOT_ANSWERING if data.get("error") else None
             if session_node == node:
                 session.node_view = view or states.get(session.peer_ip, "missing")
             elif peer_name == node:

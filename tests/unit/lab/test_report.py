@@ -72,6 +72,19 @@ def test_router_not_answering_names_its_nodes(lab_plan):
     assert "bgpd is not running" in text
 
 
+def test_a_router_that_cannot_be_asked_checks_nothing(lab_plan):
+    """Its sessions are decided by the node's view; with none they are not verified, not down."""
+    tors, nodes = all_up(lab_plan)
+    tors["tor2a"] = {"sessions": [], "error": "Unable to connect to port 22", "routes": None}
+    report = build_report(lab_plan, tors, nodes)
+    assert report.ok  # the nodes see their tor2a sessions Established
+    for node in ("r2-cp", "r2-w1", "r2-w2"):
+        del nodes[node]
+    report = build_report(lab_plan, tors, nodes)
+    assert not report.down and len(report.unverified) == 3 and not report.ok
+    assert report.affected_nodes == ["r2-cp", "r2-w1", "r2-w2"]
+
+
 def test_one_sided_failure_is_down(lab_plan):
     """The ToR says Established but the node disagrees (or the other way round): not up."""
     tors, nodes = all_up(lab_plan)
@@ -153,8 +166,11 @@ def test_text_summary_flags_down_sessions(lab_plan):
 def test_dot_colours_sessions_by_state(lab_plan):
     tors, nodes = all_up(lab_plan)
     tors["tor1b"] = {"sessions": [], "error": "bgpd is not running", "routes": None}
+    for node in ("r1-cp", "r1-w1"):
+        nodes[node] = node_view(lab_plan, node, {"tor1b": "Active"})
+    del nodes["r1-w2"]  # nobody can check r1-w2 <-> tor1b (nor r1-w2 <-> tor1a's node side)
     dot = render_dot(build_report(lab_plan, tors, nodes))
-    assert dot.count("color=red3") == 3 and dot.count("color=forestgreen") == 6
+    assert dot.count("color=red3") == 2 and dot.count("color=forestgreen") == 6 and dot.count("color=gray55") == 1
     assert 'subgraph "cluster_r1"' in dot and '"tor1b" -- "r1-cp"' in dot
 
 
