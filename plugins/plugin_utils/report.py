@@ -168,14 +168,15 @@ def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None
         if data.get("error"):
             errors[node] = data["error"]
         states = data.get("sessions") or {}
-        node_ip = (plan["nodes"].get(node) or {}).get("ip")
         for (session_node, peer_name), session in sessions.items():
             view = NOT_ANSWERING if data.get("error") else None
             if session_node == node:
                 session.node_view = view or states.get(session.peer_ip, "missing")
             elif peer_name == node:
-                # A session between two nodes (mesh, reflector): this node is the far end.
-                session.tor_view = view or states.get(node_ip, "missing")
+                # A session between two nodes (mesh, reflector): this node is the far end and
+                # reports it under the other node's address.
+                far_ip = (plan["nodes"].get(session_node) or {}).get("ip")
+                session.tor_view = view or states.get(far_ip, "missing")
     ordered = sorted(sessions.values(), key=lambda s: (s.rack or "", s.node, s.peer))
     return Report(plan=plan, sessions=ordered, routes=routes, skipped=list(skipped or []), errors=errors,
                   allow_unverified=allow_unverified)
