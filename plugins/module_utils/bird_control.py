@@ -96,7 +96,7 @@ def parse_protocols_all(lines):
             continue
         if current is None:
             continue
-        key, _, value = line.strip().partition(":")
+        key, value = (line.strip().split(":", 1) + [""])[:2]
         value = value.strip()
         if key == "BGP state":
             current["state"] = value.split()[0] if value else current["state"]

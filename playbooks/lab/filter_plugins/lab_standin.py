@@ -116,8 +116,8 @@ def _split_peer_ip(text):
     """BGPPeer.peerIP is "ip", "ip:port" or "[ipv6]:port"."""
     text = str(text)
     if text.startswith("["):
-        address, _, port = text[1:].partition("]:")
-        return address, int(port) if port else None
+        address, port = text[1:].split("]", 1)
+        return address, int(port.lstrip(":")) if port.lstrip(":") else None
     if text.count(":") == 1:
         address, port = text.split(":")
         return address, int(port)
