@@ -176,17 +176,19 @@ def lab_bird_config(node, plan, resources, k8s_resources=None, password=None):
         names_by_ip[tor.get("peer_ip")] = tor["name"]
         if tor.get("peer_ip6"):
             names_by_ip[tor["peer_ip6"]] = tor["name"]
+    def selected(spec, labels, name):
+        """Whether a node is on the local side of a BGPPeer (node, nodeSelector, or every node)."""
+        if spec.get("node"):
+            return spec["node"] == name
+        if spec.get("nodeSelector"):
+            return selector_matches(spec["nodeSelector"], labels)
+        return True
+
     for peer in _by_kind(resources, "BGPPeer"):
         spec = peer["spec"]
-        if spec.get("node"):
-            applies, prefix = spec["node"] == node, "Node_"
-        elif spec.get("nodeSelector"):
-            applies, prefix = selector_matches(spec["nodeSelector"], me["labels"]), "Node_"
-        else:
-            # No node and no selector: a global peer (bird.cfg.template:216-307).
-            applies, prefix = True, "Global_"
-        if not applies:
-            continue
+        # Node_ for node-specific peers (node or nodeSelector), Global_ for the others
+        # (bird.cfg.template:216-307 and 403-492).
+        prefix = "Node_" if spec.get("node") or spec.get("nodeSelector") else "Global_"
         # keepOriginalNextHop -> "next hop keep" on eBGP only (bird.cfg.template:288-290);
         # nextHopMode Self/Keep (lines 291-296); password from the Secret (lines 285-287).
         options = {"keep_next_hop": bool(spec.get("keepOriginalNextHop")),
@@ -194,26 +196,38 @@ def lab_bird_config(node, plan, resources, k8s_resources=None, password=None):
                    "next_hop_keep": spec.get("nextHopMode") == "Keep",
                    "password": bool(spec.get("password"))}
         if spec.get("peerIP"):
+            if not selected(spec, me["labels"], node):
+                continue
             ip, port = _split_peer_ip(spec["peerIP"])
             family = ipaddress.ip_address(ip).version
             asn = int(spec["asNumber"])
             add(family, prefix, ip, port, asn, description=names_by_ip.get(ip, ip),
                 # rr client towards a same-AS peer of another cluster (bird.cfg.template:281-284).
                 rr_client=bool(cluster_id) and asn == me["asn"], **options)
-        elif spec.get("peerSelector"):
-            for other in nodes.values():
-                if other["name"] == node or not selector_matches(spec["peerSelector"], other["labels"]):
+            continue
+        if not spec.get("peerSelector"):
+            continue
+        # A peering between calico nodes is configured on both ends: a node on the local side
+        # peers with the nodes peerSelector picks, and a picked node peers back with every node
+        # of the local side (calico-node's confd sees the peering from either node).
+        others = []
+        if selected(spec, me["labels"], node):
+            others += [o for o in nodes.values() if selector_matches(spec["peerSelector"], o["labels"])]
+        if selector_matches(spec["peerSelector"], me["labels"]):
+            others += [o for o in nodes.values() if selected(spec, o["labels"], o["name"])]
+        for other in others:
+            if other["name"] == node:
+                continue
+            for family in (4, 6):
+                other_ip = other["ip" if family == 4 else "ip6"]
+                if not (my_ip[family] and other_ip):
                     continue
-                for family in (4, 6):
-                    other_ip = other["ip" if family == 4 else "ip6"]
-                    if not (my_ip[family] and other_ip):
-                        continue
-                    # A calico-node peer: passive towards a higher address (bird.cfg.template:275-277),
-                    # rr client when this node reflects and the peer is outside its cluster (281-284).
-                    add(family, prefix, other_ip, None, other["asn"], description=other["name"],
-                        passive=other_ip > my_ip[family],
-                        rr_client=bool(cluster_id) and other["asn"] == me["asn"] and other["rr_cluster_id"] != cluster_id,
-                        **options)
+                # A calico-node peer: passive towards a higher address (bird.cfg.template:275-277),
+                # rr client when this node reflects and the peer is outside its cluster (281-284).
+                add(family, prefix, other_ip, None, other["asn"], description=other["name"],
+                    passive=other_ip > my_ip[family],
+                    rr_client=bool(cluster_id) and other["asn"] == me["asn"] and other["rr_cluster_id"] != cluster_id,
+                    **options)
 
     pools = {4: [], 6: []}
     for pool in _by_kind(resources, "IPPool"):

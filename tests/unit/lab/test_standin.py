@@ -64,6 +64,9 @@ def test_route_reflector_gets_rr_clients_and_no_mesh(lab_plan, standin):
     assert rr["rr_cluster_id"] == "244.0.0.1"
     # A reflector skips the mesh (bird.cfg.template:160-164)...
     assert not [p for p in rr["peers"] if p["protocol"].startswith("Mesh_")]
+    # ...and peers back with every node the BGPPeer's local side selects, as reflector clients.
+    clients = {p["description"]: p for p in rr["peers"] if p["protocol"].startswith("Node_1")}
+    assert {"r1-w1", "r2-w2"} <= set(clients) and clients["r1-w1"]["rr_client"] is True
     client = standin.lab_bird_config("r1-w1", lab_plan, calico, k8s)
     # ...and the others skip it in their mesh (line 182) but peer with it through the BGPPeer.
     to_rr = [p for p in client["peers"] if p["ip"] == "10.77.1.11"]
