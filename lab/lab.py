@@ -1,8 +1,9 @@
 """Lifecycle of the built-in lab (docs/lab.md): images, podman networks, systemd containers.
 
     .venv/bin/python lab/lab.py up      [-i inventory/lab]   build images if needed, create/start everything,
-                                            then run playbooks/lab/prepare.yml (the routers'
-                                            pre-existing fabric configuration)
+                                            then run playbooks/lab/prepare.yml (the spine's and
+                                            ToRs' pre-existing configuration; a reset when
+                                            LAB_DESIGN names another design than last time)
     .venv/bin/python lab/lab.py down    [-i inventory/lab]   remove the containers and networks
     .venv/bin/python lab/lab.py status  [-i inventory/lab]   show what exists
 
@@ -28,11 +29,15 @@ IMAGE_SCRIPT = os.path.join(REPO, "tests", "images", "build-image.sh")
 CONTAINERS_CONF = os.path.join(REPO, "tests", "images", "containers.conf")
 LAB_LABEL = "org.onprem-calico.lab"
 
-# Image name -> Debian packages on top of the base systemd image. Nodes get what the host role
-# would otherwise download (so a converge needs no mirror) plus BIRD, the calico-node stand-in.
+# Image name -> build-image.sh arguments on top of the base systemd image. Nodes get what the
+# host role would otherwise download (so a converge needs no mirror) plus BIRD 1.6 (Debian's
+# "bird", the generation calico-node is built on) for the calico-node stand-in, which runs its
+# own units on calico-node's sockets: Debian's bird/bird6 units would hold port 179. ToRs and the
+# spine run FRR.
 IMAGES = {
-    "calico-lab-node": ["bird2", "nftables", "ipset", "conntrack", "iptables", "util-linux"],
-    "calico-lab-tor": ["frr", "frr-pythontools"],
+    "calico-lab-node": {"packages": ["bird", "nftables", "ipset", "conntrack", "iptables", "util-linux"],
+                        "disable": ["bird.service", "bird6.service"]},
+    "calico-lab-tor": {"packages": ["frr", "frr-pythontools"], "disable": []},
 }
 
 
@@ -66,38 +71,53 @@ def load_topology(inventory):
             todo += entry.get("children", [])
         return sorted(set(seen))
 
-    nodes, tors = members("k8s_cluster"), members("tor_routers")
+    nodes, tors, spines = members("k8s_cluster"), members("tor_routers"), members("lab_spines")
     if not nodes or not tors:
         raise LabError("%s: the lab inventory needs hosts in k8s_cluster and tor_routers" % inventory)
     any_vars = hostvars[nodes[0]]
-    networks = dict(any_vars["lab_networks"])
+    networks = {name: list(subnets) for name, subnets in any_vars["lab_networks"].items()}
     prefix = any_vars["lab_container_prefix"]
-    fabric = any_vars["lab_fabric_network"]
+    fabric, l2 = any_vars["lab_fabric_network"], any_vars["lab_l2_network"]
     containers = []
-    for host in nodes + tors:
+    for host in nodes + tors + spines:
         hv = hostvars[host]
-        is_tor = host in tors
-        nets = [(hv["lab_network"], hv["calico_tor_peer_ip"] if is_tor else hv["calico_node_ip"])]
-        if is_tor:
-            nets.append((fabric, hv["lab_fabric_ip"]))
-        for net, _address in nets:
+        if host in nodes:
+            # Every node sits on its rack network and on the l2 network, so the designs switch
+            # from ToR peering to a flat L2 cluster on the same containers.
+            nets = [(hv["lab_network"], hv["lab_rack_ip"], hv.get("lab_rack_ip6")), (l2, hv["lab_l2_ip"], None)]
+        elif host in tors:
+            nets = [(hv["lab_network"], hv["calico_tor_peer_ip"], hv.get("lab_rack_ip6")), (fabric, hv["lab_fabric_ip"], None)]
+        else:
+            nets = [(fabric, hv["lab_fabric_ip"], None)]
+        for net, _address, _address6 in nets:
             if net not in networks:
                 raise LabError("%s: network %s is not in lab_networks" % (host, net))
+        routers = host not in nodes
         containers.append({
             "host": host,
             "name": prefix + host,
-            "image": "localhost/%s:latest" % ("calico-lab-tor" if is_tor else "calico-lab-node"),
+            "image": "localhost/%s:latest" % ("calico-lab-tor" if routers else "calico-lab-node"),
             "networks": nets,
             # Routers forward between the rack and the fabric from the start; nodes get their
             # sysctls from the calico_host role like any real node.
-            "sysctls": ["net.ipv4.ip_forward=1"] if is_tor else [],
+            "sysctls": ["net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"] if routers else [],
         })
     return {"networks": networks, "containers": containers}
 
 
+def design_args(design):
+    """ansible-playbook arguments of a design (inventory/lab-designs/<design>.yml, as lab/design.sh):
+    prepare.yml resets the routers and nodes when the design changes."""
+    base = os.path.join(REPO, "inventory", "lab-designs", design)
+    if not os.path.exists(base + ".yml"):
+        raise LabError("LAB_DESIGN=%s: no %s.yml" % (design, base))
+    return ["-e", "@%s.yml" % base] + (["-i", base + ".hosts.yml"] if os.path.exists(base + ".hosts.yml") else [])
+
+
 def build_images():
-    for name, packages in IMAGES.items():
-        run(["bash", IMAGE_SCRIPT, name] + packages, capture=False)
+    for name, recipe in IMAGES.items():
+        disable = [arg for unit in recipe["disable"] for arg in ("--disable", unit)]
+        run(["bash", IMAGE_SCRIPT] + disable + [name] + recipe["packages"], capture=False)
 
 
 def image_id(ref):
@@ -105,13 +125,18 @@ def image_id(ref):
 
 
 def ensure_networks(networks):
-    for name, subnet in sorted(networks.items()):
+    for name, subnets in sorted(networks.items()):
         if run(["podman", "network", "exists", name], check=False).returncode == 0:
             continue
-        # No DNS: the lab addresses everything by IP, as the plan does.
-        run(["podman", "network", "create", "--disable-dns", "--subnet", subnet,
-             "--label", LAB_LABEL + "=1", name])
-        print("created network %s (%s)" % (name, subnet))
+        # Internal: no gateway and no route to the host, so a machine's routes are the ones BGP
+        # gives it (and a leaked default would show). No DNS: everything is addressed by IP.
+        argv = ["podman", "network", "create", "--internal", "--disable-dns", "--label", LAB_LABEL + "=1"]
+        for subnet in subnets:
+            argv += ["--subnet", subnet]
+        if any(":" in subnet for subnet in subnets):
+            argv.append("--ipv6")
+        run(argv + [name])
+        print("created network %s (%s)" % (name, ", ".join(subnets)))
 
 
 def container_state(name):
@@ -137,8 +162,8 @@ def ensure_container(spec):
         return "started"
     argv = ["podman", "run", "-d", "--name", name, "--hostname", spec["host"],
             "--privileged", "--systemd=always", "--label", LAB_LABEL + "=1"]
-    for net, ip in spec["networks"]:
-        argv += ["--network", "%s:ip=%s" % (net, ip)]
+    for net, ip, ip6 in spec["networks"]:
+        argv += ["--network", "%s:ip=%s%s" % (net, ip, ",ip6=%s" % ip6 if ip6 else "")]
     for sysctl in spec["sysctls"]:
         argv += ["--sysctl", sysctl]
     argv += [spec["image"], "/sbin/init"]
@@ -173,8 +198,8 @@ def up(inventory, prepare=True):
             playbook = "ansible-playbook"
         env = dict(os.environ)
         env.setdefault("CONTAINERS_CONF", CONTAINERS_CONF)
-        proc = subprocess.run([playbook, "-i", inventory, os.path.join(REPO, "playbooks", "lab", "prepare.yml")],
-                              env=env, cwd=REPO, check=False)
+        proc = subprocess.run([playbook, "-i", inventory] + design_args(os.environ.get("LAB_DESIGN") or "as_per_rack")
+                              + [os.path.join(REPO, "playbooks", "lab", "prepare.yml")], env=env, cwd=REPO, check=False)
         if proc.returncode != 0:
             raise LabError("playbooks/lab/prepare.yml failed (rc=%d)" % proc.returncode)
 
@@ -196,7 +221,7 @@ def status(inventory):
     topo = load_topology(inventory)
     for spec in topo["containers"]:
         state = container_state(spec["name"])[0] or "absent"
-        print("%-24s %-10s %s" % (spec["name"], state, " ".join("%s=%s" % n for n in spec["networks"])))
+        print("%-24s %-10s %s" % (spec["name"], state, " ".join("%s=%s" % (n[0], n[1]) for n in spec["networks"])))
     return all(container_state(c["name"])[0] == "running" for c in topo["containers"])
 
 

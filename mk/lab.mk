@@ -1,10 +1,15 @@
-# The built-in lab (docs/lab.md): two racks of systemd containers with FRR ToRs and BIRD nodes,
-# configured by site.yml from inventory/lab. Needs root (debootstrap, privileged containers).
-#   make demo        build images if needed, bring the lab up, run site.yml, print the report
+# The built-in lab (docs/lab.md): two racks of systemd containers with FRR ToRs, an FRR spine and
+# BIRD 1.6 nodes standing in for calico-node, configured by the product's stages from inventory/lab.
+# Needs root (debootstrap, privileged containers).
+#   make demo [DESIGN=name]  build images if needed, bring the lab up in that BGP design
+#                    (inventory/lab-designs/: as_per_rack (default), as_per_node, downward_default,
+#                    full_mesh, route_reflectors, dual_stack), run the stages, print the report
 #   make demo-down   remove the lab's containers and networks
 #   make e2e         the end-to-end and fault tests (tests/e2e): a lab of their own, always removed
-#   make lab-bench   lab build, first converge, no-op rerun, ToR push -> Established (docs/benchmarks.md)
+#   make lab-bench [DESIGNS="a b"]  per design: first converge, no-op rerun, ToR push -> Established
 LAB_REPORT := artifacts/lab/report.md
+DESIGN ?= as_per_rack
+export LAB_DESIGN := $(DESIGN)
 export CONTAINERS_CONF ?= $(CURDIR)/tests/images/containers.conf
 
 APT_PACKAGES += debootstrap podman runc graphviz frr frr-pythontools bird2
@@ -29,4 +34,4 @@ e2e: setup
 	$(BIN)/pytest -q --durations=0 tests/e2e
 
 lab-bench: setup
-	bash benchmarks/lab_bench.sh
+	bash benchmarks/lab_bench.sh $(DESIGNS)

@@ -22,7 +22,7 @@ EXAMPLES = os.path.join(REPO, "inventory", "examples")
 
 def load_inventory(source: str, extra_vars: dict | None = None) -> InventoryInput:
     loader = DataLoader()
-    inventory = InventoryManager(loader=loader, sources=[source])
+    inventory = InventoryManager(loader=loader, sources=source if isinstance(source, list) else [source])
     variables = VariableManager(loader=loader, inventory=inventory)
     if extra_vars:
         # VariableManager has no public way to set extra vars outside a CLI run.

@@ -244,6 +244,8 @@ CASES = [
     Case(cluster={"calico_tor_design": "as_per_rack"}),
     Case(base="tor", cluster={"calico_bgp_mode": "full_mesh", "calico_tor_design": None, "calico_encapsulation": "ipip"}),
     Case(cluster={"calico_bgp_communities": [{"name": "no-export", "value": "no-export"}]}),
+    Case(cluster={"calico_bgp_communities": [{"name": "pods", "value": "65000:100"}]}),
+    Case(cluster={"calico_bgp_communities": [{"name": "pods", "value": "65000:100", "prefixes": ["pods-pool"]}]}),
     Case(cluster={"calico_advertise_service_external_ips": ["203.0.113.0/33"]}),
     # ToR peering
     Case(base="tor", cluster={"calico_tor_design": None}),
@@ -426,7 +428,7 @@ SECTIONS = [
     ("Nodes", ("_nodes", "_node_ip", "_node_networks")),
     ("IP pools", ("_pools", "_check_pool", "_pool_overlaps")),
     ("ToR routers", ("_tor_routers", "_router_connection")),
-    ("BGP", ("_bgp",)),
+    ("BGP", ("_bgp", "_communities")),
     ("ToR peering", ("_tor_mode", "_tor_sessions")),
     ("Manifest, MTU and Felix", ("_manifest", "_mtu_advice")),
     ("Typha", ("check_typha_replicas",)),

@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 
 from ansible.errors import AnsibleError
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.onprem.calico.plugins.plugin_utils.report import (
@@ -38,7 +39,7 @@ def _write_if_changed(path, content):
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("plan", "tors", "nodes", "skipped", "dot"))
+    _VALID_ARGS = frozenset(("plan", "tors", "nodes", "skipped", "dot", "allow_unverified"))
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
@@ -53,7 +54,8 @@ class ActionModule(ActionBase):
         for item in skipped:
             if not isinstance(item, dict) or not {"stage", "reason"} <= set(item):
                 raise AnsibleError("report: every 'skipped' entry needs 'stage' and 'reason', got %r." % (item,))
-        report = build_report(plan, tors, nodes, skipped)
+        allow_unverified = boolean(args.get("allow_unverified", False), strict=True)
+        report = build_report(plan, tors, nodes, skipped, allow_unverified=allow_unverified)
         base = plan["cluster"]["artifacts_dir"]
         files = {os.path.join(base, "report.md"): render_markdown(report),
                  os.path.join(base, "topology.dot"): render_dot(report)}
@@ -81,6 +83,7 @@ class ActionModule(ActionBase):
             + (["topology: %s" % svg_path] if svg_path in files else []),
             problems=report.problems,
             affected_nodes=report.affected_nodes,
+            unverified=["%s <-> %s" % (s.node, s.peer) for s in report.unverified],
             sessions=[{"node": s.node, "peer": s.peer, "peer_ip": s.peer_ip, "kind": s.kind,
                        "peer_view": s.tor_view, "node_view": s.node_view, "state": s.status}
                       for s in report.sessions],

@@ -46,6 +46,13 @@ options:
     description: Graphviz C(dot) executable; without it only C(topology.dot) is written.
     type: str
     default: dot
+  allow_unverified:
+    description:
+      - Whether a planned session that nobody could check (no router answer and no node view)
+        is acceptable. By default it counts as a problem, so C(ok) is false and the report names
+        it; with V(true) the report lists it under "Not verified" and C(ok) ignores it.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -78,16 +85,21 @@ summary:
   type: list
   elements: str
 ok:
-  description: Whether every verified session is Established.
+  description: Whether every planned session is Established (sessions nobody checked count as failures unless O(allow_unverified)).
   returned: always
   type: bool
 problems:
-  description: One line per session that is not Established, naming node, peer and states.
+  description: One line per session that is not Established (or not verified, unless O(allow_unverified)), naming node, peer and states.
   returned: always
   type: list
   elements: str
 affected_nodes:
-  description: Nodes with at least one session that is not Established.
+  description: Nodes with at least one session that is not Established (or not verified, unless O(allow_unverified)).
+  returned: always
+  type: list
+  elements: str
+unverified:
+  description: Sessions nobody could check, as C(node <-> peer).
   returned: always
   type: list
   elements: str

@@ -233,8 +233,10 @@ VARIABLES: tuple[Var, ...] = (
         "Session timers on the ToR side; keys C(keepalive), C(hold), C(connect_retry) (seconds), unset keys keep their default.",
         default={}, default_text="keepalive: %(keepalive)d, hold: %(hold)d, connect_retry: %(connect_retry)d" % DEFAULT_BGP_TIMERS,
         example={"keepalive": 3, "hold": 9}, section="BGP"),
-    Var("calico_bgp_communities", C, "list", "BGPConfiguration communities.",
-        default=[], elements="dict", example=[{"name": "pods", "value": "65000:100"}], section="BGP"),
+    Var("calico_bgp_communities", C, "list",
+        "BGP communities, each attached to the prefixes (pool names or CIDRs) it is advertised with (BGPConfiguration "
+        "C(communities) and C(prefixAdvertisements)); a community attached to nothing is refused.",
+        default=[], elements="dict", example=[{"name": "pods", "value": "65000:100", "prefixes": ["default-ipv4-ippool"]}], section="BGP"),
     Var("calico_bgp_peer_extra", C, "dict", "Extra BGPPeer fields, validated against the release's CRD schema.",
         default={}, example={"keepaliveTime": "30s"}, section="BGP"),
     Var("calico_bgp_password", C + ("role:calico_bgp", "role:calico_tor"), "str",
@@ -330,7 +332,8 @@ VARIABLES: tuple[Var, ...] = (
     Var("ansible_connection", ROUTER, "str",
         "How Ansible reaches the router; preflight checks it is one the platform's push path supports.", example="ansible.netcommon.httpapi"),
     # --- every role ------------------------------------------------------------------------------
-    Var("calico_plan", ("role:calico_bgp", "role:calico_host", "role:calico_manifest", "role:calico_tor"), "dict",
+    Var("calico_plan", ("role:calico_bgp", "role:calico_host", "role:calico_manifest", "role:calico_tor", "role:calico_verify",
+                        "role:calico_verify:tor", "role:calico_verify:node", "role:calico_verify:report"), "dict",
         "The plan built by C(onprem.calico.plan) (docs/plan.md); playbooks/plan.yml sets it on localhost, AWX workflows pass it on as an "
         "extra variable.", required=True,
         role_notes=(("calico_bgp", "The role reads C(bgp), C(nodes), C(racks), C(ip_pools), C(cluster) and C(manifest.etcd)."),
@@ -495,8 +498,28 @@ VARIABLES: tuple[Var, ...] = (
     Var("calico_apply_sliced", ("playbook:plan.yml",), "bool",
         "For sliced AWX job templates, which see only some hosts: take the approved C(plan.json) from O(calico_apply_from) instead of "
         "planning from the slice (an earlier workflow node compared it with the whole inventory).", default=False, example=True),
-    Var("calico_verify_timeout", ("playbook:verify.yml",), "int",
-        "Seconds the verify stage waits for every planned session to be Established.", default=120, example=300),
+    # --- role calico_verify -----------------------------------------------------------------------
+    Var("calico_verify_timeout", ("role:calico_verify", "role:calico_verify:tor", "role:calico_verify:node"), "int",
+        "Seconds to wait for the planned sessions to be Established before reporting.", default=120, example=300),
+    Var("calico_verify_node_source", ("role:calico_verify", "role:calico_verify:node", "role:calico_verify:report"), "str",
+        "Where the nodes' view comes from. C(bird) - calico-node's BIRD control sockets on each node. C(api) - CalicoNodeStatus objects "
+        "through the API (read in the C(report) entry point). C(none) - the routers' view only.", default="bird",
+        choices=("bird", "api", "none")),
+    Var("calico_verify_allow_unverified", ("role:calico_verify", "role:calico_verify:report"), "bool",
+        "Accept planned sessions that nobody could check (no router answer, no node view). By default they fail the stage; either way "
+        "the report lists them.", default=False),
+    Var("calico_verify_api_host", ("role:calico_verify", "role:calico_verify:report"), "str",
+        "C(api) - the host calicoctl runs on. Empty means the plan's C(cluster.api_host).", default=""),
+    Var("calico_verify_calicoctl_path", ("role:calico_verify", "role:calico_verify:report"), "path",
+        "C(api) - calicoctl on that host.", default="/usr/local/bin/calicoctl"),
+    Var("calico_verify_kubeconfig", ("role:calico_verify", "role:calico_verify:report"), "path",
+        "C(api) - kubeconfig on that host (Kubernetes datastore).", default="/etc/kubernetes/admin.conf"),
+    Var("calico_verify_etcd_tls_dir", ("role:calico_verify", "role:calico_verify:report"), "path",
+        "C(api) - directory of C(ca.pem), C(cert.pem), C(key.pem) (etcd with TLS; the calico_bgp role puts them there).",
+        default="/etc/calico/calicoctl"),
+    Var("calico_verify_skipped_extra", ("role:calico_verify", "role:calico_verify:report"), "list",
+        "More stages the run did not do, each C({stage, reason}), for the report's Skipped section (the API stages skipped with "
+        "C(calico_manifest_skip_api) / C(calico_bgp_skip_api) are listed anyway).", default=[], elements="dict"),
     # --- site wiring the docs prescribe -----------------------------------------------------------
     Var("calico_router_user", ("site:docs/awx.md",), "str",
         "Router login injected by the AWX credential type C(onprem.calico ToR router); group_vars/tor_routers.yml maps it to "
@@ -506,9 +529,6 @@ VARIABLES: tuple[Var, ...] = (
     Var("calico_router_enable_password", ("site:docs/awx.md",), "str",
         "Enable password (EOS / NX-OS) from the same credential, mapped to C(ansible_become_password).", secret=True,
         example="{{ vault_router_enable_password }}"),
-    Var("calico_report_skipped", ("playbook:verify.yml",), "list",
-        "Stages the report lists as skipped, each C({stage: ..., reason: ...}) (labs without an API server).",
-        default=[], elements="dict", example=[{"stage": "bgp", "reason": "no cluster in the lab"}]),
 )
 
 BY_NAME: dict[str, Var] = {v.name: v for v in VARIABLES}

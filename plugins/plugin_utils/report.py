@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 ESTABLISHED = "Established"
 UP, DOWN, UNVERIFIED = "up", "down", "not verified"
+# A view from a host that could not be asked: shown, but it checks nothing.
+NOT_ANSWERING = "not answering"
 EDGE_COLOURS = {UP: "forestgreen", DOWN: "red3", UNVERIFIED: "gray55"}
 
 
@@ -35,21 +37,21 @@ class Session:
     peer_asn: int | None
     kind: str  # tor | route_reflector | node
     rack: str | None
-    tor_view: str | None = None  # state the ToR reports; None when not asked
+    tor_view: str | None = None  # state the peer (ToR, or the other node) reports; None when not asked
     node_view: str | None = None  # state the node reports; None when not asked
 
     @property
     def status(self) -> str:
-        views = [v for v in (self.tor_view, self.node_view) if v is not None]
+        views = [v for v in (self.tor_view, self.node_view) if v not in (None, NOT_ANSWERING)]
         if not views:
             return UNVERIFIED
         return UP if all(v == ESTABLISHED for v in views) else DOWN
 
     def problem(self) -> str:
         seen = []
-        if self.tor_view is not None and self.tor_view != ESTABLISHED:
+        if self.tor_view not in (None, ESTABLISHED):
             seen.append("%s reports %s" % (self.peer, self.tor_view))
-        if self.node_view is not None and self.node_view != ESTABLISHED:
+        if self.node_view not in (None, ESTABLISHED):
             seen.append("%s reports %s" % (self.node, self.node_view))
         return "%s <-> %s (%s, AS %s): %s" % (self.node, self.peer, self.peer_ip, self.peer_asn, "; ".join(seen))
 
@@ -61,22 +63,32 @@ class Report:
     routes: dict[str, list[dict]]  # host -> [{"dst", "via": [gateways]}]
     skipped: list[dict]
     errors: dict[str, str] = field(default_factory=dict)  # host -> why it could not be asked
+    # A session nobody could check is a failure unless the user accepts it
+    # (calico_verify_allow_unverified): an unasked router must not pass for a healthy one.
+    allow_unverified: bool = False
 
     @property
     def down(self) -> list[Session]:
         return [s for s in self.sessions if s.status == DOWN]
 
     @property
+    def unverified(self) -> list[Session]:
+        return [s for s in self.sessions if s.status == UNVERIFIED]
+
+    @property
     def problems(self) -> list[str]:
-        return [s.problem() for s in self.down]
+        return [s.problem() for s in self.down] + (
+            [] if self.allow_unverified else
+            ["%s <-> %s (%s, AS %s): nobody could check it" % (s.node, s.peer, s.peer_ip, s.peer_asn) for s in self.unverified])
 
     @property
     def affected_nodes(self) -> list[str]:
-        return sorted({s.node for s in self.down})
+        failing = self.down + ([] if self.allow_unverified else self.unverified)
+        return sorted({s.node for s in failing})
 
     @property
     def ok(self) -> bool:
-        return not self.down
+        return not self.down and (self.allow_unverified or not self.unverified)
 
     def counts(self) -> dict[str, int]:
         out = {UP: 0, DOWN: 0, UNVERIFIED: 0}
@@ -109,10 +121,15 @@ def expected_sessions(plan: dict) -> dict[tuple[str, str], Session]:
     tors = plan.get("tor_routers") or {}
     kinds_by_ip = {}
     out: dict[tuple[str, str], Session] = {}
+    mesh = bool((plan.get("bgp") or {}).get("node_to_node_mesh"))
     for name, node in sorted(nodes.items()):
         for peer in node.get("peers") or []:
             kinds_by_ip[peer["ip"]] = peer.get("kind")
             out[(name, peer["name"])] = Session(name, peer["name"], peer["ip"], peer.get("asn"), peer.get("kind") or "node", node.get("rack"))
+        # The node-to-node mesh is not in the nodes' peer lists: every other node is a peer.
+        for other_name, other in sorted(nodes.items()):
+            if mesh and other_name != name and (name, other_name) not in out:
+                out[(name, other_name)] = Session(name, other_name, other["ip"], other.get("asn"), "mesh", node.get("rack"))
     for tor_name, tor in sorted(tors.items()):
         for neighbor in tor.get("neighbors") or []:
             key = (neighbor["node"], tor_name)
@@ -122,7 +139,8 @@ def expected_sessions(plan: dict) -> dict[tuple[str, str], Session]:
     return out
 
 
-def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None, skipped: list | None = None) -> Report:
+def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None, skipped: list | None = None,
+                 allow_unverified: bool = False) -> Report:
     tors = tors or {}
     nodes = nodes or {}
     sessions = expected_sessions(plan)
@@ -140,7 +158,7 @@ def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None
                 continue
             node_ip = (plan["nodes"].get(node) or {}).get("ip")
             if data.get("error"):
-                session.tor_view = "not answering"
+                session.tor_view = NOT_ANSWERING
             else:
                 session.tor_view = by_ip.get(str(node_ip), "missing")
     for node, data in sorted(nodes.items()):
@@ -150,12 +168,18 @@ def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None
         if data.get("error"):
             errors[node] = data["error"]
         states = data.get("sessions") or {}
-        for (session_node, _peer_name), session in sessions.items():
-            if session_node != node:
-                continue
-            session.node_view = "not answering" if data.get("error") else states.get(session.peer_ip, "missing")
+        for (session_node, peer_name), session in sessions.items():
+            view = NOT_ANSWERING if data.get("error") else None
+            if session_node == node:
+                session.node_view = view or states.get(session.peer_ip, "missing")
+            elif peer_name == node:
+                # A session between two nodes (mesh, reflector): this node is the far end and
+                # reports it under the other node's address.
+                far_ip = (plan["nodes"].get(session_node) or {}).get("ip")
+                session.tor_view = view or states.get(far_ip, "missing")
     ordered = sorted(sessions.values(), key=lambda s: (s.rack or "", s.node, s.peer))
-    return Report(plan=plan, sessions=ordered, routes=routes, skipped=list(skipped or []), errors=errors)
+    return Report(plan=plan, sessions=ordered, routes=routes, skipped=list(skipped or []), errors=errors,
+                  allow_unverified=allow_unverified)
 
 
 def headline(report: Report) -> str:
@@ -167,9 +191,12 @@ def headline(report: Report) -> str:
         return "All %d BGP sessions Established." % total
     parts = []
     if counts[DOWN]:
-        parts.append("%d of %d BGP sessions NOT Established (nodes: %s)" % (counts[DOWN], total, ", ".join(report.affected_nodes)))
+        parts.append("%d of %d BGP sessions NOT Established (nodes: %s)" % (
+            counts[DOWN], total, ", ".join(sorted({s.node for s in report.down}))))
     if counts[UNVERIFIED]:
-        parts.append("%d of %d not verified" % (counts[UNVERIFIED], total))
+        parts.append("%d of %d not verified (%s)" % (
+            counts[UNVERIFIED], total, "accepted: calico_verify_allow_unverified" if report.allow_unverified
+            else "a failure; set calico_verify_allow_unverified: true to accept"))
     if counts[UP]:
         parts.append("%d Established" % counts[UP])
     return "; ".join(parts) + "."
@@ -226,7 +253,7 @@ def render_markdown(report: Report) -> str:
     out += ["## BGP sessions", ""]
     if report.sessions:
         out += _table(["node", "peer", "peer address", "peer AS", "kind", "peer's view", "node's view", "state"], [
-            (s.node, s.peer, s.peer_ip, s.peer_asn, s.kind, _view(s.tor_view if s.kind == "tor" else None),
+            (s.node, s.peer, s.peer_ip, s.peer_asn, s.kind, _view(s.tor_view),
              _view(s.node_view), {UP: "Established", DOWN: "**DOWN**", UNVERIFIED: "not verified"}[s.status])
             for s in report.sessions])
     else:
@@ -234,6 +261,9 @@ def render_markdown(report: Report) -> str:
     out.append("")
     if report.problems:
         out += ["## Problems", ""] + ["- " + p for p in report.problems] + [""]
+    if report.unverified and report.allow_unverified:
+        out += ["## Not verified (accepted by calico_verify_allow_unverified)", ""]
+        out += ["- %s <-> %s (%s)" % (s.node, s.peer, s.peer_ip) for s in report.unverified] + [""]
     out += ["## Routes seen", ""]
     if report.routes:
         for host, routes in sorted(report.routes.items()):
@@ -312,3 +342,22 @@ def render_dot(report: Report) -> str:
             _dot_id("%s <-> %s: %s" % (s.node, s.peer, s.status))))
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def planned_peer_addresses(plan: dict, node: str) -> list[str]:
+    """Addresses the node itself must have Established sessions with (its side of
+    expected_sessions), for the node-side readers."""
+    return sorted({s.peer_ip for (name, _peer), s in expected_sessions(plan).items() if name == node and s.peer_ip},
+                  key=_ip_key)
+
+
+def node_views_from_status(status_report: dict) -> dict:
+    """The calico_node_status module's report (CalicoNodeStatus through the API) as node views
+    for build_report: {node: {"sessions": {peer ip: state}, "error": str|None}}."""
+    views = {}
+    for node, entry in (status_report or {}).items():
+        sessions = {ip: ESTABLISHED for ip in entry.get("established") or []}
+        sessions.update({m["ip"]: m["state"] for m in entry.get("missing") or []})
+        views[node] = {"sessions": sessions, "routes": None,
+                       "error": None if entry.get("status_reported") else "calico-node reported no CalicoNodeStatus"}
+    return views

@@ -175,6 +175,10 @@ def bgp_configuration(plan: dict) -> dict | None:
             spec[field] = [{"cidr": cidr} for cidr in bgp[key]]
     if bgp.get("communities"):
         spec["communities"] = [{"name": c["name"], "value": c["value"]} for c in bgp["communities"]]
+        # calicoctl refuses communities that no prefixAdvertisement uses; preflight guarantees each
+        # community is attached to at least one prefix (plan.bgp.prefix_advertisements).
+        spec["prefixAdvertisements"] = [{"cidr": a["cidr"], "communities": list(a["communities"])}
+                                        for a in bgp["prefix_advertisements"]]
     password = _password_ref(plan)
     if password and spec["nodeToNodeMeshEnabled"]:
         # The mesh sessions are BGP sessions too: the same password protects them.

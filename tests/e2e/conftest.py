@@ -1,15 +1,16 @@
-"""The built-in lab for the end-to-end tests: brought up once per session, always torn down."""
+"""The built-in lab for the end-to-end tests: brought up once per session on fresh containers,
+switched from design to design on the same containers, always torn down."""
 
 import os
 import sys
 
 import pytest
 
-from labtools import LAB, SITE, run
+from labtools import LAB, converge, run
 
 
 @pytest.fixture(scope="session")
-def artifacts_dir(tmp_path_factory):
+def artifacts_root(tmp_path_factory):
     return str(tmp_path_factory.mktemp("lab-artifacts"))
 
 
@@ -29,6 +30,11 @@ def lab():
 
 
 @pytest.fixture(scope="session")
-def converged(lab, artifacts_dir):
-    """The first site.yml run on the fresh lab."""
-    return run([SITE, "-e", "calico_artifacts_dir=" + artifacts_dir])
+def artifacts_dir(artifacts_root):
+    return os.path.join(artifacts_root, "as_per_rack")
+
+
+@pytest.fixture(scope="session")
+def converged(lab, artifacts_root):
+    """The first site run of the default design (as_per_rack) on the fresh lab."""
+    return converge("as_per_rack", artifacts_root)[0]

@@ -1,16 +1,22 @@
-"""Helpers of the end-to-end tests: running the lab scripts and reading the containers."""
+"""Helpers of the end-to-end tests: running the lab scripts and reading the machines themselves
+(vtysh on the routers, BIRD's control socket and the kernel on the nodes)."""
 
+import ipaddress
+import json
 import os
 import re
 import subprocess
 import sys
 import time
 
+from ansible_collections.onprem.calico.plugins.module_utils.bird_control import parse_protocols_all, sessions_by_peer
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LAB = os.path.join(REPO, "lab", "lab.py")
 SITE = os.path.join(REPO, "lab", "site.sh")
 PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 INVENTORY = os.path.join(REPO, "inventory", "lab")
+DESIGNS_DIR = os.path.join(REPO, "inventory", "lab-designs")
 PREFIX = "calico-lab-"
 RECAP_RE = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
@@ -30,10 +36,18 @@ class Run:
         return "\n".join(self.output.splitlines()[-lines:])
 
 
-def run(argv, timeout=900):
+def run(argv, timeout=1500, env=None):
     start = time.monotonic()
-    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False)
+    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False,
+                          env=dict(os.environ, **(env or {})))
     return Run(argv, proc, time.monotonic() - start)
+
+
+def design_args(design):
+    """ansible-playbook arguments of a lab design (what lab/design.sh adds)."""
+    args = ["-e", "@" + os.path.join(DESIGNS_DIR, design + ".yml")]
+    hosts = os.path.join(DESIGNS_DIR, design + ".hosts.yml")
+    return args + (["-i", hosts] if os.path.exists(hosts) else [])
 
 
 def podman_exec(host, *command, check=True):
@@ -41,3 +55,71 @@ def podman_exec(host, *command, check=True):
     if check and proc.returncode != 0:
         raise AssertionError("%s: %s failed: %s" % (host, " ".join(command), proc.stderr or proc.stdout))
     return proc
+
+
+def router_sessions(router):
+    """{peer address: state} of every BGP neighbour of an FRR router (both address families),
+    or None when bgpd does not answer."""
+    proc = podman_exec(router, "vtysh", "-c", "show bgp summary json", check=False)
+    if proc.returncode != 0:
+        return None
+    out = {}
+    for family in json.loads(proc.stdout or "{}").values():
+        for address, peer in (family.get("peers") or {}).items():
+            out[address] = peer["state"]
+    return out
+
+
+def router_routes(router, family=4):
+    """{prefix: [next hops]} of the BGP routes in the router's kernel."""
+    return kernel_routes(router, family, "bgp")
+
+
+def bird_sessions(node, family=4):
+    """{neighbour address: BGP state} from the node's BIRD (calico-node's control socket)."""
+    socket = "/var/run/calico/bird%s.ctl" % ("6" if family == 6 else "")
+    out = podman_exec(node, "birdc%s" % ("6" if family == 6 else ""), "-s", socket, "show", "protocols", "all").stdout
+    return sessions_by_peer(parse_protocols_all(out.splitlines()))
+
+
+def kernel_routes(host, family=4, proto="bird"):
+    """{prefix: sorted next hops} of the routes ``proto`` put in the host's kernel ('blackhole' for
+    a blackhole route)."""
+    out = podman_exec(host, "ip", "-%d" % family, "-j", "route", "show", "proto", proto).stdout
+    routes = {}
+    for entry in json.loads(out or "[]"):
+        dst = entry["dst"]
+        if dst != "default" and "/" not in dst:
+            dst += "/32" if family == 4 else "/128"
+        hops = [entry["gateway"]] if entry.get("gateway") else [h["gateway"] for h in entry.get("nexthops") or []]
+        routes[dst] = sorted(hops) or [entry.get("type", "?")]
+    return routes
+
+
+def pod_address(node, family=4):
+    out = podman_exec(node, "ip", "-o", "-%d" % family, "addr", "show", "dev", "lo").stdout
+    found = [ipaddress.ip_address(a) for a in re.findall(r"inet6? (\S+)/(?:32|128)", out)]
+    pods = [a for a in found if not a.is_loopback]
+    assert len(pods) == 1, "%s: expected one pod address on lo, found %s" % (node, found)
+    return str(pods[0])
+
+
+def ping(source_node, source_ip, target_ip):
+    return podman_exec(source_node, "ping", "-c", "2", "-i", "0.2", "-W", "2", "-I", source_ip, target_ip, check=False)
+
+
+_CONVERGED = {}
+
+
+def converge(design, artifacts_root):
+    """The first run of a design on the lab: lab.py up (prepare.yml resets the machines when the
+    design changes) then lab/site.sh. Cached: each design converges once per session, and the
+    lab stays in the last design converged."""
+    if design not in _CONVERGED:
+        env = {"LAB_DESIGN": design}
+        artifacts = os.path.join(artifacts_root, design)
+        up = run([sys.executable, LAB, "up"], env=env)
+        assert up.rc == 0, up.tail()
+        _CONVERGED.clear()
+        _CONVERGED[design] = (run([SITE, "-e", "calico_artifacts_dir=" + artifacts], env=env), artifacts)
+    return _CONVERGED[design]

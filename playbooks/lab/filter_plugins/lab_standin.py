@@ -1,12 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: onprem.calico maintainers
 # MIT License (see LICENSE)
-"""Lab scaffolding: what calico-node's BIRD would be told, read from the rendered resources.
+"""Lab scaffolding: what calico-node's confd would write for BIRD 1.6, from the rendered resources.
 
-The built-in lab has no Kubernetes, so no calico-node runs. Each lab node runs BIRD instead,
-configured by playbooks/lab/calico_node_standin.yml from exactly what calico-node would read:
-the BGPConfiguration, BGPPeers and Node labels/AS of calico-resources.yaml and
-calico-resources-k8s.yaml, plus a pod block of the plan's pool. Not part of the product path.
+The built-in lab has no Kubernetes, so no calico-node runs. Each lab node runs BIRD 1.6 and
+BIRD6 (Debian's ``bird`` package, the generation calico-node's BIRD fork is built on) on
+calico-node's control sockets, configured by playbooks/lab/calico_node_standin.yml from exactly
+what calico-node would read from the datastore: BGPConfiguration, IPPools, BGPPeers and the
+Node labels/AS/cluster id of calico-resources.yaml and calico-resources-k8s.yaml, plus a pod
+block of the plan's pool (the one lab-only decision). The rules follow confd's templates of
+Calico 3.31 (projectcalico/calico, confd/etc/calico/confd/templates/); each rule cites the
+template file and line it comes from. Not part of the product path.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,6 +19,9 @@ __metaclass__ = type
 
 import ipaddress
 import re
+
+RR_CLUSTER_ID_ANNOTATION = "projectcalico.org/RouteReflectorClusterID"
+AS_ANNOTATION = "projectcalico.org/ASNumber"
 
 _TERM_RE = re.compile(r"""^\s*(?:
     (?P<all>all\(\s*\))
@@ -50,116 +57,218 @@ def selector_matches(selector, labels):
     return True
 
 
-def lab_pod_block(plan, node):
+def lab_pod_block(plan, node, family=4):
     """LAB-ONLY DECISION: the pod block the stand-in announces for ``node``.
 
     Real Calico IPAM hands out blocks at run time, so the plan has none per node. The lab takes
-    block N of the first enabled IPv4 pool that applies to the node, N being the node's position
-    in the plan's sorted node names: deterministic, and different for every node.
+    block N of the first enabled pool of the family that applies to the node, N being the
+    node's position in the plan's sorted node names: deterministic, and different for every node.
+    Returns None when no pool of that family applies (IPv6 in a single-stack lab).
     """
     info = plan["nodes"][node]
     index = sorted(plan["nodes"]).index(node)
     for pool in plan["ip_pools"]:
-        if pool["family"] != 4 or pool["disabled"]:
+        if pool["family"] != family or pool["disabled"]:
             continue
         if not selector_matches(pool["node_selector"], info.get("labels") or {}):
             continue
-        network = ipaddress.ip_network(pool["cidr"])
-        blocks = network.subnets(new_prefix=pool["block_size"])
-        for position, block in enumerate(blocks):
+        for position, block in enumerate(ipaddress.ip_network(pool["cidr"]).subnets(new_prefix=pool["block_size"])):
             if position == index:
                 return str(block)
         raise StandinError("pool %s has fewer blocks than the lab has nodes" % pool["name"])
-    raise StandinError("%s: no enabled IPv4 pool applies to the node" % node)
+    if family == 4:
+        raise StandinError("%s: no enabled IPv4 pool applies to the node" % node)
+    return None
 
 
 def _by_kind(documents, kind):
     return [d for d in documents or [] if isinstance(d, dict) and d.get("kind") == kind]
 
 
-def lab_bird_config(node, plan, resources, k8s_resources=None):
-    """Everything the stand-in's bird.conf needs for ``node``.
+def _node_data(plan, resources, k8s_resources, default_asn):
+    """Per node: labels, AS and route reflector cluster id as calico-node sees them (Kubernetes
+    Node labels/annotations, or the Calico Node object with the etcd datastore)."""
+    data = {}
+    for name, info in plan["nodes"].items():
+        data[name] = {"name": name, "ip": info["ip"], "ip6": info.get("ip6"), "labels": {}, "asn": default_asn,
+                      "rr_cluster_id": ""}
+    for obj in _by_kind(k8s_resources, "Node"):
+        entry = data.get(obj["metadata"]["name"])
+        if entry is None:
+            continue
+        entry["labels"].update(obj["metadata"].get("labels") or {})
+        annotations = obj["metadata"].get("annotations") or {}
+        if annotations.get(AS_ANNOTATION):
+            entry["asn"] = int(annotations[AS_ANNOTATION])
+        entry["rr_cluster_id"] = annotations.get(RR_CLUSTER_ID_ANNOTATION, entry["rr_cluster_id"])
+    for obj in _by_kind(resources, "Node"):
+        entry = data.get(obj["metadata"]["name"])
+        if entry is None:
+            continue
+        entry["labels"].update(obj["metadata"].get("labels") or {})
+        bgp = (obj.get("spec") or {}).get("bgp") or {}
+        entry["asn"] = int(bgp.get("asNumber", entry["asn"]))
+        entry["rr_cluster_id"] = bgp.get("routeReflectorClusterID", entry["rr_cluster_id"])
+    return data
+
+
+def _split_peer_ip(text):
+    """BGPPeer.peerIP is "ip", "ip:port" or "[ipv6]:port"."""
+    text = str(text)
+    if text.startswith("["):
+        address, port = text[1:].split("]", 1)
+        return address, int(port.lstrip(":")) if port.lstrip(":") else None
+    if text.count(":") == 1:
+        address, port = text.split(":")
+        return address, int(port)
+    return text, None
+
+
+def _protocol_id(ip, port=None):
+    # bird.cfg.template:179/223/411: the protocol id is the address with "." -> "_"
+    # (bird6.cfg.template does the same with ":"), plus "_port_N" for a peer on another port
+    # (bird.cfg.template:227-229).
+    ident = ip.replace(".", "_").replace(":", "_")
+    return ident + ("_port_%d" % port if port else "")
+
+
+def lab_bird_config(node, plan, resources, k8s_resources=None, password=None):
+    """Everything the stand-in's bird.cfg / bird6.cfg need for ``node``, by confd's rules.
 
     ``resources``: the documents of calico-resources.yaml; ``k8s_resources``: those of
-    calico-resources-k8s.yaml (Node label/annotation patches, Kubernetes datastore).
+    calico-resources-k8s.yaml; ``password``: the BGP password (the Secret's value), if any.
     """
     if node not in plan["nodes"]:
         raise StandinError("%s is not a node of the plan" % node)
-    info = plan["nodes"][node]
-    bgp_configs = [d for d in _by_kind(resources, "BGPConfiguration") if d["metadata"]["name"] == "default"]
-    bgp_spec = bgp_configs[0]["spec"] if bgp_configs else {}
-    labels, asn = {}, bgp_spec.get("asNumber", 64512)
-    for obj in _by_kind(k8s_resources, "Node"):
-        if obj["metadata"]["name"] == node:
-            labels.update(obj["metadata"].get("labels") or {})
-            annotation = (obj["metadata"].get("annotations") or {}).get("projectcalico.org/ASNumber")
-            if annotation:
-                asn = int(annotation)
-    for obj in _by_kind(resources, "Node"):  # etcd datastore: Calico Node objects
-        if obj["metadata"]["name"] == node:
-            labels.update(obj["metadata"].get("labels") or {})
-            asn = ((obj.get("spec") or {}).get("bgp") or {}).get("asNumber", asn)
+    configs = [d for d in _by_kind(resources, "BGPConfiguration") if d["metadata"]["name"] == "default"]
+    bgp_spec = configs[0]["spec"] if configs else {}
+    nodes = _node_data(plan, resources, k8s_resources, int(bgp_spec.get("asNumber", 64512)))
+    me = nodes[node]
+    my_ip = {4: me["ip"], 6: me["ip6"]}
+    cluster_id = me["rr_cluster_id"] or ""
+    peers = {4: {}, 6: {}}
 
-    names_by_ip = {t["peer_ip"]: t["name"] for t in plan["tor_routers"].values() if t.get("peer_ip")}
-    names_by_ip.update({n["ip"]: n["name"] for n in plan["nodes"].values()})
-    peers = {}
+    def add(family, prefix, ip, port, asn, **options):
+        if not ip or ip == my_ip[family]:
+            return  # bird.cfg.template:181/231/419: "Skipping ourselves"
+        name = prefix + _protocol_id(ip, port)
+        peer = {"protocol": name, "ip": ip, "port": port, "asn": int(asn), "passive": False, "rr_client": False,
+                "keep_next_hop": False, "next_hop_self": False, "next_hop_keep": False, "password": False,
+                "source_address": True, "multihop": prefix != "Mesh_", "description": ""}
+        peer.update(options)
+        peers[family][name] = peer
 
-    def add(ip, peer_asn):
-        if ip != info["ip"]:
-            peers[ip] = {"ip": ip, "asn": int(peer_asn), "name": names_by_ip.get(ip, ip),
-                         "protocol": "Node_" + ip.replace(".", "_").replace(":", "_")}
+    # Node-to-node mesh, bird.cfg.template:159-213: only when this node is no reflector; peers are
+    # every other node except reflectors, passive towards higher addresses (string comparison,
+    # line 198), with the mesh password (lines 205-208).
+    if bgp_spec.get("nodeToNodeMeshEnabled", True) and not cluster_id:
+        for other in nodes.values():
+            if other["rr_cluster_id"]:
+                continue
+            for family in (4, 6):
+                if my_ip[family] and other["ip" if family == 4 else "ip6"]:
+                    other_ip = other["ip" if family == 4 else "ip6"]
+                    add(family, "Mesh_", other_ip, None, other["asn"], passive=other_ip > my_ip[family],
+                        password=bool(bgp_spec.get("nodeMeshPassword")), description=other["name"])
 
-    if bgp_spec.get("nodeToNodeMeshEnabled", True):
-        for other in plan["nodes"].values():
-            add(other["ip"], other["asn"])
+    names_by_ip = {}
+    for tor in plan["tor_routers"].values():
+        names_by_ip[tor.get("peer_ip")] = tor["name"]
+        if tor.get("peer_ip6"):
+            names_by_ip[tor["peer_ip6"]] = tor["name"]
+    def selected(spec, labels, name):
+        """Whether a node is on the local side of a BGPPeer (node, nodeSelector, or every node)."""
+        if spec.get("node"):
+            return spec["node"] == name
+        if spec.get("nodeSelector"):
+            return selector_matches(spec["nodeSelector"], labels)
+        return True
+
     for peer in _by_kind(resources, "BGPPeer"):
         spec = peer["spec"]
-        if spec.get("node"):
-            applies = spec["node"] == node
-        elif spec.get("nodeSelector"):
-            applies = selector_matches(spec["nodeSelector"], labels)
-        else:
-            applies = True
-        if not applies:
-            continue
+        # Node_ for node-specific peers (node or nodeSelector), Global_ for the others
+        # (bird.cfg.template:216-307 and 403-492).
+        prefix = "Node_" if spec.get("node") or spec.get("nodeSelector") else "Global_"
+        # keepOriginalNextHop -> "next hop keep" on eBGP only (bird.cfg.template:288-290);
+        # nextHopMode Self/Keep (lines 291-296); password from the Secret (lines 285-287).
+        options = {"keep_next_hop": bool(spec.get("keepOriginalNextHop")),
+                   "next_hop_self": spec.get("nextHopMode") == "Self",
+                   "next_hop_keep": spec.get("nextHopMode") == "Keep",
+                   "password": bool(spec.get("password"))}
         if spec.get("peerIP"):
-            add(spec["peerIP"].split(":")[0] if spec["peerIP"].count(":") == 1 else spec["peerIP"], spec["asNumber"])
-        elif spec.get("peerSelector"):
-            for other in plan["nodes"].values():
-                if selector_matches(spec["peerSelector"], other.get("labels") or {}):
-                    add(other["ip"], other["asn"])
-    block = lab_pod_block(plan, node)
+            if not selected(spec, me["labels"], node):
+                continue
+            ip, port = _split_peer_ip(spec["peerIP"])
+            family = ipaddress.ip_address(ip).version
+            asn = int(spec["asNumber"])
+            add(family, prefix, ip, port, asn, description=names_by_ip.get(ip, ip),
+                # rr client towards a same-AS peer of another cluster (bird.cfg.template:281-284).
+                rr_client=bool(cluster_id) and asn == me["asn"], **options)
+            continue
+        if not spec.get("peerSelector"):
+            continue
+        # A peering between calico nodes is configured on both ends: a node on the local side
+        # peers with the nodes peerSelector picks, and a picked node peers back with every node
+        # of the local side (calico-node's confd sees the peering from either node).
+        others = []
+        if selected(spec, me["labels"], node):
+            others += [o for o in nodes.values() if selector_matches(spec["peerSelector"], o["labels"])]
+        if selector_matches(spec["peerSelector"], me["labels"]):
+            others += [o for o in nodes.values() if selected(spec, o["labels"], o["name"])]
+        for other in others:
+            if other["name"] == node:
+                continue
+            for family in (4, 6):
+                other_ip = other["ip" if family == 4 else "ip6"]
+                if not (my_ip[family] and other_ip):
+                    continue
+                # A calico-node peer: passive towards a higher address (bird.cfg.template:275-277),
+                # rr client when this node reflects and the peer is outside its cluster (281-284).
+                add(family, prefix, other_ip, None, other["asn"], description=other["name"],
+                    passive=other_ip > my_ip[family],
+                    rr_client=bool(cluster_id) and other["asn"] == me["asn"] and other["rr_cluster_id"] != cluster_id,
+                    **options)
+
+    pools = {4: [], 6: []}
+    for pool in _by_kind(resources, "IPPool"):
+        spec = pool["spec"]
+        family = ipaddress.ip_network(spec["cidr"]).version
+        # bird_ipam.cfg.template:4-8 / 65-73 (export) and 90-108 (kernel programming).
+        pools[family].append({"cidr": spec["cidr"], "export": not spec.get("disableBGPExport", False),
+                              "vxlan": spec.get("vxlanMode", "Never") != "Never"})
+    communities = {c["name"]: c["value"] for c in bgp_spec.get("communities") or []}
+    advertisements = {4: [], 6: []}
+    for entry in bgp_spec.get("prefixAdvertisements") or []:
+        # bird.cfg.template:1-28: a community name resolves to its value; "a:b" is a standard
+        # community, "a:b:c" a large one.
+        values = [communities.get(c, c).split(":") for c in entry.get("communities") or []]
+        advertisements[ipaddress.ip_network(entry["cidr"]).version].append({"cidr": entry["cidr"], "communities": values})
+
+    block4, block6 = lab_pod_block(plan, node, 4), (lab_pod_block(plan, node, 6) if me["ip6"] else None)
     return {
         "node": node,
-        "ip": info["ip"],
-        "asn": int(asn),
-        "router_id": info["ip"],
-        "labels": labels,
-        "peers": [peers[ip] for ip in sorted(peers, key=ipaddress.ip_address)],
-        "pod_block": block,
-        "pod_address": str(next(ipaddress.ip_network(block).hosts())),
+        "ip": me["ip"],
+        "ip6": me["ip6"],
+        "asn": me["asn"],
+        # bird.cfg.template:39-43: the node's IPv4 address is the router id (bird6 too).
+        "router_id": me["ip"],
+        "listen_port": bgp_spec.get("listenPort"),
+        "rr_cluster_id": cluster_id,
+        "labels": me["labels"],
+        "peers": sorted(peers[4].values(), key=lambda p: p["protocol"]),
+        "peers6": sorted(peers[6].values(), key=lambda p: p["protocol"]),
+        "pools": pools[4],
+        "pools6": pools[6],
+        "advertisements": advertisements[4],
+        "advertisements6": advertisements[6],
+        "password": password or "",
+        "pod_block": block4,
+        "pod_address": str(next(ipaddress.ip_network(block4).hosts())),
+        "pod_block6": block6,
+        "pod_address6": str(next(ipaddress.ip_network(block6).hosts())) if block6 else None,
     }
-
-
-_PROTOCOL_RE = re.compile(r"^(Node|Global)_(?P<ip>[0-9A-Fa-f_]+)\s+BGP\s+\S+\s+(?P<state>\S+)\s+\S+(?:\s+(?P<info>\S+))?")
-
-
-def lab_bird_sessions(show_protocols):
-    """``birdc show protocols`` as {peer address: BGP state}, for the protocols named like
-    calico-node names them (Node_10_0_1_2). A session that is not up reports BIRD's BGP state
-    (Active, Connect, Idle...), or "down" when the protocol is shut down."""
-    sessions = {}
-    for line in (show_protocols or "").splitlines():
-        match = _PROTOCOL_RE.match(line.strip())
-        if not match:
-            continue
-        parts = match.group("ip").split("_")
-        ip = ".".join(parts) if len(parts) == 4 else ":".join(parts)
-        sessions[ip] = match.group("info") or match.group("state")
-    return sessions
 
 
 class FilterModule(object):
     def filters(self):
-        return {"lab_bird_config": lab_bird_config, "lab_pod_block": lab_pod_block,
-                "lab_bird_sessions": lab_bird_sessions}
+        return {"lab_bird_config": lab_bird_config, "lab_pod_block": lab_pod_block}

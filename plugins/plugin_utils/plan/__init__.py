@@ -60,7 +60,7 @@ def build_plan(inv: InventoryInput) -> PlanResult:
     topology_tors = _tor_routers(ctx, racks)
     # BGP decides each node's effective AS, role and peers; the node is the topology's node
     # with that laid over it.
-    bgp, decided = _bgp(ctx, cluster, racks, rack_nets, topology_nodes, topology_tors)
+    bgp, decided = _bgp(ctx, cluster, racks, rack_nets, topology_nodes, topology_tors, pools)
     nodes = {name: {**node, **decided[name]} for name, node in topology_nodes.items()}
     sessions = _tor_sessions(ctx, bgp, racks, nodes, topology_tors, pools)
     tors = {name: {**router, **sessions[name]} for name, router in topology_tors.items()}

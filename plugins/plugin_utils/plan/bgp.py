@@ -5,12 +5,23 @@ from __future__ import annotations
 import re
 
 from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import DEFAULT_BGP_TIMERS
-from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _addr, _as_int, _check_asn, _cidr_list, _Ctx, _rejected
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import (
+    _addr,
+    _as_int,
+    _check_asn,
+    _cidr_list,
+    _Ctx,
+    _net,
+    _rejected,
+    _valid_net,
+)
 
 FULL_MESH_WARN_NODES = 100
 
 
-def _bgp(ctx: _Ctx, cluster: dict, racks: dict, rack_nets: dict, nodes: dict, tors: dict) -> tuple[dict, dict[str, dict]]:
+def _bgp(
+    ctx: _Ctx, cluster: dict, racks: dict, rack_nets: dict, nodes: dict, tors: dict, pools: list[dict]
+) -> tuple[dict, dict[str, dict]]:
     """The bgp section, and per node what BGP decides: effective AS, reflector role, labels, peers.
 
     The topology's nodes are read, never changed; the assembler lays the per-node part over them.
@@ -100,12 +111,7 @@ def _bgp(ctx: _Ctx, cluster: dict, racks: dict, rack_nets: dict, nodes: dict, to
     svc_cluster = [cluster["service_cidr"]] if v["calico_advertise_service_cluster_ips"] and cluster["service_cidr"] else []
     svc_ext = _cidr_list(ctx, "calico_advertise_service_external_ips")
     svc_lb = _cidr_list(ctx, "calico_advertise_service_loadbalancer_ips")
-    communities = []
-    for i, c in enumerate(v["calico_bgp_communities"]):
-        if not isinstance(c, dict) or not c.get("name") or not re.fullmatch(r"\d+:\d+(:\d+)?", str(c.get("value", ""))):
-            ctx.f.error("calico_bgp_communities[%d]" % i, "must be {name, value} with value like 65000:100 or 65000:100:200.", "fix the entry.")
-        else:
-            communities.append({"name": str(c["name"]), "value": str(c["value"])})
+    communities, prefix_advertisements = _communities(ctx, pools)
     password = v["calico_bgp_password"]
     # Routers and reflectors accept sessions from whole subnets (listen ranges, or any host that can
     # take a listed node address): in production a session needs the shared secret.
@@ -143,11 +149,49 @@ def _bgp(ctx: _Ctx, cluster: dict, racks: dict, rack_nets: dict, nodes: dict, to
         "service_external_ips": svc_ext,
         "service_loadbalancer_ips": svc_lb,
         "communities": communities,
+        "prefix_advertisements": prefix_advertisements,
         "timers": timers,
         # GTSM on the node-ToR sessions (BGPPeer ttlSecurity, the routers' equivalent).
         "ttl_security_hops": 1 if v["calico_bgp_ttl_security"] else None,
         "peer_extra": v["calico_bgp_peer_extra"],
     }, decided
+
+
+def _communities(ctx: _Ctx, pools: list[dict]) -> tuple[list[dict], list[dict]]:
+    """calico_bgp_communities as BGPConfiguration communities and prefixAdvertisements.
+
+    Each community names the prefixes (pool names or CIDRs) it is attached to: calicoctl refuses a
+    community that no prefixAdvertisement uses, so one without prefixes is an error here.
+    """
+    pool_cidrs = {p["name"]: p["cidr"] for p in pools}
+    communities, by_cidr = [], {}
+    for i, c in enumerate(ctx.v["calico_bgp_communities"]):
+        subject = "calico_bgp_communities[%d]" % i
+        if not isinstance(c, dict) or not c.get("name") or not re.fullmatch(r"\d+:\d+(:\d+)?", str(c.get("value", ""))):
+            ctx.f.error(subject, "must be {name, value, prefixes} with value like 65000:100 or 65000:100:200.", "fix the entry.")
+            continue
+        prefixes = c.get("prefixes")
+        if not prefixes or not isinstance(prefixes, list):
+            ctx.f.error(
+                subject,
+                "(%s) is attached to no prefix; calicoctl refuses a community that no prefixAdvertisement uses." % c["name"],
+                "add prefixes: [<pool name or CIDR>] to it (pools: %s), or remove it." % (", ".join(sorted(pool_cidrs)) or "none"),
+            )
+            continue
+        communities.append({"name": str(c["name"]), "value": str(c["value"])})
+        for prefix in prefixes:
+            cidr = pool_cidrs.get(str(prefix))
+            if cidr is None:
+                cidr = str(_net(str(prefix))) if _valid_net(prefix) else None
+            if cidr is None:
+                ctx.f.error(subject, "prefix %r is neither a pool name nor a CIDR." % (prefix,),
+                            "use one of the pools (%s) or a CIDR such as 10.244.0.0/16." % (", ".join(sorted(pool_cidrs)) or "none"))
+                continue
+            names = by_cidr.setdefault(cidr, [])
+            if c["name"] not in names:
+                names.append(str(c["name"]))
+    return communities, [{"cidr": cidr, "communities": names} for cidr, names in sorted(by_cidr.items())]
+
 
 
 def _duplicate_rack_asns(ctx: _Ctx, racks: dict) -> None:

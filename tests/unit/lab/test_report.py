@@ -72,6 +72,19 @@ def test_router_not_answering_names_its_nodes(lab_plan):
     assert "bgpd is not running" in text
 
 
+def test_a_router_that_cannot_be_asked_checks_nothing(lab_plan):
+    """Its sessions are decided by the node's view; with none they are not verified, not down."""
+    tors, nodes = all_up(lab_plan)
+    tors["tor2a"] = {"sessions": [], "error": "Unable to connect to port 22", "routes": None}
+    report = build_report(lab_plan, tors, nodes)
+    assert report.ok  # the nodes see their tor2a sessions Established
+    for node in ("r2-cp", "r2-w1", "r2-w2"):
+        del nodes[node]
+    report = build_report(lab_plan, tors, nodes)
+    assert not report.down and len(report.unverified) == 3 and not report.ok
+    assert report.affected_nodes == ["r2-cp", "r2-w1", "r2-w2"]
+
+
 def test_one_sided_failure_is_down(lab_plan):
     """The ToR says Established but the node disagrees (or the other way round): not up."""
     tors, nodes = all_up(lab_plan)
@@ -89,11 +102,21 @@ def test_unplanned_peer_on_router_is_missing_session(lab_plan):
     assert "tor2a reports missing" in report.problems[0]
 
 
-def test_nothing_gathered_is_not_verified_not_ok_and_not_down(lab_plan):
+def test_nothing_gathered_fails_unless_unverified_sessions_are_accepted(lab_plan):
+    # Issue 13: a verify that asked nobody (e.g. an EOS site before every platform was read)
+    # used to pass. A session nobody checked is now a failure that names the node...
     report = build_report(lab_plan)
-    assert report.ok  # nothing is known to be down...
-    assert report.counts()[UNVERIFIED] == 9  # ...but nothing was verified either, and it says so
-    assert headline(report) == "9 of 9 not verified."
+    assert report.counts()[UNVERIFIED] == 9 and not report.down
+    assert not report.ok
+    assert report.affected_nodes == ["r1-cp", "r1-w1", "r1-w2", "r2-cp", "r2-w1", "r2-w2"]
+    assert "r1-cp <-> tor1a (10.77.1.2, AS 65001): nobody could check it" in report.problems
+    assert headline(report) == "9 of 9 not verified (a failure; set calico_verify_allow_unverified: true to accept)."
+    # ...unless the user accepts it, and the report still lists which sessions went unchecked.
+    accepted = build_report(lab_plan, allow_unverified=True)
+    assert accepted.ok and accepted.problems == [] and accepted.affected_nodes == []
+    markdown = render_markdown(accepted)
+    assert "## Not verified (accepted by calico_verify_allow_unverified)" in markdown
+    assert "- r2-w2 <-> tor2a (10.77.2.2)" in markdown
 
 
 def test_routes_are_normalised_and_sorted():
@@ -143,8 +166,11 @@ def test_text_summary_flags_down_sessions(lab_plan):
 def test_dot_colours_sessions_by_state(lab_plan):
     tors, nodes = all_up(lab_plan)
     tors["tor1b"] = {"sessions": [], "error": "bgpd is not running", "routes": None}
+    for node in ("r1-cp", "r1-w1"):
+        nodes[node] = node_view(lab_plan, node, {"tor1b": "Active"})
+    del nodes["r1-w2"]  # nobody can check r1-w2 <-> tor1b (nor r1-w2 <-> tor1a's node side)
     dot = render_dot(build_report(lab_plan, tors, nodes))
-    assert dot.count("color=red3") == 3 and dot.count("color=forestgreen") == 6
+    assert dot.count("color=red3") == 2 and dot.count("color=forestgreen") == 6 and dot.count("color=gray55") == 1
     assert 'subgraph "cluster_r1"' in dot and '"tor1b" -- "r1-cp"' in dot
 
 

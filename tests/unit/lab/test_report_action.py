@@ -51,16 +51,19 @@ def run(tmp_path, *extra):
 def test_writes_report_and_svg_then_reports_no_change(tmp_path):
     check = run(tmp_path, "--check")
     assert not (tmp_path / "artifacts" / "report.md").exists()  # check mode writes nothing
-    # r2-w2 is planned on tor2a but absent from its answer: missing, so down too.
-    assert check["affected_nodes"] == ["r2-w1", "r2-w2"]
+    # r2-w2 is planned on tor2a but absent from its answer: missing, so down too. Nobody asked
+    # tor1a/tor1b and no node view was given: rack r1's sessions are unverified, which fails too.
+    assert check["affected_nodes"] == ["r1-cp", "r1-w1", "r1-w2", "r2-w1", "r2-w2"]
+    assert "r1-cp <-> tor1a" in check["unverified"] and len(check["unverified"]) == 6
 
     first = run(tmp_path)
     assert first["changed"] is True and first["ok"] is False
-    assert first["affected_nodes"] == ["r2-w1", "r2-w2"]
+    assert first["affected_nodes"] == ["r1-cp", "r1-w1", "r1-w2", "r2-w1", "r2-w2"]
     report = (tmp_path / "artifacts" / "report.md").read_text()
     assert "r2-w1 <-> tor2a (10.77.2.2, AS 65002): tor2a reports Active" in report
     assert "r2-w2 <-> tor2a (10.77.2.2, AS 65002): tor2a reports missing" in report
     assert "- **manifest apply**: no API server" in report
+    assert "r1-w1 <-> tor1b (10.77.1.3, AS 65001): nobody could check it" in report
     svg = (tmp_path / "artifacts" / "topology.svg").read_text()
     assert svg.lstrip().startswith("<?xml") and "#cd0000" in svg  # red3: the sessions that are down
 

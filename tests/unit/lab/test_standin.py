@@ -20,10 +20,12 @@ def test_node_peers_and_as_come_from_the_resources(lab_plan, standin):
     cfg = standin.lab_bird_config("r1-w1", lab_plan, calico, k8s)
     assert cfg["asn"] == 65001  # from the Node's projectcalico.org/ASNumber annotation
     assert cfg["labels"] == {"onprem.calico/rack": "r1"}
-    assert [(p["name"], p["ip"], p["asn"], p["protocol"]) for p in cfg["peers"]] == [
-        ("tor1a", "10.77.1.2", 65001, "Node_10_77_1_2"), ("tor1b", "10.77.1.3", 65001, "Node_10_77_1_3")]
+    # BGPPeers with a nodeSelector are node-specific peers: "Node_<ip>", multihop (bird.cfg.template:422-429).
+    assert [(p["description"], p["ip"], p["asn"], p["protocol"], p["multihop"]) for p in cfg["peers"]] == [
+        ("tor1a", "10.77.1.2", 65001, "Node_10_77_1_2", True), ("tor1b", "10.77.1.3", 65001, "Node_10_77_1_3", True)]
+    assert cfg["listen_port"] == 179 and cfg["router_id"] == "10.77.1.12" and cfg["peers6"] == []
     other = standin.lab_bird_config("r2-cp", lab_plan, calico, k8s)
-    assert other["asn"] == 65002 and [p["name"] for p in other["peers"]] == ["tor2a"]
+    assert other["asn"] == 65002 and [p["description"] for p in other["peers"]] == ["tor2a"]
 
 
 def test_changed_resources_change_the_standin(lab_plan, standin):
@@ -35,14 +37,57 @@ def test_changed_resources_change_the_standin(lab_plan, standin):
     assert standin.lab_bird_config("r2-w2", lab_plan, calico, k8s)["peers"][0]["asn"] == 65099
 
 
-def test_mesh_enabled_peers_with_every_other_node(lab_plan, standin):
+def test_mesh_peers_every_other_node_passive_towards_higher_addresses(lab_plan, standin):
     calico, k8s = rendered(lab_plan)
     for obj in calico:
         if obj["kind"] == "BGPConfiguration":
             obj["spec"]["nodeToNodeMeshEnabled"] = True
-    peers = standin.lab_bird_config("r1-cp", lab_plan, calico, k8s)["peers"]
-    names = [p["name"] for p in peers]
-    assert "r1-cp" not in names and {"r1-w1", "r2-w2", "tor1a", "tor1b"} <= set(names)
+    peers = {p["description"]: p for p in standin.lab_bird_config("r1-w1", lab_plan, calico, k8s)["peers"]}
+    assert "r1-w1" not in peers and {"r1-cp", "r2-w2", "tor1a", "tor1b"} <= set(peers)
+    # bird.cfg.template:183 and 198-200: Mesh_<ip>, passive towards a (string-)higher address.
+    assert peers["r2-w2"]["protocol"] == "Mesh_10_77_2_13" and peers["r2-w2"]["passive"] is True
+    assert peers["r1-cp"]["passive"] is False and peers["r1-cp"]["multihop"] is False
+
+
+def test_route_reflector_gets_rr_clients_and_no_mesh(lab_plan, standin):
+    calico, k8s = rendered(lab_plan)
+    for obj in calico:
+        if obj["kind"] == "BGPConfiguration":
+            obj["spec"]["nodeToNodeMeshEnabled"] = True
+    for obj in k8s:
+        if obj["kind"] == "Node" and obj["metadata"]["name"] == "r1-cp":
+            obj["metadata"]["annotations"]["projectcalico.org/RouteReflectorClusterID"] = "244.0.0.1"
+            obj["metadata"]["labels"]["route-reflector"] = "true"
+    calico.append({"kind": "BGPPeer", "metadata": {"name": "to-rr"},
+                   "spec": {"nodeSelector": "all()", "peerSelector": "has(route-reflector)"}})
+    rr = standin.lab_bird_config("r1-cp", lab_plan, calico, k8s)
+    assert rr["rr_cluster_id"] == "244.0.0.1"
+    # A reflector skips the mesh (bird.cfg.template:160-164)...
+    assert not [p for p in rr["peers"] if p["protocol"].startswith("Mesh_")]
+    # ...and peers back with every node the BGPPeer's local side selects, as reflector clients.
+    clients = {p["description"]: p for p in rr["peers"] if p["protocol"].startswith("Node_1")}
+    assert {"r1-w1", "r2-w2"} <= set(clients) and clients["r1-w1"]["rr_client"] is True
+    client = standin.lab_bird_config("r1-w1", lab_plan, calico, k8s)
+    # ...and the others skip it in their mesh (line 182) but peer with it through the BGPPeer.
+    to_rr = [p for p in client["peers"] if p["ip"] == "10.77.1.11"]
+    assert [p["protocol"] for p in to_rr] == ["Node_10_77_1_11"] and to_rr[0]["rr_client"] is False
+
+
+def test_rendered_configuration_follows_confd(lab_plan, standin):
+    """The template renders what BIRD 1.6 accepts (checked with the real bird in the e2e lab) and
+    the rules that matter: export only pool routes, never a /32 under the node's block."""
+    import jinja2  # pylint: disable=import-outside-toplevel
+
+    from testpaths import REPO  # pylint: disable=import-outside-toplevel
+
+    calico, k8s = rendered(lab_plan)
+    cfg = standin.lab_bird_config("r1-cp", lab_plan, calico, k8s)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(REPO + "/playbooks/lab/templates"), trim_blocks=True)
+    text = env.get_template("etc/calico/bird.cfg.j2").render(lab_bird=cfg, lab_family=4, inventory_hostname="r1-cp")
+    assert "if ( net = 10.244.0.0/26 ) then { accept; }\n  if ( net ~ 10.244.0.0/26 ) then { reject; }" in text
+    assert "if ( net ~ 10.244.0.0/16 ) then { accept; }" in text
+    assert "protocol bgp Node_10_77_1_2 from bgp_template {" in text and "gateway recursive;" in text
+    assert "route 10.244.0.0/26 blackhole;" in text and "listen bgp port 179;" in text
 
 
 def test_pod_blocks_are_distinct_and_inside_the_pool(lab_plan, standin):
@@ -68,19 +113,3 @@ def test_selectors(standin, selector, labels, expected):
 def test_unsupported_selector_is_an_error_not_a_mismatch(standin):
     with pytest.raises(standin.StandinError, match="not supported"):
         standin.selector_matches("rack in {'r1', 'r2'}", {"rack": "r1"})
-
-
-BIRDC = """BIRD 2.0.12 ready.
-Name       Proto      Table      State  Since         Info
-device1    Device     ---        up     09:38:25.397
-kernel1    Kernel     master4    up     09:41:14.928
-lab_pod_block Static     master4    up     09:41:14.927
-Node_10_77_1_2 BGP        ---        up     09:41:40.205  Established
-Node_10_77_1_3 BGP        ---        start  09:55:02.117  Active        Socket: Connection refused
-Node_10_77_1_4 BGP        ---        down   09:55:02.117
-"""
-
-
-def test_bird_sessions_parse_states(standin):
-    assert standin.lab_bird_sessions(BIRDC) == {
-        "10.77.1.2": "Established", "10.77.1.3": "Active", "10.77.1.4": "down"}

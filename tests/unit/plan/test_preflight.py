@@ -446,3 +446,19 @@ def test_plan_is_deterministic_and_has_no_secrets():
     assert a == b
     assert "s3cr3t-pw" not in repr(a)
     assert a["bgp"]["password"]["enabled"] is True
+
+
+def test_communities_need_a_prefix_and_resolve_pool_names():
+    # calicoctl refuses a community that no prefixAdvertisement uses: caught in preflight.
+    assert_error(base(calico_bgp_communities=[{"name": "pods", "value": "65000:100"}]),
+                 "calico_bgp_communities[0]", "(pods) is attached to no prefix", "add prefixes:")
+    assert_error(base(calico_bgp_communities=[{"name": "pods", "value": "65000:100", "prefixes": ["nope"]}]),
+                 "calico_bgp_communities[0]", "'nope' is neither a pool name nor a CIDR")
+    result = build_plan(base(calico_bgp_communities=[
+        {"name": "pods", "value": "65000:100", "prefixes": ["default-ipv4-ippool", "192.0.2.0/24"]},
+        {"name": "edge", "value": "65000:200", "prefixes": ["192.0.2.0/24"]}]))
+    assert result.ok, [str(e) for e in result.errors]
+    pool = next(p for p in result.plan["ip_pools"] if p["name"] == "default-ipv4-ippool")
+    assert result.plan["bgp"]["prefix_advertisements"] == sorted([
+        {"cidr": pool["cidr"], "communities": ["pods"]},
+        {"cidr": "192.0.2.0/24", "communities": ["pods", "edge"]}], key=lambda a: a["cidr"])

@@ -92,7 +92,7 @@ def make_plan(mode="full_mesh", tor_design=None, datastore="kubernetes", version
             "password": {"enabled": password, "secret_name": "calico-bgp-password",
                          "secret_key": "password", "namespace": "kube-system"},
             "service_cluster_ips": [], "service_external_ips": [], "service_loadbalancer_ips": [],
-            "communities": [], "timers": {"keepalive": 60, "hold": 180, "connect_retry": 120},
+            "communities": [], "prefix_advertisements": [], "timers": {"keepalive": 60, "hold": 180, "connect_retry": 120},
             "peer_extra": {},
         },
         "racks": racks,

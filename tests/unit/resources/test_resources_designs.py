@@ -149,13 +149,16 @@ def test_bgp_configuration_extras(ctx):
     plan = make_plan(**DESIGNS["tor_as_per_rack"])
     plan["bgp"].update(listen_port=1790, service_cluster_ips=["10.96.0.0/12"],
                        service_external_ips=["203.0.113.0/24"], service_loadbalancer_ips=["198.51.100.0/24"],
-                       communities=[{"name": "calico", "value": "64512:100"}])
+                       communities=[{"name": "calico", "value": "64512:100"}],
+                       prefix_advertisements=[{"cidr": "10.244.0.0/16", "communities": ["calico"]}])
     spec = objects(resources.build(plan, ctx), "BGPConfiguration")["default"]["spec"]
     assert spec["listenPort"] == 1790
     assert spec["serviceClusterIPs"] == [{"cidr": "10.96.0.0/12"}]
     assert spec["serviceExternalIPs"] == [{"cidr": "203.0.113.0/24"}]
     assert spec["serviceLoadBalancerIPs"] == [{"cidr": "198.51.100.0/24"}]
     assert spec["communities"] == [{"name": "calico", "value": "64512:100"}]
+    # calicoctl refuses communities without a prefixAdvertisement that uses them (issue 13, defect 4).
+    assert spec["prefixAdvertisements"] == [{"cidr": "10.244.0.0/16", "communities": ["calico"]}]
 
 
 def test_pools_per_rack_and_dual_stack(ctx):

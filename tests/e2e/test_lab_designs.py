@@ -1,0 +1,179 @@
+"""Every BGP design on the built-in lab, one after another on the same containers.
+
+For each design (inventory/lab-designs/<name>.yml) the lab is switched (lab.py up resets the
+machines), the product stages run (lab/site.sh), and the machines themselves are read:
+every planned session Established on both ends, each node's kernel holding exactly the routes
+the design gives it and nothing else from the spine, the spine seeing the pod blocks (ToR
+designs), pod-to-pod pings, ECMP over rack r1's two ToRs where the design intends it, and a
+rerun reporting changed=0.
+
+The expectations are written out from the topology (inventory/lab/hosts.yml), not derived
+with the collection's own code.
+"""
+
+import ipaddress
+import itertools
+import os
+
+import pytest
+
+from labtools import SITE, converge, bird_sessions, kernel_routes, ping, pod_address, podman_exec, router_routes, router_sessions, run
+
+NODES = ["r1-cp", "r1-w1", "r1-w2", "r2-cp", "r2-w1", "r2-w2"]
+RACK_OF = {n: n[:2] for n in NODES}
+RACK_IP = {"r1-cp": "10.77.1.11", "r1-w1": "10.77.1.12", "r1-w2": "10.77.1.13",
+           "r2-cp": "10.77.2.11", "r2-w1": "10.77.2.12", "r2-w2": "10.77.2.13"}
+RACK_IP6 = {n: "fd00:77:%s::%s" % (n[1], ip.rsplit(".", 1)[1]) for n, ip in RACK_IP.items()}
+L2_IP = {"r1-cp": "10.77.10.11", "r1-w1": "10.77.10.12", "r1-w2": "10.77.10.13",
+         "r2-cp": "10.77.10.21", "r2-w1": "10.77.10.22", "r2-w2": "10.77.10.23"}
+TOR_IP = {"tor1a": "10.77.1.2", "tor1b": "10.77.1.3", "tor2a": "10.77.2.2"}
+TOR_IP6 = {"tor1a": "fd00:77:1::2", "tor1b": "fd00:77:1::3", "tor2a": "fd00:77:2::2"}
+RACK_TORS = {"r1": ["tor1a", "tor1b"], "r2": ["tor2a"]}
+# The lab's pod blocks: block N of 10.244.0.0/16 (/26) for node N in sorted order
+# (playbooks/lab/filter_plugins/lab_standin.py lab_pod_block); IPv6 the same in fd00:244::/48 (/122).
+BLOCK = {n: str(b) for n, b in zip(NODES, itertools.islice(ipaddress.ip_network("10.244.0.0/16").subnets(new_prefix=26), 6))}
+BLOCK6 = {n: str(b) for n, b in zip(NODES, itertools.islice(ipaddress.ip_network("fd00:244::/48").subnets(new_prefix=122), 6))}
+SPINE_ROUTES = {"0.0.0.0/0", "default", "198.51.100.0/24"}
+
+TOR_DESIGNS = ("as_per_rack", "as_per_node", "downward_default", "dual_stack")
+L2_DESIGNS = ("full_mesh", "route_reflectors")
+REFLECTORS = ("r1-cp", "r2-cp")
+# The whole matrix, in the order it runs (as_per_rack first: test_lab.py left the lab in it).
+DESIGNS = ("as_per_rack", "as_per_node", "downward_default", "full_mesh", "route_reflectors", "dual_stack")
+
+
+def node_peers(design, node):
+    """{peer address: name} the node must have Established, by design."""
+    if design in TOR_DESIGNS:
+        return {TOR_IP[t]: t for t in RACK_TORS[RACK_OF[node]]}
+    if design == "full_mesh":
+        return {L2_IP[o]: o for o in NODES if o != node}
+    if node in REFLECTORS:  # a reflector peers with everyone
+        return {L2_IP[o]: o for o in NODES if o != node}
+    return {L2_IP[r]: r for r in REFLECTORS}
+
+
+@pytest.fixture(scope="module", params=DESIGNS)
+def design(request, lab):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def converged(design, artifacts_root):
+    result, _artifacts = converge(design, artifacts_root)
+    print("%s first converge: %.1f s" % (design, result.seconds))
+    return result
+
+
+def test_converges(design, converged):
+    assert converged.rc == 0, converged.tail(150)
+    assert all(r["failed"] == 0 and r["unreachable"] == 0 for r in converged.recap.values()), converged.recap
+
+
+def test_every_planned_session_established_on_both_ends(design, converged):
+    assert converged.rc == 0, "first converge failed"
+    for node in NODES:
+        expected = node_peers(design, node)
+        assert bird_sessions(node) == {ip: "Established" for ip in expected}, (design, node)
+        if design == "dual_stack":
+            tors = RACK_TORS[RACK_OF[node]]
+            assert bird_sessions(node, 6) == {TOR_IP6[t]: "Established" for t in tors}, (design, node)
+    if design in TOR_DESIGNS:
+        for rack, tors in RACK_TORS.items():
+            members = [n for n in NODES if RACK_OF[n] == rack]
+            for tor in tors:
+                sessions = router_sessions(tor)
+                wanted = {RACK_IP[n] for n in members} | ({RACK_IP6[n] for n in members} if design == "dual_stack" else set())
+                assert {ip: sessions.get(ip) for ip in wanted} == dict.fromkeys(wanted, "Established"), (design, tor, sessions)
+                # The uplink to the spine, pre-existing and unmanaged, is still up after the push.
+                assert sessions.get("10.77.0.1") == "Established", (design, tor, sessions)
+
+
+def expected_node_routes(design, node):
+    """{prefix: next hops} the node's BIRD must put in its kernel, nothing more."""
+    own = {BLOCK[node]: ["blackhole"]}
+    rack_tors = sorted(TOR_IP[t] for t in RACK_TORS[RACK_OF[node]])
+    if design == "downward_default":
+        return dict(own, default=rack_tors)  # only the default the ToRs learned from the spine
+    if design in L2_DESIGNS:
+        # On the one L2 network every block is reached at its node directly (the reflectors
+        # keep the original next hop).
+        return dict(own, **{BLOCK[o]: [L2_IP[o]] for o in NODES if o != node})
+    routes = dict(own)
+    for other in NODES:
+        if other == node:
+            continue
+        # Same rack: the ToRs reflect the block with its node as next hop (iBGP) or send it
+        # with themselves as next hop (eBGP); other racks: always through the rack's ToRs.
+        routes[BLOCK[other]] = rack_tors
+    return routes
+
+
+def test_each_node_gets_exactly_what_the_design_gives_it(design, converged):
+    assert converged.rc == 0, "first converge failed"
+    for node in NODES:
+        routes = kernel_routes(node)
+        leaked = SPINE_ROUTES & set(routes) - ({"default"} if design == "downward_default" else set())
+        assert not leaked, "%s: %s got %s from the spine: %s" % (design, node, sorted(leaked), routes)
+        expected = expected_node_routes(design, node)
+        assert set(routes) == set(expected), (design, node, routes)
+        for prefix, hops in expected.items():
+            same_rack_block = prefix in BLOCK.values() and prefix != BLOCK[node] and design in TOR_DESIGNS \
+                and RACK_OF[[n for n in NODES if BLOCK[n] == prefix][0]] == RACK_OF[node]
+            if same_rack_block:
+                owner = [n for n in NODES if BLOCK[n] == prefix][0]
+                assert routes[prefix] in (hops, [RACK_IP[owner]]), (design, node, prefix, routes[prefix])
+            else:
+                assert routes[prefix] == hops, (design, node, prefix, routes[prefix])
+        if design == "dual_stack":
+            routes6 = kernel_routes(node, 6)
+            assert set(routes6) == set(BLOCK6.values()), (node, routes6)
+
+
+def test_spine_sees_the_pod_blocks(design, converged):
+    if design not in TOR_DESIGNS:
+        pytest.skip("%s: the nodes do not peer with the ToRs; the spine has no part in it" % design)
+    assert converged.rc == 0, "first converge failed"
+    routes = router_routes("spine")
+    for node in NODES:
+        assert BLOCK[node] in routes, (design, node, routes)
+    # Rack r1's blocks arrive through both of its ToRs.
+    assert routes[BLOCK["r1-w1"]] == ["10.77.0.11", "10.77.0.12"], routes[BLOCK["r1-w1"]]
+
+
+def test_pods_reach_each_other(design, converged):
+    assert converged.rc == 0, "first converge failed"
+    pods = {node: pod_address(node) for node in NODES}
+    assert len(set(pods.values())) == len(NODES)
+    for source, target in (("r1-cp", "r2-w2"), ("r2-w1", "r1-w2"), ("r1-w1", "r1-w2")):
+        result = ping(source, pods[source], pods[target])
+        assert result.returncode == 0, "%s: %s -> %s: %s" % (design, source, target, result.stdout + result.stderr)
+        if design in L2_DESIGNS:
+            assert "ttl=64" in result.stdout, result.stdout  # one L2 network, no router between
+        elif RACK_OF[source] != RACK_OF[target]:
+            # Own rack's ToR, the spine, the other rack's ToR: TTL 64 - 3.
+            assert "ttl=61" in result.stdout, result.stdout
+    if design == "dual_stack":
+        result = ping("r1-cp", pod_address("r1-cp", 6), pod_address("r2-w2", 6))
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ecmp_over_rack_r1s_two_tors(design, converged):
+    if design in L2_DESIGNS:
+        pytest.skip("%s: no ToRs in the path" % design)
+    assert converged.rc == 0, "first converge failed"
+    wanted = sorted([TOR_IP["tor1a"], TOR_IP["tor1b"]])
+    prefix = "default" if design == "downward_default" else BLOCK["r2-w2"]
+    for node in ("r1-cp", "r1-w1", "r1-w2"):
+        assert kernel_routes(node)[prefix] == wanted, (design, node, kernel_routes(node))
+    route = podman_exec("r1-cp", "ip", "route", "get", pod_address("r2-w2"), "from", pod_address("r1-cp")).stdout
+    assert any("via %s " % ip in route for ip in wanted), route
+
+
+def test_rerun_changes_nothing(design, converged, artifacts_root):
+    assert converged.rc == 0, "first converge failed"
+    again = run([SITE, "-e", "calico_artifacts_dir=" + os.path.join(artifacts_root, design)], env={"LAB_DESIGN": design})
+    assert again.rc == 0, again.tail(120)
+    changed = {host: r["changed"] for host, r in again.recap.items() if r["changed"]}
+    assert changed == {}, "%s: second run changed: %s\n%s" % (design, changed, again.tail(150))
+    print("%s no-op rerun: %.1f s" % (design, again.seconds))
