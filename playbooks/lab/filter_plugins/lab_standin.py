@@ -176,6 +176,7 @@ def lab_bird_config(node, plan, resources, k8s_resources=None, password=None):
         names_by_ip[tor.get("peer_ip")] = tor["name"]
         if tor.get("peer_ip6"):
             names_by_ip[tor["peer_ip6"]] = tor["name"]
+
     def selected(spec, labels, name):
         """Whether a node is on the local side of a BGPPeer (node, nodeSelector, or every node)."""
         if spec.get("node"):

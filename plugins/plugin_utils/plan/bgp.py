@@ -193,7 +193,6 @@ def _communities(ctx: _Ctx, pools: list[dict]) -> tuple[list[dict], list[dict]]:
     return communities, [{"cidr": cidr, "communities": names} for cidr, names in sorted(by_cidr.items())]
 
 
-
 def _duplicate_rack_asns(ctx: _Ctx, racks: dict) -> None:
     """as_per_rack: racks sharing an AS drop each other's routes unless the fabric is built for it."""
     by_asn: dict[int, list[str]] = {}
