@@ -14,8 +14,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.onprem.calico.plugins.plugin_utils import catalog, resources
 from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderContext, RenderError
 
-# ansible_facts.architecture -> the suffix of calicoctl release binaries.
-ARCHITECTURES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64", "ppc64le": "ppc64le"}
+ARCHITECTURES = catalog.CALICOCTL_ARCHITECTURES
 
 
 def calicoctl_source(version, architecture, sha256=None, mirror=None):

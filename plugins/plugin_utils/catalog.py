@@ -35,6 +35,9 @@ MANIFEST_SHA256 = {
 
 SUPPORTED_VERSIONS = tuple(sorted(MANIFEST_SHA256, key=lambda v: tuple(int(p) for p in v.split("."))))
 
+# What Ansible reports as a host's architecture -> the suffix of calicoctl release binaries.
+CALICOCTL_ARCHITECTURES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64", "ppc64le": "ppc64le"}
+
 # calicoctl-linux-<arch> release binaries (3.32.1 is not known here: use calico_calicoctl_sha256).
 CALICOCTL_SHA256 = {
     "3.30.7": {
@@ -58,3 +61,25 @@ def manifest_sha256(version: str, variant: str) -> str | None:
 
 def manifest_url(version: str, variant: str) -> str:
     return UPSTREAM_URL.format(version=version, file=variant)
+
+
+def api_host_architecture_check(plan: dict, reported: str | None) -> dict:
+    """Compare the architecture the plan assumes for the API host with what the host reports.
+
+    ``reported`` is Ansible's ``ansible_architecture`` of the host, or None when it could not be
+    read (status ``skipped``). The plan chose the calicoctl checksum for its architecture.
+    """
+    planned = plan["cluster"]["api_host_architecture"]
+    host = plan["cluster"]["api_host"]
+    if not reported:
+        return {"status": "skipped", "message": "%s did not answer: its architecture (planned %s) is not checked." % (host, planned)}
+    arch = CALICOCTL_ARCHITECTURES.get(str(reported))
+    if arch == planned:
+        return {"status": "ok", "message": "%s is %s (%s), as planned." % (host, planned, reported)}
+    return {
+        "status": "mismatch",
+        "message": "calico_api_host_architecture is %s but %s reports %s (%s): calicoctl would be checked against the wrong "
+        "checksum. Fix: set calico_api_host_architecture: %s%s."
+        % (planned, host, reported, arch or "no calicoctl release", arch or "a supported host as calico_api_host",
+           "" if arch else " (calicoctl is released for %s)" % ", ".join(sorted(set(CALICOCTL_ARCHITECTURES.values())))),
+    }

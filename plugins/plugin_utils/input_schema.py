@@ -374,6 +374,11 @@ VARIABLES: tuple[Var, ...] = (
     Var("calico_bgp_use_kubernetes_api", ("role:calico_bgp",), "bool",
         "Whether the Kubernetes API is used (Node patches, password Secret and RBAC). Unset means true with the Kubernetes datastore or "
         "when BGP passwords are enabled, false otherwise."),
+    Var("calico_api_host_architecture", C, "str",
+        "Architecture of O(calico_api_host) (calicoctl's release binary suffix). Preflight checks the catalog has calicoctl's checksum "
+        "for it and, when the cluster answers, that the host really is one, before the first change.",
+        default="amd64", choices=tuple(sorted(set(catalog.CALICOCTL_ARCHITECTURES.values()))), example="arm64",
+        section="calicoctl and the BGP stage"),
     Var("calico_bgp_calicoctl_install", ("role:calico_bgp", "cluster"), "bool",
         "Install calicoctl pinned to the plan's Calico version; false when provided otherwise.", default=True, example=False,
         section="calicoctl and the BGP stage"),

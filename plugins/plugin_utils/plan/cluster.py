@@ -58,6 +58,8 @@ def _cluster(ctx: _Ctx, node_count: int, node_subnets: list[str], node_sources: 
         "node_sources": list(node_sources),
         "artifacts_dir": os.path.abspath(os.path.expanduser(v["calico_artifacts_dir"])),
         "api_host": _api_host(ctx),
+        # Checked against the live host by the preflight stage before the first change.
+        "api_host_architecture": v["calico_api_host_architecture"],
     }
 
 
