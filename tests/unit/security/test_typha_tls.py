@@ -6,6 +6,7 @@ validated with kubernetes-validate --strict."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import os
@@ -188,3 +189,19 @@ def test_ca_bundle_is_read_during_a_rotation_and_keys_stay_placeholders(tmp_path
     assert secrets["typha_server_key"] == placeholder("typha_server_key") and secrets["typha_client_key"] == placeholder("typha_client_key")
     values = secret_values(plan, None)
     assert values == {"typha_server_key": "typha.key", "typha_client_key": "felix.key"}
+
+
+def test_published_manifest_holds_no_typha_key_and_apply_puts_them_back(pki):
+    from ansible_collections.onprem.calico.plugins.plugin_utils.placeholders import fill_objects, render_secrets, secret_values
+
+    directory, plan, _first, _work = pki
+    result = manifest.build(plan, RenderContext(secrets=render_secrets(plan), upstream_dir=UPSTREAM_DIR), validate=False)
+    text = manifest.dump_documents(result.docs)
+    for key_file in ("typha.key", "felix.key", "ca.key"):
+        body = (directory / key_file).read_text().strip().splitlines()[1]
+        assert body not in text, "%s is at rest in the rendered manifest" % key_file
+    filled = fill_objects(manifest.parse_documents(text), secret_values(plan, None), "calico.yaml")
+    index = manifest.index_documents(filled)
+    for secret_name, key_file in (("calico-typha-tls", "typha.key"), ("calico-node-typha-tls", "felix.key")):
+        data = index[("Secret", secret_name)]["data"]
+        assert base64.b64decode(data["tls.key"]).decode() == (directory / key_file).read_text()
