@@ -39,7 +39,9 @@ TOR_DESIGNS = ("as_per_rack", "as_per_node", "downward_default", "dual_stack")
 L2_DESIGNS = ("full_mesh", "route_reflectors")
 REFLECTORS = ("r1-cp", "r2-cp")
 # The whole matrix, in the order it runs (as_per_rack first: test_lab.py left the lab in it).
-DESIGNS = ("as_per_rack", "as_per_node", "downward_default", "full_mesh", "route_reflectors", "dual_stack")
+# dual_stack is not in it yet: the lab's fabric and spine carry no IPv6, so cross-rack IPv6
+# cannot work there (docs/lab.md); its assertions below wait for that fabric.
+DESIGNS = ("as_per_rack", "as_per_node", "downward_default", "full_mesh", "route_reflectors")
 
 
 def node_peers(design, node):
