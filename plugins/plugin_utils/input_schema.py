@@ -206,8 +206,10 @@ VARIABLES: tuple[Var, ...] = (
     Var("calico_wireguard", C, "bool", "Prepares hosts for WireGuard (module, ports 51820/51821).",
         default=False, example=True, section="MTU, kernel and sysctls"),
     Var("calico_rp_filter", C, "int",
-        "C(net.ipv4.conf.all.rp_filter); Felix refuses 2 unless C(FELIX_IGNORELOOSERPF) is set in O(calico_felix_env).",
-        default=1, minimum=0, maximum=2, bounds_checked_by_plan=True, example=0, section="MTU, kernel and sysctls"),
+        "C(net.ipv4.conf.all.rp_filter) and C(net.ipv4.conf.default.rp_filter) (the kernel copies C(default) onto each new C(cali*) "
+        "interface): 1 (strict) or 0; 2 (loose) is refused. Felix checks workload traffic with its own strict reverse-path rule "
+        "(docs/host-preparation.md).",
+        default=1, minimum=0, maximum=1, bounds_checked_by_plan=True, example=0, section="MTU, kernel and sysctls"),
     Var("calico_conntrack_max", C, "int", "C(net.netfilter.nf_conntrack_max).",
         minimum=1, example=1048576, section="MTU, kernel and sysctls"),
     Var("calico_sysctl_overrides", C, "dict", "Extra sysctls, merged last.",
