@@ -97,15 +97,18 @@ def kernel_routes(host, family=4, proto="bird"):
 
 
 def pod_address(node, family=4):
-    out = podman_exec(node, "ip", "-o", "-%d" % family, "addr", "show", "dev", "lo").stdout
+    """The address of the stand-in's pod on a node (network namespace ``pod``, calico_node_standin.yml)."""
+    out = podman_exec(node, "ip", "-n", "pod", "-o", "-%d" % family, "addr", "show", "dev", "eth0").stdout
     found = [ipaddress.ip_address(a) for a in re.findall(r"inet6? (\S+)/(?:32|128)", out)]
-    pods = [a for a in found if not a.is_loopback]
-    assert len(pods) == 1, "%s: expected one pod address on lo, found %s" % (node, found)
-    return str(pods[0])
+    assert len(found) == 1, "%s: expected one pod address in the pod namespace, found %s" % (node, found)
+    return str(found[0])
 
 
 def ping(source_node, source_ip, target_ip):
-    return podman_exec(source_node, "ping", "-c", "2", "-i", "0.2", "-W", "2", "-I", source_ip, target_ip, check=False)
+    """A ping from the pod on ``source_node`` (whose address is ``source_ip``): forwarded by the
+    node like real pod traffic."""
+    assert pod_address(source_node, 6 if ":" in source_ip else 4) == source_ip
+    return podman_exec(source_node, "ip", "netns", "exec", "pod", "ping", "-c", "2", "-i", "0.2", "-W", "2", target_ip, check=False)
 
 
 _CONVERGED = {}

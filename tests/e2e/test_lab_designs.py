@@ -168,7 +168,8 @@ def test_ecmp_over_rack_r1s_two_tors(design, converged):
     prefix = "default" if design == "downward_default" else BLOCK["r2-w2"]
     for node in ("r1-cp", "r1-w1", "r1-w2"):
         assert kernel_routes(node)[prefix] == wanted, (design, node, kernel_routes(node))
-    route = podman_exec("r1-cp", "ip", "route", "get", pod_address("r2-w2"), "from", pod_address("r1-cp")).stdout
+    # The lookup a packet from the pod gets: it arrives on the pod's cali* interface.
+    route = podman_exec("r1-cp", "ip", "route", "get", pod_address("r2-w2"), "from", pod_address("r1-cp"), "iif", "calilabpod0").stdout
     assert any("via %s " % ip in route for ip in wanted), route
 
 
