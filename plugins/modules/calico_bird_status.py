@@ -20,7 +20,9 @@ description:
   - Waits up to O(timeout) seconds for every address in O(peers) to be Established; it never
     fails because a session is down (the verify stage decides, naming the nodes), only on bad
     arguments.
-  - Optionally returns the routes BIRD installed in the kernel (C(ip -j route show proto bird)).
+  - Optionally returns the routes BIRD installed in the kernel (C(ip -j route show proto bird)), once two
+    readings O(interval) seconds apart agree (routes follow an Established session by a moment), within
+    what is left of O(timeout).
 version_added: "0.2.0"
 author:
   - onprem.calico maintainers (@onprem-calico)
@@ -112,6 +114,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.onprem.calico.plugins.module_utils.bird_control import (
     read_sessions,
+    settled,
     wait_for_peers,
 )
 
@@ -152,7 +155,8 @@ def main():
     result = dict(changed=False, sessions=sessions, errors=errors, versions=versions, waited=waited,
                   error=None if versions else "no BIRD control socket answered: " + "; ".join(errors.values()))
     if p["routes"]:
-        result["routes"] = kernel_routes(module.run_command)
+        # Routes follow Established by a moment: report them once two readings agree.
+        result["routes"] = settled(lambda: kernel_routes(module.run_command), max(p["timeout"] - waited, 0), p["interval"])
     module.exit_json(**result)
 
 

@@ -146,3 +146,21 @@ def test_bird6_socket_only_when_ipv6_is_expected_or_present(tmp_path):
     open(v6, "w").close()
     assert sockets_to_read(["10.0.0.2"], v4, v6) == [v4, v6]
     assert os.path.exists(v6)
+
+
+def test_routes_are_reported_once_two_readings_agree():
+    from ansible_collections.onprem.calico.plugins.module_utils.bird_control import settled
+
+    # The rack's second ToR's routes arrive a moment after its session is Established.
+    readings = iter([["via tor1a"], ["via tor1a", "via tor1b"], ["via tor1a", "via tor1b"], ["never read"]])
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    assert settled(lambda: next(readings), timeout=30, interval=1.0, clock=lambda: now[0], sleep=sleep) == ["via tor1a", "via tor1b"]
+    assert now[0] == 2.0
+    # Routes that keep changing: the last reading when the time is up, never later.
+    counter = iter(range(100))
+    now[0] = 0.0
+    assert settled(lambda: next(counter), timeout=5, interval=1.0, clock=lambda: now[0], sleep=sleep) == 5
