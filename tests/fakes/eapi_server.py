@@ -34,6 +34,8 @@ PASSWORD_RE = re.compile(r"^(neighbor \S+ )password (?!7 )(\S+)$")
 
 
 def parse_config(text):
+    # The device keeps its own parser on purpose: a fake that read configuration with the
+    # push module's parser (module_utils/cli_tor_config.py) would share that parser's mistakes.
     root = []
     stack = [(-1, root)]
     for raw in text.splitlines():

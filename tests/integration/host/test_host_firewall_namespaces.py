@@ -18,7 +18,7 @@ import time
 import pytest
 
 from ansible_collections.onprem.calico.plugins.plugin_utils import host_firewall
-from test_host_templates import PLAYBOOK, REPO, ROLE, make_plan
+from test_host_templates import make_plan, render_firewall_files
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="network namespaces need root")
 
@@ -88,15 +88,7 @@ def rendered(tmp_path_factory):
          "calico_encapsulation": "vxlan", "calico_wireguard": True, "calico_node_subnets": ["10.0.1.0/24"],
          "calico_host_ports_from_pods": ["6443/tcp"]},
         {"n1": {"ansible_host": HOST4, "calico_node_ip6": HOST6}, "n2": {"ansible_host": NODE4, "calico_node_ip6": NODE6}})
-    out = tmp_path_factory.mktemp("ns-firewall")
-    (out / "play.yml").write_text(PLAYBOOK.format(role=ROLE))
-    (out / "vars.json").write_text(json.dumps({"calico_plan": plan, "out": str(out)}))
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    ansible_playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
-    proc = subprocess.run([ansible_playbook, "-e", "@%s" % (out / "vars.json"), str(out / "play.yml")],
-                          cwd=REPO, env=env, capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return plan, out
+    return plan, render_firewall_files(plan, tmp_path_factory.mktemp("ns-firewall"))
 
 
 @pytest.fixture

@@ -62,10 +62,8 @@ PLANS = {
 }
 
 
-@pytest.fixture(scope="module", params=sorted(PLANS))
-def rendered(request, tmp_path_factory):
-    plan = PLANS[request.param]()
-    out = tmp_path_factory.mktemp(request.param)
+def render_firewall_files(plan, out):
+    """Run the role's firewall templates for ``plan`` into the directory ``out`` (returned)."""
     (out / "play.yml").write_text(PLAYBOOK.format(role=ROLE))
     (out / "vars.json").write_text(json.dumps({"calico_plan": plan, "out": str(out)}))
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
@@ -73,6 +71,13 @@ def rendered(request, tmp_path_factory):
     proc = subprocess.run([ansible_playbook, "-e", "@%s" % (out / "vars.json"), str(out / "play.yml")],
                           cwd=REPO, env=env, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module", params=sorted(PLANS))
+def rendered(request, tmp_path_factory):
+    plan = PLANS[request.param]()
+    out = render_firewall_files(plan, tmp_path_factory.mktemp(request.param))
     rules = [r for r in plan["host_preparation"]["firewall_rules"] if r["group"] == "k8s_cluster"]
     return plan, rules, out
 
