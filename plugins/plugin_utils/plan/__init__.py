@@ -62,7 +62,7 @@ def build_plan(inv: InventoryInput) -> PlanResult:
     # with that laid over it.
     bgp, decided = _bgp(ctx, cluster, racks, rack_nets, topology_nodes, topology_tors, pools)
     nodes = {name: {**node, **decided[name]} for name, node in topology_nodes.items()}
-    sessions = _tor_sessions(ctx, bgp, racks, nodes, topology_tors, pools)
+    sessions = _tor_sessions(ctx, cluster, bgp, racks, nodes, topology_tors, pools)
     tors = {name: {**router, **sessions[name]} for name, router in topology_tors.items()}
     _pool_overlaps(ctx, cluster, pools, nodes, tors)
     manifest = _manifest(ctx, cluster, nodes, pools, bgp)

@@ -221,7 +221,7 @@ def _tor_mode(
         return
     # Dual stack: calico-node's bird6 peers only with IPv6 neighbours, so the IPv6 routes need
     # their own sessions between IPv6 addresses on both ends.
-    dual_stack = bool(cluster["pod_cidr_v6"])
+    dual_stack = cluster["dual_stack"]
     if dual_stack:
         for t in tors.values():
             if not t["peer_ip6"]:

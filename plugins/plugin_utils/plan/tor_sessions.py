@@ -9,7 +9,7 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import 
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _addr, _as_int, _Ctx, _is_dotted_quad, _net
 
 
-def _tor_sessions(ctx: _Ctx, bgp: dict, racks: dict, nodes: dict, tors: dict, pools: list[dict]) -> dict[str, dict]:
+def _tor_sessions(ctx: _Ctx, cluster: dict, bgp: dict, racks: dict, nodes: dict, tors: dict, pools: list[dict]) -> dict[str, dict]:
     """Each ToR's node-facing side, derived from the same facts as the node side.
 
     ``nodes`` are the composed nodes (their effective AS from the BGP section); the result maps
@@ -29,7 +29,8 @@ def _tor_sessions(ctx: _Ctx, bgp: dict, racks: dict, nodes: dict, tors: dict, po
         ctx.f.error("calico_tor_maximum_prefix", "must be at least 1.", "e.g. 12000.")
     if not re.fullmatch(r"[A-Z][A-Z0-9_-]*", v["calico_tor_object_prefix"]):
         ctx.f.error("calico_tor_object_prefix", "%r must be upper-case letters, digits, '-' or '_'." % v["calico_tor_object_prefix"], "e.g. CALICO-.")
-    dual_stack = any(p["family"] == 6 for p in pools) and design is not None
+    # IPv6 sessions only in a ToR design of a dual-stack cluster (the BGP section checks the addresses).
+    dual_stack = cluster["dual_stack"] and design is not None
     sessions: dict[str, dict] = {}
     for t in tors.values():
         rack = racks.get(t["rack"]) if t["rack"] else None
