@@ -22,6 +22,13 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.report import (
 )
 
 
+def _read(path):
+    if not os.path.exists(path):
+        return ""
+    with open(path, "r", encoding="utf-8") as handle:
+        return handle.read()
+
+
 def _write_if_changed(path, content):
     """Write atomically; True when the file content changed."""
     if os.path.exists(path):
@@ -62,6 +69,9 @@ class ActionModule(ActionBase):
         svg_path = os.path.join(base, "topology.svg")
         dot = shutil.which(args.get("dot") or "dot")
         changed = False
+        # The text files as they were, read before writing: what a rerun found different (routes).
+        differing = [{"before_header": path, "after_header": path, "before": before, "after": content}
+                     for path, content in files.items() for before in [_read(path)] if before != content]
         if not self._task.check_mode:
             for path, content in files.items():
                 changed = _write_if_changed(path, content) or changed
@@ -89,4 +99,8 @@ class ActionModule(ActionBase):
                       for s in report.sessions],
             files=sorted(files),
         )
+        if self._task.check_mode:
+            result["changed"] = bool(differing)
+        if self._task.diff and differing:
+            result["diff"] = differing
         return result

@@ -152,19 +152,3 @@ def wait_for_peers(read, peers, timeout, interval=1.0, clock=time.monotonic, sle
         sleep(min(interval, max(timeout - waited, 0.1)))
 
 
-def settled(read, timeout, interval=1.0, clock=time.monotonic, sleep=time.sleep):
-    """Call ``read()`` until two readings ``interval`` seconds apart agree, or ``timeout`` seconds pass.
-
-    A session is Established before its routes are exchanged; reading the routes once at that
-    moment can miss the last peer's (a rack's second ToR), and a report built from it would
-    differ from the next run's. Returns the last reading.
-    """
-    start = clock()
-    current = read()
-    while clock() - start < timeout:
-        sleep(interval)
-        again = read()
-        if again == current:
-            return again
-        current = again
-    return current

@@ -108,30 +108,20 @@ waited:
 """
 
 import ipaddress
-import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.onprem.calico.plugins.module_utils.bird_control import (
     read_sessions,
-    settled,
     wait_for_peers,
 )
+from ansible_collections.onprem.calico.plugins.module_utils.kernel_routes import kernel_routes, settled
 
 
 def sockets_to_read(peers, socket_v4, socket_v6, exists=os.path.exists):
     """BIRD's socket always; BIRD6's when an IPv6 peer is expected or the socket is there."""
     wants_v6 = any(ipaddress.ip_address(p).version == 6 for p in peers)
     return [socket_v4] + ([socket_v6] if wants_v6 or exists(socket_v6) else [])
-
-
-def kernel_routes(run_command):
-    routes = []
-    for family in ("-4", "-6"):
-        rc, out, _err = run_command(["ip", "-j", family, "route", "show", "proto", "bird"])
-        if rc == 0 and out.strip():
-            routes += json.loads(out)
-    return routes
 
 
 def main():
@@ -156,7 +146,7 @@ def main():
                   error=None if versions else "no BIRD control socket answered: " + "; ".join(errors.values()))
     if p["routes"]:
         # Routes follow Established by a moment: report them once two readings agree.
-        result["routes"] = settled(lambda: kernel_routes(module.run_command), max(p["timeout"] - waited, 0), p["interval"])
+        result["routes"] = settled(lambda: kernel_routes(module.run_command, "bird"), max(p["timeout"] - waited, 0), p["interval"])
     module.exit_json(**result)
 
 

@@ -15,6 +15,9 @@ description:
   - Polls C(show bgp summary json) until every expected node session is Established with the
     expected AS, or O(timeout) seconds pass, then fails naming each missing or idle peer by
     node name and address.
+  - With O(routes), also returns the routes bgpd put in the kernel once two readings
+    O(interval) seconds apart agree: routes follow an Established session by a moment, and a
+    report built from an earlier reading would differ from the next run's.
   - Read-only; never changes the router.
 version_added: "0.1.0"
 author:
@@ -49,6 +52,10 @@ options:
     description: Seconds between polls.
     type: float
     default: 2
+  routes:
+    description: Also return the kernel routes bgpd installed (C(ip -j route show proto bgp), IPv4 then IPv6).
+    type: bool
+    default: false
   vtysh:
     description: vtysh executable.
     type: path
@@ -95,16 +102,23 @@ waited:
   description: Seconds spent waiting.
   returned: always
   type: float
+routes:
+  description: C(ip -j route show proto bgp) entries, IPv4 then IPv6, once settled.
+  returned: when O(routes) is true (read once, unsettled, when the sessions timed out)
+  type: list
+  elements: dict
+  sample: [{dst: 10.244.0.0/26, gateway: 10.77.1.11, dev: eth1, protocol: bgp}]
 """
 
 import json
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.onprem.calico.plugins.module_utils.kernel_routes import kernel_routes, settled
 from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import wait_for_sessions
 
 
-def run_module(params, run_command, sleep=None):
+def run_module(params, run_command, sleep=None, clock=None):
     """(ok, result) without Ansible; tests pass their own run_command."""
     cmd = [params["vtysh"]]
     if params.get("vty_socket"):
@@ -119,7 +133,11 @@ def run_module(params, run_command, sleep=None):
 
     problems, report, waited = wait_for_sessions(
         fetch, "frr", params["neighbors"], params["timeout"], params["interval"], sleep=sleep)
-    return not problems, {"changed": False, "sessions": report, "problems": problems, "waited": waited}
+    result = {"changed": False, "sessions": report, "problems": problems, "waited": waited}
+    if params.get("routes"):
+        result["routes"] = settled(lambda: kernel_routes(run_command, "bgp"),
+                                   max(params["timeout"] - waited, 0), params["interval"], clock=clock, sleep=sleep)
+    return not problems, result
 
 
 def main():
@@ -133,6 +151,7 @@ def main():
             )),
             timeout=dict(type="int", default=120),
             interval=dict(type="float", default=2),
+            routes=dict(type="bool", default=False),
             vtysh=dict(type="path", default="vtysh"),
             vty_socket=dict(type="path"),
         ),

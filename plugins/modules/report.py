@@ -56,10 +56,10 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Builds the report and returns it without writing files.
+    description: Builds the report and returns it without writing files; changed when report.md or topology.dot would change.
   diff_mode:
-    support: none
-    description: The report files are artifacts of the run; no diff is shown.
+    support: full
+    description: Shows how report.md and topology.dot differ from the files of the previous run (topology.svg follows topology.dot).
   platform:
     support: full
     platforms: all

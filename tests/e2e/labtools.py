@@ -35,6 +35,11 @@ class Run:
     def tail(self, lines=80):
         return "\n".join(self.output.splitlines()[-lines:])
 
+    def changed_tasks(self):
+        """Each task that reported a change, with what it printed (its diff under --diff)."""
+        blocks = re.split(r"\n(?=TASK \[)", self.output)
+        return "\n".join(block for block in blocks if re.search(r"^changed: ", block, re.M))
+
 
 def run(argv, timeout=1500, env=None):
     start = time.monotonic()

@@ -176,8 +176,9 @@ def test_ecmp_over_rack_r1s_two_tors(design, converged):
 
 def test_rerun_changes_nothing(design, converged, artifacts_root):
     assert converged.rc == 0, "first converge failed"
-    again = run([SITE, "-e", "calico_artifacts_dir=" + os.path.join(artifacts_root, design)], env={"LAB_DESIGN": design})
+    # --diff: a failure shows what each changed task found different.
+    again = run([SITE, "--diff", "-e", "calico_artifacts_dir=" + os.path.join(artifacts_root, design)], env={"LAB_DESIGN": design})
     assert again.rc == 0, again.tail(120)
     changed = {host: r["changed"] for host, r in again.recap.items() if r["changed"]}
-    assert changed == {}, "%s: second run changed: %s\n%s" % (design, changed, again.tail(150))
+    assert changed == {}, "%s: second run changed: %s\n%s" % (design, changed, again.changed_tasks())
     print("%s no-op rerun: %.1f s" % (design, again.seconds))

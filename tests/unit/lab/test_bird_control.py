@@ -149,7 +149,7 @@ def test_bird6_socket_only_when_ipv6_is_expected_or_present(tmp_path):
 
 
 def test_routes_are_reported_once_two_readings_agree():
-    from ansible_collections.onprem.calico.plugins.module_utils.bird_control import settled
+    from ansible_collections.onprem.calico.plugins.module_utils.kernel_routes import settled
 
     # The rack's second ToR's routes arrive a moment after its session is Established.
     readings = iter([["via tor1a"], ["via tor1a", "via tor1b"], ["via tor1a", "via tor1b"], ["never read"]])

@@ -22,7 +22,7 @@ PLAYBOOK = """
           tor2a:
             sessions: [{{node: r2-cp, ip: 10.77.2.11, asn: 65002, state: Established}},
                        {{node: r2-w1, ip: 10.77.2.12, asn: 65002, state: Active}}]
-            routes: [{{dst: 10.244.0.0/26, gateway: 10.77.0.11}}]
+            routes: [{{dst: "{{{{ route_dst | default('10.244.0.0/26') }}}}", gateway: 10.77.0.11}}]
         skipped: [{{stage: manifest apply, reason: no API server}}]
       register: out
     - name: Hand the result to the test
@@ -51,6 +51,7 @@ def run(tmp_path, *extra):
 def test_writes_report_and_svg_then_reports_no_change(tmp_path):
     check = run(tmp_path, "--check")
     assert not (tmp_path / "artifacts" / "report.md").exists()  # check mode writes nothing
+    assert check["changed"] is True  # ... but says that it would
     # r2-w2 is planned on tor2a but absent from its answer: missing, so down too. Nobody asked
     # tor1a/tor1b and no node view was given: rack r1's sessions are unverified, which fails too.
     assert check["affected_nodes"] == ["r1-cp", "r1-w1", "r1-w2", "r2-w1", "r2-w2"]
@@ -69,3 +70,19 @@ def test_writes_report_and_svg_then_reports_no_change(tmp_path):
 
     second = run(tmp_path)
     assert second["changed"] is False
+
+
+def test_check_mode_diff_shows_what_a_rerun_found_different(tmp_path):
+    run(tmp_path)
+    report_md = tmp_path / "artifacts" / "report.md"
+    before = report_md.read_text()
+    assert run(tmp_path, "--check", "--diff")["changed"] is False
+
+    # A ToR that now holds another route: the report would change, and the diff says where.
+    moved = run(tmp_path, "--check", "--diff", "-e", "route_dst=10.244.0.64/26")
+    assert moved["changed"] is True
+    assert report_md.read_text() == before  # check mode wrote nothing
+    diff = {d["after_header"]: d for d in moved["diff"]}
+    assert str(report_md) in diff
+    assert "10.244.0.0/26" in diff[str(report_md)]["before"] and "10.244.0.64/26" not in diff[str(report_md)]["before"]
+    assert "10.244.0.64/26" in diff[str(report_md)]["after"]
