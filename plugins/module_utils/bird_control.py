@@ -150,5 +150,3 @@ def wait_for_peers(read, peers, timeout, interval=1.0, clock=time.monotonic, sle
         if all(sessions.get(p) == ESTABLISHED for p in wanted) or waited >= timeout:
             return sessions, errors, greetings, round(waited, 1)
         sleep(min(interval, max(timeout - waited, 0.1)))
-
-

@@ -16,8 +16,8 @@ description:
     expected AS, or O(timeout) seconds pass, then fails naming each missing or idle peer by
     node name and address.
   - With O(routes), also returns the routes bgpd put in the kernel once two readings
-    O(interval) seconds apart agree: routes follow an Established session by a moment, and a
-    report built from an earlier reading would differ from the next run's.
+    O(interval) seconds apart agree (routes follow an Established session by a moment, and a
+    report built from an earlier reading would differ from the next run's).
   - Read-only; never changes the router.
 version_added: "0.1.0"
 author:
