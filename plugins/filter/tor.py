@@ -14,7 +14,6 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config import (
     CliConfigError,
     changes,
-    junos_as_problem,
     leftover_checkpoints,
 )
 from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import parse_summary, session_problems
@@ -58,13 +57,6 @@ def tor_nxos_leftover_checkpoints(summary):
     return leftover_checkpoints(summary or "")
 
 
-def tor_junos_as_problem(configuration, asn):
-    """Why a Junos push must stop (no BGP AS, or another one), or an empty string."""
-    if isinstance(configuration, list):
-        configuration = configuration[0] if configuration else ""
-    return junos_as_problem(configuration, asn) or ""
-
-
 def tor_session_problems(summary, platform, neighbors, family=None):
     """Messages naming each expected node session that is missing or not Established.
 
@@ -88,6 +80,5 @@ class FilterModule(object):
             "tor_router_config": tor_router_config,
             "tor_cli_changes": tor_cli_changes,
             "tor_nxos_leftover_checkpoints": tor_nxos_leftover_checkpoints,
-            "tor_junos_as_problem": tor_junos_as_problem,
             "tor_session_problems": tor_session_problems,
         }

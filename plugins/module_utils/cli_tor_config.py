@@ -316,18 +316,3 @@ def leftover_checkpoints(summary):
         if match and match.group(1).startswith(CHECKPOINT_PREFIX):
             names.append(match.group(1))
     return names
-
-
-JUNOS_AS_RE = re.compile(r"autonomous-system\s+(\d+)")
-
-
-def junos_as_problem(configuration, asn):
-    """Junos ``show configuration routing-options``: why the push must not go on, or None."""
-    match = JUNOS_AS_RE.search(configuration or "")
-    if match is None:
-        return ("the router has no routing-options autonomous-system: configure BGP (AS, router id, uplinks) "
-                "on it first; the collection does not bootstrap BGP")
-    if int(match.group(1)) != int(asn):
-        return ("the router runs AS %s but the plan says AS %s; the collection never changes a router's AS: "
-                "fix calico_tor_asn / the rack AS or the router" % (match.group(1), asn))
-    return None

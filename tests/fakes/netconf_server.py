@@ -44,7 +44,7 @@ WEIGHTS = ((1, 4, 32), (1, 16, 32), (1, 8, 32), (1, 64), (1, 32), (1, 4, 16, 128
 def encode_secret(clear, rng=random):
     """Junos-style ``$9$`` text of ``clear`` with a random salt (as the router stores it)."""
     salt = rng.choice(ALPHABET)
-    out = "$9$" + salt + "".join(rng.choice(ALPHABET) for _ in range(RANDOM_AFTER_SALT[salt]))
+    out = "$9$" + salt + "".join(rng.choices(ALPHABET, k=RANDOM_AFTER_SALT[salt]))
     previous = salt
     for index, char in enumerate(clear):
         code = ord(char)
@@ -276,7 +276,7 @@ class NetconfServer:
     def _accept(self):
         while True:
             try:
-                client, _ = self.sock.accept()
+                client = self.sock.accept()[0]
             except OSError:
                 return
             transport = paramiko.Transport(client)

@@ -135,19 +135,8 @@ def test_nxos_leftover_checkpoints_are_the_collections_only():
     assert leftover_checkpoints("User Checkpoint Summary\n----\n") == []
 
 
-def test_junos_as_is_read_before_any_change():
-    from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config import junos_as_problem
-
-    shown = "router-id 10.255.0.1;\nautonomous-system 65001;\n"
-    assert junos_as_problem(shown, 65001) is None
-    assert "never changes a router's AS" in junos_as_problem(shown, 65002)
-    assert "does not bootstrap BGP" in junos_as_problem("router-id 10.255.0.1;\n", 65001)
-
-
 def test_filters_take_the_command_modules_stdout_lists():
-    from ansible_collections.onprem.calico.plugins.filter.tor import tor_junos_as_problem, tor_nxos_leftover_checkpoints
+    from ansible_collections.onprem.calico.plugins.filter.tor import tor_nxos_leftover_checkpoints
 
     assert tor_nxos_leftover_checkpoints([CHECKPOINT_SUMMARY]) == ["onprem-calico-20261129T100000"]
     assert tor_nxos_leftover_checkpoints([]) == []  # EOS routers: the NX-OS task was skipped
-    assert tor_junos_as_problem(["autonomous-system 65001;"], 65001) == ""
-    assert "does not bootstrap" in tor_junos_as_problem([], 65001)
