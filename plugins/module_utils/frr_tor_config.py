@@ -11,10 +11,12 @@ the owned objects replaced:
   ``bgp as-path access-list`` named with the prefix;
 * inside ``router bgp <asn>`` (default VRF): every ``neighbor`` line of a peer group named
   with the prefix, of its members and of the planned node addresses; ``bgp listen`` lines of
-  those peer groups; the router-wide lines the plan decides (``bgp router-id``, graceful
-  restart timers, ``bgp listen limit``).
+  those peer groups; ``bgp listen limit``.
 
-ECMP limits (``maximum-paths``) are never touched: they also govern the uplinks. Router-wide
+The router's identity and global behaviour are its own: ``bgp router-id`` and the graceful
+restart timers are rendered for a router whose ``router bgp`` the push creates, and never
+added to or changed on an existing one (a different router id stops the push, like another
+AS). ECMP limits (``maximum-paths``) are never touched: they also govern the uplinks. Router-wide
 lines a design needs (``bgp bestpath as-path multipath-relax`` for ``as_per_node``) are added
 when the router lacks them and never removed; the result names them.
 
@@ -34,12 +36,9 @@ import tempfile
 import time
 
 ROUTER_BGP_RE = re.compile(r"^router bgp (\d+)\s*$")
-ROUTER_WIDE_PREFIXES = (
-    "bgp router-id ",
-    "bgp graceful-restart restart-time ",
-    "bgp graceful-restart stalepath-time ",
-    "bgp listen limit ",
-)
+ROUTER_WIDE_PREFIXES = ("bgp listen limit ",)
+# Only for a router bgp the push creates; an existing router keeps its own (or none).
+NEW_ROUTER_ONLY_PREFIXES = ("bgp router-id ", "bgp graceful-restart restart-time ", "bgp graceful-restart stalepath-time ")
 # Needed by a design, shared with the rest of the router: added when missing, never removed.
 ADDITIVE_ROUTER_LINES = ("bgp bestpath as-path multipath-relax",)
 OWNED_ADDRESS_FAMILIES = ("address-family ipv4 unicast", "address-family ipv6 unicast")
@@ -134,6 +133,16 @@ def owned_router_line(line, depth_context, prefix, neighbors):
     return False
 
 
+def _check_router_id(present, own_body):
+    """A router id set on the router must be the plan's: the collection never changes it."""
+    running_id = [line.split()[-1] for line in present if line.startswith("bgp router-id ")]
+    planned_id = [line.split()[-1] for line in own_body if line.strip().startswith("bgp router-id ")]
+    if running_id and planned_id and running_id[0] != planned_id[0]:
+        raise FrrConfigError(
+            "the router's bgp router-id is %s but the plan says %s; the collection never changes a router id: "
+            "fix calico_tor_router_id or the router" % (running_id[0], planned_id[0]))
+
+
 def router_wide_additions(running, owned):
     """The additive router-wide lines of ``owned`` that the running ``router bgp`` lacks."""
     own_router = [c for c in split_chunks(owned) if ROUTER_BGP_RE.match(c[0])]
@@ -212,8 +221,10 @@ def merge(running, owned, prefix):
         new = [header]
         kept_body = [line for line in body if not owned_router_line(line, "", prefix, neighbors)]
         present = {line.strip() for line in kept_body}
+        _check_router_id(present, own_body)
         new += kept_body
-        new += [line for line in own_body if not (line.strip() in ADDITIVE_ROUTER_LINES and line.strip() in present)]
+        new += [line for line in own_body if not (line.strip() in ADDITIVE_ROUTER_LINES and line.strip() in present)
+                and not line.strip().startswith(NEW_ROUTER_ONLY_PREFIXES)]
         own_by_af = {family[0].strip(): family[1] for family in own_families}
         seen = set()
         for af_header, af_lines, af_exit in families:
