@@ -45,7 +45,8 @@ def tor_cli_changes(running, plan, router, password=None, update_password="on_cr
         planned = [n["ip"] for n in entry["neighbors"]] + [n["ip6"] for n in entry["neighbors"] if n.get("ip6")]
         if isinstance(running, list):
             running = running[0]
-        return changes(running, rendered, entry["object_prefix"], entry["platform"], planned, update_password)
+        return changes(running, rendered, entry["object_prefix"], entry["platform"], planned, update_password,
+                       maximum_paths=entry["maximum_paths"], session_type=entry["session_type"])
     except (RenderError, KeyError, CliConfigError) as err:
         raise AnsibleFilterError("calico_tor: %s: %s" % (router, err))
 

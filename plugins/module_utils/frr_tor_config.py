@@ -35,6 +35,8 @@ import shutil
 import tempfile
 import time
 
+from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config import ecmp_finding
+
 ROUTER_BGP_RE = re.compile(r"^router bgp (\d+)\s*$")
 ROUTER_WIDE_PREFIXES = ("bgp listen limit ",)
 # Only for a router bgp the push creates; an existing router keeps its own (or none).
@@ -478,21 +480,25 @@ def _purge_backups_with_other_passwords(backup_dir, owned_config):
 
 
 def apply_owned(router, owned_config, prefix, check_mode=False, backup_dir="/var/lib/onprem-calico/frr",
-                config_file=None, keep_backups=5):
+                config_file=None, keep_backups=5, maximum_paths=None, session_type="ibgp"):
     """Merge ``owned_config`` into the running configuration of ``router`` (FrrRouter).
 
-    Returns a result dict (changed, diff, lines_added, lines_removed, backup_file).
+    Returns a result dict (changed, diff, lines_added, lines_removed, backup_file, findings:
+    an ECMP limit below ``maximum_paths``, reported and never changed).
     Raises FrrConfigError before anything changes when the merge is unsafe.
     """
     running = router.running_config()
     merged = merge(running, owned_config, prefix)
+    finding = ecmp_finding(strip_show_header(running), "frr", maximum_paths, session_type)
     # The candidate lives in a private temporary directory, so check mode leaves no trace.
     workdir = tempfile.mkdtemp(prefix="onprem-calico-frr-")
     try:
-        return _apply_candidate(router, running, merged, owned_config, prefix, check_mode, backup_dir,
-                                config_file, keep_backups, os.path.join(workdir, "frr.conf"))
+        result = _apply_candidate(router, running, merged, owned_config, prefix, check_mode, backup_dir,
+                                  config_file, keep_backups, os.path.join(workdir, "frr.conf"))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    result["findings"] = [finding] if finding else []
+    return result
 
 
 def _apply_candidate(router, running, merged, owned_config, prefix, check_mode, backup_dir, config_file,
