@@ -46,7 +46,8 @@ def tor_cli_changes(running, plan, router, password=None, update_password="on_cr
         if isinstance(running, list):
             running = running[0]
         return changes(running, rendered, entry["object_prefix"], entry["platform"], planned, update_password,
-                       maximum_paths=entry["maximum_paths"], session_type=entry["session_type"])
+                       maximum_paths=entry["maximum_paths"], session_type=entry["session_type"],
+                       router_id=entry.get("router_id"))
     except (RenderError, KeyError, CliConfigError) as err:
         raise AnsibleFilterError("calico_tor: %s: %s" % (router, err))
 

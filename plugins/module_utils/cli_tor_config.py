@@ -159,11 +159,12 @@ def _canonical(line, update_password):
 
 
 def changes(running, rendered, prefix, platform, planned=(), update_password="on_create", maximum_paths=None,
-            session_type="ibgp"):
+            session_type="ibgp", router_id=None):
     """The push of one router: a dict with the commands (configuration text) and a summary.
 
-    Raises CliConfigError before anything is sent when the router's BGP instance is missing or
-    runs another AS: the collection never bootstraps BGP or changes a router's AS.
+    Raises CliConfigError before anything is sent when the router's BGP instance is missing,
+    runs another AS or sets another ``router-id`` than ``router_id``: the collection never
+    bootstraps BGP or changes a router's AS or id.
     """
     if not prefix:
         raise CliConfigError("object_prefix is empty: the collection could not tell its objects apart")
@@ -178,6 +179,10 @@ def changes(running, rendered, prefix, platform, planned=(), update_password="on
     if run_router[0] != own_router[0]:
         raise CliConfigError("the router runs '%s' but the plan says '%s'; the collection never changes a router's AS: "
                              "fix calico_tor_asn / the rack AS or the router" % (run_router[0], own_router[0]))
+    running_ids = [line.split()[1] for line, _sub in run_router[1] if line.startswith("router-id ")]
+    if router_id and running_ids and running_ids[0] != str(router_id):
+        raise CliConfigError("the router's router-id is %s but the plan says %s; the collection never changes a router "
+                             "id: fix calico_tor_router_id or the router" % (running_ids[0], router_id))
     indent = INDENT[platform]
     commands = []
 

@@ -44,7 +44,7 @@ REDACTED = "<redacted>"
 # Owned object kinds: (parent path inside <configuration>, element name).
 OWNED_KINDS = (("policy-options", "policy-statement"), ("policy-options", "as-path"),
                ("policy-options", "as-list"), ("protocols/bgp", "group"))
-READ_FILTER = ("<configuration><routing-options><autonomous-system/></routing-options>"
+READ_FILTER = ("<configuration><routing-options><autonomous-system/><router-id/></routing-options>"
                "<policy-options/><protocols><bgp/></protocols></configuration>")
 SECRET_TAGS = ("authentication-key",)
 # "authentication-key "$9$..."; ## SECRET-DATA" (compare text) and <authentication-key>..</..> (XML)
@@ -122,11 +122,13 @@ def _router_asn(configuration):
     return (number if number is not None else autonomous.text or "").strip() or None
 
 
-def prepare(candidate_xml, running_xml, prefix, asn):
+def prepare(candidate_xml, running_xml, prefix, asn, router_id=None):
     """The document to load and what it does, from the rendered one and the router's reading.
 
     Raises JunosPushError, before anything is loaded, when the router has no BGP AS or another
-    one, or when the rendered document holds an object outside the owned names.
+    one, another router id than ``router_id`` (one the router sets; without it Junos takes
+    lo0's address, which is not checked), or when the rendered document holds an object outside
+    the owned names.
     """
     if not prefix:
         raise JunosPushError("object_prefix is empty: the collection could not tell its objects apart")
@@ -138,6 +140,10 @@ def prepare(candidate_xml, running_xml, prefix, asn):
     if router_asn != str(asn):
         raise JunosPushError("the router runs AS %s but the plan says AS %s; the collection never changes a router's "
                              "AS: fix calico_tor_asn / the rack AS or the router" % (router_asn, asn))
+    running_id = (running.findtext("routing-options/router-id") or "").strip()
+    if router_id and running_id and running_id != str(router_id):
+        raise JunosPushError("the router's routing-options router-id is %s but the plan says %s; the collection never "
+                             "changes a router id: fix calico_tor_router_id or the router" % (running_id, router_id))
     candidate = _configuration(candidate_xml)
     kept_secrets, removed = [], []
     for parent, kind in OWNED_KINDS:
@@ -177,7 +183,7 @@ def _keep_equal_secrets(planned_group, running_group):
     return kept
 
 
-def push(session, candidate_xml, prefix, asn, confirm_minutes, comment=None, check_mode=False):
+def push(session, candidate_xml, prefix, asn, confirm_minutes, comment=None, check_mode=False, router_id=None):
     """Load the owned objects and commit them confirmed (or, in check mode, only compare).
 
     Returns a dict: changed, diff (redacted compare text), removed, kept_secrets, committed.
@@ -185,7 +191,7 @@ def push(session, candidate_xml, prefix, asn, confirm_minutes, comment=None, che
     session.lock()
     loaded = False
     try:
-        prepared = prepare(candidate_xml, session.get_configuration(READ_FILTER), prefix, asn)
+        prepared = prepare(candidate_xml, session.get_configuration(READ_FILTER), prefix, asn, router_id)
         loaded = True  # from here on the candidate may hold our change: discard it on any failure
         session.load_configuration(prepared["config"])
         session.commit_check()

@@ -49,6 +49,11 @@ options:
       - The router's AS in the plan. The push stops before loading anything when the router has
         no C(routing-options autonomous-system) or another one. Required with O(state=pushed).
     type: int
+  router_id:
+    description:
+      - The router id in the plan. A router whose C(routing-options router-id) differs stops
+        before anything is loaded (one without the statement uses lo0's address and is not checked).
+    type: str
   confirm_minutes:
     description: Minutes until Junos rolls an unconfirmed commit back by itself.
     type: int
@@ -189,6 +194,7 @@ def main():
             config=dict(type="str", no_log=True),
             object_prefix=dict(type="str", default="CALICO-"),
             asn=dict(type="int"),
+            router_id=dict(type="str"),
             confirm_minutes=dict(type="int", default=5),
             comment=dict(type="str", default="onprem.calico calico_tor push"),
         ),
@@ -212,7 +218,7 @@ def main():
                 rollback(session, comment=params["comment"])
             module.exit_json(changed=True)
         result = push(session, params["config"], params["object_prefix"], params["asn"], params["confirm_minutes"],
-                      comment=params["comment"], check_mode=module.check_mode)
+                      comment=params["comment"], check_mode=module.check_mode, router_id=params["router_id"])
     except JunosPushError as err:
         module.fail_json(msg=str(err))
     except (AnsibleConnectionError, ValueError) as err:

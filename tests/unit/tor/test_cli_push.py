@@ -180,3 +180,12 @@ def test_the_push_reports_the_ecmp_finding_and_sends_no_maximum_paths():
     result = tor_cli_changes(recorded("eos-running.conf"), plan, "tor1", PASSWORD)
     assert result["findings"] and result["findings"][0].startswith("maximum-paths is 4 but the plan expects 8 paths")
     assert "maximum-paths" not in result["commands"]
+
+
+@pytest.mark.parametrize("platform, asn", [("eos", "65001"), ("nxos", "65101")])
+def test_router_with_another_router_id_is_refused(platform, asn):
+    running = recorded(f"{platform}-running.conf")
+    own = rendered(platform).replace("router bgp 65001", "router bgp " + asn)
+    assert changes(running, own, "CALICO-", platform, router_id="10.255.0.1")["changed"]  # the same id: goes on
+    with pytest.raises(CliConfigError, match="router-id is 10.255.0.1 but the plan says 10.255.0.9; the collection never"):
+        changes(running, own, "CALICO-", platform, router_id="10.255.0.9")

@@ -113,6 +113,14 @@ def test_router_as_is_checked(asn, message):
         prepare(rendered(), running(asn=asn), "CALICO-", 65001)
 
 
+def test_router_id_is_checked_when_the_router_sets_one():
+    with_id = running().replace("<routing-options>", "<routing-options><router-id>10.255.0.1</router-id>")
+    assert prepare(rendered(), with_id, "CALICO-", 65001, "10.255.0.1")["removed"] == []
+    assert prepare(rendered(), running(), "CALICO-", 65001, "10.255.0.9")["removed"] == []  # lo0's address: unchecked
+    with pytest.raises(JunosPushError, match="router-id is 10.255.0.1 but the plan says 10.255.0.9; the collection never"):
+        prepare(rendered(), with_id, "CALICO-", 65001, "10.255.0.9")
+
+
 class RecordingSession:
     """Records the calls; ``fail_on`` names the call that raises, ``diff`` is what compare says."""
 
