@@ -14,7 +14,6 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config import (
     CliConfigError,
     changes,
-    junos_as_problem,
     leftover_checkpoints,
 )
 from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import parse_summary, session_problems
@@ -46,7 +45,9 @@ def tor_cli_changes(running, plan, router, password=None, update_password="on_cr
         planned = [n["ip"] for n in entry["neighbors"]] + [n["ip6"] for n in entry["neighbors"] if n.get("ip6")]
         if isinstance(running, list):
             running = running[0]
-        return changes(running, rendered, entry["object_prefix"], entry["platform"], planned, update_password)
+        return changes(running, rendered, entry["object_prefix"], entry["platform"], planned, update_password,
+                       maximum_paths=entry["maximum_paths"], session_type=entry["session_type"],
+                       router_id=entry.get("router_id"))
     except (RenderError, KeyError, CliConfigError) as err:
         raise AnsibleFilterError("calico_tor: %s: %s" % (router, err))
 
@@ -56,13 +57,6 @@ def tor_nxos_leftover_checkpoints(summary):
     if isinstance(summary, list):
         summary = summary[0] if summary else ""
     return leftover_checkpoints(summary or "")
-
-
-def tor_junos_as_problem(configuration, asn):
-    """Why a Junos push must stop (no BGP AS, or another one), or an empty string."""
-    if isinstance(configuration, list):
-        configuration = configuration[0] if configuration else ""
-    return junos_as_problem(configuration, asn) or ""
 
 
 def tor_session_problems(summary, platform, neighbors, family=None):
@@ -88,6 +82,5 @@ class FilterModule(object):
             "tor_router_config": tor_router_config,
             "tor_cli_changes": tor_cli_changes,
             "tor_nxos_leftover_checkpoints": tor_nxos_leftover_checkpoints,
-            "tor_junos_as_problem": tor_junos_as_problem,
             "tor_session_problems": tor_session_problems,
         }

@@ -16,7 +16,8 @@ are compared block by block:
   lines, compared line by line; neighbour blocks (NX-OS) that no longer exist are removed
   with ``no neighbor <address>``;
 * router-wide lines a design needs (multipath-relax) are added when missing, never removed;
-* anything else (AS, router id, uplinks, ``maximum-paths``) is never sent.
+* anything else (AS, router id, uplinks, ``maximum-paths``) is never sent. An ECMP limit below
+  the plan's ``maximum_paths`` is reported as a finding (``ecmp_finding``), never changed.
 
 Passwords: routers store them encrypted (EOS ``password 7``, NX-OS ``password 3``), so the
 clear text can never be compared. With ``update_password='on_create'`` a password line counts
@@ -157,11 +158,13 @@ def _canonical(line, update_password):
     return line
 
 
-def changes(running, rendered, prefix, platform, planned=(), update_password="on_create"):
+def changes(running, rendered, prefix, platform, planned=(), update_password="on_create", maximum_paths=None,
+            session_type="ibgp", router_id=None):
     """The push of one router: a dict with the commands (configuration text) and a summary.
 
-    Raises CliConfigError before anything is sent when the router's BGP instance is missing or
-    runs another AS: the collection never bootstraps BGP or changes a router's AS.
+    Raises CliConfigError before anything is sent when the router's BGP instance is missing,
+    runs another AS or sets another ``router-id`` than ``router_id``: the collection never
+    bootstraps BGP or changes a router's AS or id.
     """
     if not prefix:
         raise CliConfigError("object_prefix is empty: the collection could not tell its objects apart")
@@ -176,6 +179,10 @@ def changes(running, rendered, prefix, platform, planned=(), update_password="on
     if run_router[0] != own_router[0]:
         raise CliConfigError("the router runs '%s' but the plan says '%s'; the collection never changes a router's AS: "
                              "fix calico_tor_asn / the rack AS or the router" % (run_router[0], own_router[0]))
+    running_ids = [line.split()[1] for line, _sub in run_router[1] if line.startswith("router-id ")]
+    if router_id and running_ids and running_ids[0] != str(router_id):
+        raise CliConfigError("the router's router-id is %s but the plan says %s; the collection never changes a router "
+                             "id: fix calico_tor_router_id or the router" % (running_ids[0], router_id))
     indent = INDENT[platform]
     commands = []
 
@@ -231,6 +238,7 @@ def changes(running, rendered, prefix, platform, planned=(), update_password="on
         + ["no " + run_units[k][0] for k in removed_units],
         "replaced": [own_units[k][0] for k in changed_units],
         "router_wide_added": router_wide_added,
+        "findings": [finding for finding in [ecmp_finding(running, platform, maximum_paths, session_type)] if finding],
         "before": redact(_owned_text(run_lines, run_units, indent)),
         "after": redact(_owned_text(own_lines, own_units, indent)),
     }
@@ -300,6 +308,38 @@ def _owned_text(router_lines, units, indent):
     return "\n".join(lines) + "\n"
 
 
+# ECMP limit of a router without a maximum-paths line; FRR's is its build's MULTIPATH_NUM (unknown here).
+ECMP_DEFAULT = {"eos": 1, "nxos": 1, "frr": None}
+
+
+def ecmp_finding(running, platform, expected, session_type):
+    """Why the router's ECMP limit for the node sessions falls short of the plan's, or None.
+
+    The limit also governs the uplinks, so the collection never changes it (issue 14): a design
+    that needs more paths is a finding for the operator. EOS: ``maximum-paths N`` under
+    ``router bgp`` (iBGP and eBGP alike); NX-OS and FRR: ``maximum-paths [ibgp] N`` in
+    ``address-family ipv4 unicast``, the ``ibgp`` form for iBGP sessions.
+    """
+    router = _router(parse(running or ""))
+    if router is None or not expected:
+        return None
+    keyword = ["maximum-paths", "ibgp"] if session_type == "ibgp" and platform != "eos" else ["maximum-paths"]
+    limit = None
+    for line, children in router[1]:
+        lines = [line] + ([child for child, _sub in children] if line == "address-family ipv4 unicast" else [])
+        for text in lines:
+            words = text.split()
+            if words[:len(keyword)] == keyword and len(words) > len(keyword) and words[len(keyword)].isdigit():
+                limit = int(words[len(keyword)])
+    if limit is None:
+        limit = ECMP_DEFAULT[platform]
+    if limit is None or limit >= int(expected):
+        return None
+    return ("%s is %d but the plan expects %d paths (calico_tor_maximum_paths): the limit also governs the uplinks, "
+            "so the collection leaves it; raise it on the router or lower calico_tor_maximum_paths"
+            % (" ".join(keyword), limit, int(expected)))
+
+
 CHECKPOINT_PREFIX = "onprem-calico-"
 CHECKPOINT_RE = re.compile(r"^\s*\d+\)\s+(\S+?):?\s*$")
 
@@ -316,18 +356,3 @@ def leftover_checkpoints(summary):
         if match and match.group(1).startswith(CHECKPOINT_PREFIX):
             names.append(match.group(1))
     return names
-
-
-JUNOS_AS_RE = re.compile(r"autonomous-system\s+(\d+)")
-
-
-def junos_as_problem(configuration, asn):
-    """Junos ``show configuration routing-options``: why the push must not go on, or None."""
-    match = JUNOS_AS_RE.search(configuration or "")
-    if match is None:
-        return ("the router has no routing-options autonomous-system: configure BGP (AS, router id, uplinks) "
-                "on it first; the collection does not bootstrap BGP")
-    if int(match.group(1)) != int(asn):
-        return ("the router runs AS %s but the plan says AS %s; the collection never changes a router's AS: "
-                "fix calico_tor_asn / the rack AS or the router" % (match.group(1), asn))
-    return None

@@ -11,10 +11,12 @@ the owned objects replaced:
   ``bgp as-path access-list`` named with the prefix;
 * inside ``router bgp <asn>`` (default VRF): every ``neighbor`` line of a peer group named
   with the prefix, of its members and of the planned node addresses; ``bgp listen`` lines of
-  those peer groups; the router-wide lines the plan decides (``bgp router-id``, graceful
-  restart timers, ``bgp listen limit``).
+  those peer groups; ``bgp listen limit``.
 
-ECMP limits (``maximum-paths``) are never touched: they also govern the uplinks. Router-wide
+The router's identity and global behaviour are its own: ``bgp router-id`` and the graceful
+restart timers are rendered for a router whose ``router bgp`` the push creates, and never
+added to or changed on an existing one (a different router id stops the push, like another
+AS). ECMP limits (``maximum-paths``) are never touched: they also govern the uplinks. Router-wide
 lines a design needs (``bgp bestpath as-path multipath-relax`` for ``as_per_node``) are added
 when the router lacks them and never removed; the result names them.
 
@@ -33,13 +35,12 @@ import shutil
 import tempfile
 import time
 
+from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config import ecmp_finding
+
 ROUTER_BGP_RE = re.compile(r"^router bgp (\d+)\s*$")
-ROUTER_WIDE_PREFIXES = (
-    "bgp router-id ",
-    "bgp graceful-restart restart-time ",
-    "bgp graceful-restart stalepath-time ",
-    "bgp listen limit ",
-)
+ROUTER_WIDE_PREFIXES = ("bgp listen limit ",)
+# Only for a router bgp the push creates; an existing router keeps its own (or none).
+NEW_ROUTER_ONLY_PREFIXES = ("bgp router-id ", "bgp graceful-restart restart-time ", "bgp graceful-restart stalepath-time ")
 # Needed by a design, shared with the rest of the router: added when missing, never removed.
 ADDITIVE_ROUTER_LINES = ("bgp bestpath as-path multipath-relax",)
 OWNED_ADDRESS_FAMILIES = ("address-family ipv4 unicast", "address-family ipv6 unicast")
@@ -134,6 +135,16 @@ def owned_router_line(line, depth_context, prefix, neighbors):
     return False
 
 
+def _check_router_id(present, own_body):
+    """A router id set on the router must be the plan's: the collection never changes it."""
+    running_id = [line.split()[-1] for line in present if line.startswith("bgp router-id ")]
+    planned_id = [line.split()[-1] for line in own_body if line.strip().startswith("bgp router-id ")]
+    if running_id and planned_id and running_id[0] != planned_id[0]:
+        raise FrrConfigError(
+            "the router's bgp router-id is %s but the plan says %s; the collection never changes a router id: "
+            "fix calico_tor_router_id or the router" % (running_id[0], planned_id[0]))
+
+
 def router_wide_additions(running, owned):
     """The additive router-wide lines of ``owned`` that the running ``router bgp`` lacks."""
     own_router = [c for c in split_chunks(owned) if ROUTER_BGP_RE.match(c[0])]
@@ -212,8 +223,10 @@ def merge(running, owned, prefix):
         new = [header]
         kept_body = [line for line in body if not owned_router_line(line, "", prefix, neighbors)]
         present = {line.strip() for line in kept_body}
+        _check_router_id(present, own_body)
         new += kept_body
-        new += [line for line in own_body if not (line.strip() in ADDITIVE_ROUTER_LINES and line.strip() in present)]
+        new += [line for line in own_body if not (line.strip() in ADDITIVE_ROUTER_LINES and line.strip() in present)
+                and not line.strip().startswith(NEW_ROUTER_ONLY_PREFIXES)]
         own_by_af = {family[0].strip(): family[1] for family in own_families}
         seen = set()
         for af_header, af_lines, af_exit in families:
@@ -467,21 +480,25 @@ def _purge_backups_with_other_passwords(backup_dir, owned_config):
 
 
 def apply_owned(router, owned_config, prefix, check_mode=False, backup_dir="/var/lib/onprem-calico/frr",
-                config_file=None, keep_backups=5):
+                config_file=None, keep_backups=5, maximum_paths=None, session_type="ibgp"):
     """Merge ``owned_config`` into the running configuration of ``router`` (FrrRouter).
 
-    Returns a result dict (changed, diff, lines_added, lines_removed, backup_file).
+    Returns a result dict (changed, diff, lines_added, lines_removed, backup_file, findings:
+    an ECMP limit below ``maximum_paths``, reported and never changed).
     Raises FrrConfigError before anything changes when the merge is unsafe.
     """
     running = router.running_config()
     merged = merge(running, owned_config, prefix)
+    finding = ecmp_finding(strip_show_header(running), "frr", maximum_paths, session_type)
     # The candidate lives in a private temporary directory, so check mode leaves no trace.
     workdir = tempfile.mkdtemp(prefix="onprem-calico-frr-")
     try:
-        return _apply_candidate(router, running, merged, owned_config, prefix, check_mode, backup_dir,
-                                config_file, keep_backups, os.path.join(workdir, "frr.conf"))
+        result = _apply_candidate(router, running, merged, owned_config, prefix, check_mode, backup_dir,
+                                  config_file, keep_backups, os.path.join(workdir, "frr.conf"))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    result["findings"] = [finding] if finding else []
+    return result
 
 
 def _apply_candidate(router, running, merged, owned_config, prefix, check_mode, backup_dir, config_file,

@@ -67,6 +67,17 @@ options:
     description: Path of C(frr-reload.py) (Debian package C(frr-pythontools)).
     type: path
     default: /usr/lib/frr/frr-reload.py
+  maximum_paths:
+    description:
+      - ECMP paths the design expects (plan C(maximum_paths)). The router's C(maximum-paths) also
+        governs its uplinks, so it is never changed; a lower explicit limit is returned in
+        RV(findings) and shown as a warning.
+    type: int
+  session_type:
+    description: The node sessions' kind (plan C(session_type)); V(ibgp) compares C(maximum-paths ibgp).
+    type: str
+    choices: [ibgp, ebgp]
+    default: ibgp
 attributes:
   check_mode:
     support: full
@@ -119,6 +130,12 @@ lines_added:
   type: list
   elements: str
   sample: ["router bgp 65001 / neighbor 10.0.1.11 peer-group CALICO-NODES"]
+findings:
+  description: What the router lacks for the design and the collection does not change (an ECMP limit below O(maximum_paths)).
+  returned: with O(state=merged)
+  type: list
+  elements: str
+  sample: ["maximum-paths ibgp is 4 but the plan expects 8 paths (calico_tor_maximum_paths): ..."]
 router_wide_added:
   description:
     - Router-wide lines a BGP design needs that the router lacked and the push adds (never
@@ -154,7 +171,8 @@ def run_module(params, run_command, check_mode):
                        config_file=params.get("config_file") or None)
     return apply_owned(router, params["config"], params["object_prefix"], check_mode=check_mode,
                        backup_dir=params["backup_dir"], config_file=params.get("config_file") or None,
-                       keep_backups=params["keep_backups"])
+                       keep_backups=params["keep_backups"], maximum_paths=params.get("maximum_paths"),
+                       session_type=params.get("session_type") or "ibgp")
 
 
 def main():
@@ -170,6 +188,8 @@ def main():
             vtysh=dict(type="path", default="vtysh"),
             vty_socket=dict(type="path"),
             frr_reload=dict(type="path", default="/usr/lib/frr/frr-reload.py"),
+            maximum_paths=dict(type="int"),
+            session_type=dict(type="str", choices=["ibgp", "ebgp"], default="ibgp"),
         ),
         required_if=[("state", "merged", ["config"]), ("state", "restored", ["restore_from"])],
         supports_check_mode=True,
@@ -182,6 +202,8 @@ def main():
         result = run_module(module.params, run_command, module.check_mode)
     except FrrConfigError as err:
         module.fail_json(msg=str(err))
+    for finding in result.get("findings", []):
+        module.warn(finding)
     if not module._diff:
         result.pop("diff", None)
     module.exit_json(**result)

@@ -1,7 +1,7 @@
 """Juniper Junos configuration (XML) for the objects the collection owns on a Junos ToR.
 
-One ``<configuration>`` document, loaded with ``junipernetworks.junos.junos_config``
-(``src_format: xml``, ``update: replace``: each owned object carries ``replace="replace"`` and
+One ``<configuration>`` document, loaded by ``onprem.calico.junos_tor_config`` over NETCONF
+(``load-configuration action="replace"``: each owned object carries ``replace="replace"`` and
 is swapped whole, everything else stays) under ``commit confirmed``; the ``junipernetworks.junos`` parsers
 (``state: parsed``) read it back in the tests. It holds only owned objects: the policy
 statements, the AS-path and AS lists named with the prefix and the node groups. Nothing under

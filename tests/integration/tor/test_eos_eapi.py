@@ -116,6 +116,7 @@ def test_check_mode_sends_no_configuration_and_redacts(device, tmp_path):
     assert config_requests(device) == []
     assert "neighbor CALICO-NODES password <redacted>" in proc.stdout
     assert "neighbor 10.0.1.99" in proc.stdout  # the retired node's removal is shown
+    assert "maximum-paths is 4 but the plan expects 8 paths" in proc.stdout  # a finding, never a change
 
 
 def test_push_sends_only_owned_changes_in_a_confirmed_session(device, tmp_path):

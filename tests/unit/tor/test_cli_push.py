@@ -135,19 +135,57 @@ def test_nxos_leftover_checkpoints_are_the_collections_only():
     assert leftover_checkpoints("User Checkpoint Summary\n----\n") == []
 
 
-def test_junos_as_is_read_before_any_change():
-    from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config import junos_as_problem
-
-    shown = "router-id 10.255.0.1;\nautonomous-system 65001;\n"
-    assert junos_as_problem(shown, 65001) is None
-    assert "never changes a router's AS" in junos_as_problem(shown, 65002)
-    assert "does not bootstrap BGP" in junos_as_problem("router-id 10.255.0.1;\n", 65001)
-
-
 def test_filters_take_the_command_modules_stdout_lists():
-    from ansible_collections.onprem.calico.plugins.filter.tor import tor_junos_as_problem, tor_nxos_leftover_checkpoints
+    from ansible_collections.onprem.calico.plugins.filter.tor import tor_nxos_leftover_checkpoints
 
     assert tor_nxos_leftover_checkpoints([CHECKPOINT_SUMMARY]) == ["onprem-calico-20261129T100000"]
     assert tor_nxos_leftover_checkpoints([]) == []  # EOS routers: the NX-OS task was skipped
-    assert tor_junos_as_problem(["autonomous-system 65001;"], 65001) == ""
-    assert "does not bootstrap" in tor_junos_as_problem([], 65001)
+
+
+FRR_RUNNING = """router bgp 65001
+ bgp router-id 10.255.0.1
+ !
+ address-family ipv4 unicast
+  maximum-paths 16
+  maximum-paths ibgp 4
+ exit-address-family
+exit
+"""
+
+
+@pytest.mark.parametrize("running, platform, session_type, expected, finding", [
+    ("eos-running.conf", "eos", "ibgp", 8, "maximum-paths is 4 but the plan expects 8 paths"),
+    ("eos-running.conf", "eos", "ibgp", 4, None),
+    ("nxos-running.conf", "nxos", "ebgp", 8, "maximum-paths is 4 but the plan expects 8 paths"),
+    ("nxos-running.conf", "nxos", "ibgp", 2, "maximum-paths ibgp is 1 but the plan expects 2 paths"),  # default 1
+    (FRR_RUNNING, "frr", "ibgp", 8, "maximum-paths ibgp is 4 but the plan expects 8 paths"),
+    (FRR_RUNNING, "frr", "ebgp", 8, None),
+    ("router bgp 65001\n", "frr", "ibgp", 8, None),  # FRR without the line: its build's limit, unknown here
+])
+def test_an_ecmp_limit_below_the_plan_is_a_finding_never_a_change(running, platform, session_type, expected, finding):
+    from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config import ecmp_finding
+
+    text = recorded(running) if running.endswith(".conf") else running
+    result = ecmp_finding(text, platform, expected, session_type)
+    if finding is None:
+        assert result is None
+    else:
+        assert result.startswith(finding) and "never" not in result and "leaves it" in result
+
+
+def test_the_push_reports_the_ecmp_finding_and_sends_no_maximum_paths():
+    from ansible_collections.onprem.calico.plugins.filter.tor import tor_cli_changes
+
+    plan = make_plan(platforms=("eos",), racks=1, password=True)
+    result = tor_cli_changes(recorded("eos-running.conf"), plan, "tor1", PASSWORD)
+    assert result["findings"] and result["findings"][0].startswith("maximum-paths is 4 but the plan expects 8 paths")
+    assert "maximum-paths" not in result["commands"]
+
+
+@pytest.mark.parametrize("platform, asn", [("eos", "65001"), ("nxos", "65101")])
+def test_router_with_another_router_id_is_refused(platform, asn):
+    running = recorded(f"{platform}-running.conf")
+    own = rendered(platform).replace("router bgp 65001", "router bgp " + asn)
+    assert changes(running, own, "CALICO-", platform, router_id="10.255.0.1")["changed"]  # the same id: goes on
+    with pytest.raises(CliConfigError, match="router-id is 10.255.0.1 but the plan says 10.255.0.9; the collection never"):
+        changes(running, own, "CALICO-", platform, router_id="10.255.0.9")

@@ -37,7 +37,8 @@ route-map CALICO-FROM-NODES permit 10
 exit
 !
 router bgp 65001
- bgp router-id 10.255.0.9
+ bgp router-id 10.255.0.1
+ bgp graceful-restart stalepath-time 300
  neighbor CALICO-NODES peer-group
  neighbor CALICO-NODES remote-as internal
  neighbor 10.0.1.99 peer-group CALICO-NODES
@@ -94,7 +95,6 @@ def test_owned_objects_are_replaced_and_stale_members_dropped():
     merged = merge(RUNNING, owned_config(), "CALICO-")
     assert "CALICO-OLD" not in merged
     assert "10.0.1.99" not in merged  # a node no longer in the plan leaves with its group
-    assert " bgp router-id 10.255.0.1" in merged and "10.255.0.9" not in merged
     # ECMP limits govern the uplinks too: the router's own value stays.
     assert "  maximum-paths ibgp 4" in merged and "maximum-paths ibgp 8" not in merged
     assert merged.count("router bgp 65001\n") == 1
@@ -111,6 +111,27 @@ def test_fresh_router_gets_the_whole_router_block():
     running = "frr version 8.4.4\nfrr defaults traditional\nhostname tor1\n!\nend\n"
     merged = merge(running, owned_config(), "CALICO-")
     assert merged.startswith("frr version 8.4.4\nfrr defaults traditional\nhostname tor1\nrouter bgp 65001\n")
+
+
+def test_router_id_and_graceful_restart_are_the_routers_own():
+    gr_plan = make_plan()
+    gr_plan["tor_routers"]["tor1"]["graceful_restart"] = {"restart_time": 90, "stalepath_time": 400}
+    planned_timers = tor.render(gr_plan, RenderContext(secrets={"bgp_password": "s3cret"}))[0].content
+    assert " bgp graceful-restart restart-time 90" in planned_timers  # what a fresh router would get
+    merged = merge(RUNNING, planned_timers, "CALICO-")
+    assert " bgp graceful-restart stalepath-time 300\n" in merged
+    assert "restart-time 90" not in merged and "stalepath-time 400" not in merged
+    assert merged.count(" bgp router-id 10.255.0.1\n") == 1
+    # A router that picks its id itself is not given one (that would reset every session).
+    no_id = merge(RUNNING.replace(" bgp router-id 10.255.0.1\n", ""), planned_timers, "CALICO-")
+    assert "bgp router-id" not in no_id
+    fresh = merge("hostname tor1\n!\nend\n", planned_timers, "CALICO-")
+    assert " bgp router-id 10.255.0.1\n" in fresh and " bgp graceful-restart restart-time 90\n" in fresh
+
+
+def test_router_with_another_router_id_is_refused():
+    with pytest.raises(FrrConfigError, match="router-id is 10.255.0.9 but the plan says 10.255.0.1; the collection never"):
+        merge(RUNNING.replace("bgp router-id 10.255.0.1", "bgp router-id 10.255.0.9"), owned_config(), "CALICO-")
 
 
 def test_new_address_family_is_added_when_missing():
