@@ -204,3 +204,40 @@ def test_the_kernel_modules_follow_the_features(inventory, needed, not_needed):
     assert {"ip_set", "xt_set", "ip_tables", "xt_mark", "xt_conntrack", "ipt_rpfilter", "nf_conntrack"} <= names
     assert needed <= names and not names & not_needed
     assert all(m["required"] for m in modules)
+
+
+# IPPool fields as Calico's IPPool reference defines them: natOutgoing masquerades pod traffic
+# leaving the pools, nodeSelector all() puts the pool on every node, disabled keeps existing
+# addresses but hands out no new ones.
+@pytest.mark.parametrize("nat", [True, False])
+def test_nat_outgoing_reaches_the_pool_and_calico_yaml(nat):
+    plan = plan_of(base(calico_nat_outgoing=nat))
+    (pool,) = plan["ip_pools"]
+    assert pool["nat_outgoing"] is nat
+    env = calico_node_env(plan)
+    assert env["CALICO_IPV4POOL_NAT_OUTGOING"] == ("true" if nat else "false")
+    assert env["CALICO_IPV4POOL_NODE_SELECTOR"] == "all()"
+
+
+@pytest.mark.parametrize("disabled", [True, False])
+def test_explicit_pool_fields_are_kept(disabled):
+    plan = plan_of(base(calico_pod_cidr="10.244.0.0/16", calico_ip_pools=[
+        {"name": "extra", "cidr": "10.244.128.0/18", "disabled": disabled, "nat_outgoing": False},
+    ]))
+    extra = next(p for p in plan["ip_pools"] if p["name"] == "extra")
+    assert (extra["disabled"], extra["nat_outgoing"], extra["node_selector"]) == (disabled, False, "all()")
+
+
+@pytest.mark.parametrize(
+    ("inventory", "subject"),
+    [
+        # The default pools are changed through the cluster variables that make them.
+        (lambda: dual_stack(calico_encapsulation="ipip"), "calico_pod_cidr_v6"),
+        (lambda: base(calico_pod_cidr="169.254.0.0/16"), "calico_pod_cidr"),
+        (lambda: dual_stack(calico_encapsulation="vxlan", calico_ip_pools=[
+            {"name": "v6", "cidr": "fd00:10:244::/64", "encapsulation": "ipip"}]), "calico_ip_pools[v6]"),
+    ],
+)
+def test_a_pool_error_names_the_variable_to_change(inventory, subject):
+    result = build_plan(inventory())
+    assert subject in [e.subject for e in result.errors], [str(e) for e in result.errors]
