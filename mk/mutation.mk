@@ -16,9 +16,13 @@ MUTATION_GLOBS := $(foreach m,$(MODULES),$(if $(findstring *,$(m)),$(m),$(MUTATI
 .PHONY: mutation mutation-report
 
 mutation: venv link
-	mkdir -p $(MUTATION_COLLECTION)
-	rsync -a --delete --exclude=/.venv --exclude=/.git --exclude=/.collections --exclude=/build \
-	  --exclude=__pycache__ --exclude=.pytest_cache ./ $(MUTATION_COLLECTION)/
+	mkdir -p $(MUTATION_COLLECTION) $(MUTATION_DIR)/mutants/$(MUTATION_COLLECTION:$(MUTATION_DIR)/%=%)
+	rsync -a --delete --exclude=__pycache__ plugins/ $(MUTATION_COLLECTION)/plugins/
+	@# Everything but the plugins goes straight into mutmut's tree: copying it through mutmut
+	@# would overwrite the mutated files and make it generate every mutant again on each run.
+	rsync -a --delete --exclude=/plugins --exclude=/.venv --exclude=/.git --exclude=/.collections \
+	  --exclude=/build --exclude=__pycache__ --exclude=.pytest_cache \
+	  ./ $(MUTATION_DIR)/mutants/$(MUTATION_COLLECTION:$(MUTATION_DIR)/%=%)/
 	cp setup.cfg $(MUTATION_DIR)/setup.cfg
 	cd $(MUTATION_DIR) && $(abspath $(BIN))/mutmut run --max-children $(MUTATION_JOBS) $(MUTATION_GLOBS)
 	$(MAKE) --no-print-directory mutation-report

@@ -241,3 +241,17 @@ def test_explicit_pool_fields_are_kept(disabled):
 def test_a_pool_error_names_the_variable_to_change(inventory, subject):
     result = build_plan(inventory())
     assert subject in [e.subject for e in result.errors], [str(e) for e in result.errors]
+
+
+# Calico's IPPool reference: blockSize 20-32 for IPv4 (default 26), 116-128 for IPv6 (default 122).
+@pytest.mark.parametrize(
+    ("cidr", "block", "valid"),
+    [("10.244.0.0/16", 19, False), ("10.244.0.0/16", 20, True), ("10.244.0.0/16", 32, True), ("10.244.0.0/16", 33, False),
+     ("fd00:10:244::/64", 115, False), ("fd00:10:244::/64", 116, True), ("fd00:10:244::/64", 128, True),
+     ("fd00:10:244::/64", 129, False)],
+)
+def test_explicit_pool_block_sizes_calico_accepts(cidr, block, valid):
+    result = build_plan(dual_stack(calico_encapsulation="vxlan", calico_ip_pools=[
+        {"name": "extra", "cidr": cidr, "block_size": block, "encapsulation": "none"}]))
+    errors = [e for e in result.errors if e.subject == "calico_ip_pools[extra].block_size"]
+    assert bool(errors) is not valid, [str(e) for e in result.errors]
