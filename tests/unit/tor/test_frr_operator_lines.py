@@ -110,3 +110,86 @@ def test_the_collection_router_wide_lines_are_owned_and_pass_the_safety_net():
     changes = [(("router bgp 65001",), prefix + line) for line in owned_lines for prefix in ("", "no ")]
     changes.append((("router bgp 65001",), "bgp bestpath as-path multipath-relax"))
     assert foreign_changes(changes, "CALICO-", set(), "65001") == []
+
+
+def test_the_safety_net_reads_every_change_of_a_mixed_list():
+    """Owned and foreign changes interleaved, as frr-reload.py --test prints them: every foreign
+    one is named, in order, whatever comes before it."""
+    router, ipv4 = ("router bgp 65001",), ("router bgp 65001", "address-family ipv4 unicast")
+    owned = [
+        ((), "no ip prefix-list CALICO-OLD seq 5 permit 10.0.0.0/8"),
+        ((), "route-map CALICO-TO-NODES permit 10"),
+        (("route-map CALICO-TO-NODES permit 10",), "match ip address prefix-list CALICO-NODE-PREFIXES-V4"),
+        (router, "neighbor 10.0.1.11 peer-group CALICO-NODES"),
+        (router, "no bgp router-id 10.255.0.9"),
+        (router, "bgp router-id 10.255.0.1"),
+        (router, "address-family ipv6 unicast"),
+        (router, "bgp bestpath as-path multipath-relax"),
+        (ipv4, "neighbor CALICO-NODES route-map CALICO-FROM-NODES in"),
+    ]
+    foreign = [
+        ((), "no route-map SPINE-POLICY permit 10"),
+        (("route-map SPINE-POLICY permit 10",), "no match ip address prefix-list SPINE-ANY"),
+        (router, "no bgp bestpath compare-routerid"),
+        (router, "no timers bgp 3 9"),
+        (router, "no bgp bestpath as-path multipath-relax"),
+        (ipv4, "no redistribute connected route-map SPINE-POLICY"),
+        (("router bgp 65001", "address-family l2vpn evpn", "vni 10"), "neighbor CALICO-NODES activate"),
+        (("router bgp 65001 vrf mgmt",), "no neighbor 192.0.2.1 remote-as 65100"),
+        ((), "no router bgp 65001"),
+    ]
+    changes = [change for pair in zip(owned, foreign) for change in pair]
+    neighbors = {"10.0.1.11", "CALICO-NODES"}
+    assert foreign_changes(changes, "CALICO-", neighbors, "65001") == foreign
+
+
+def test_creating_the_router_is_owned_only_when_the_collection_creates_it():
+    created = [((), "router bgp 65001")]
+    assert foreign_changes(created, "CALICO-", set(), "65001", router_created=True) == []
+    assert foreign_changes(created, "CALICO-", set(), "65001") == created
+    # Deleting a router, or creating one of another AS, is never the collection's.
+    for change in (((), "no router bgp 65001"), ((), "router bgp 65099")):
+        assert foreign_changes([change], "CALICO-", set(), "65001", router_created=True) == [change]
+
+
+@pytest.mark.parametrize(
+    ("header", "owned"),
+    [
+        ("ip prefix-list CALICO-NODE-PREFIXES-V4 seq 10 permit 192.168.0.0/16 ge 26 le 32", True),
+        ("no ip prefix-list CALICO-OLD", True),
+        ("no ipv6 prefix-list CALICO-OLD-V6 seq 5 permit ::/0", True),
+        ("no route-map CALICO-TO-NODES permit 10", True),
+        ("no bgp as-path access-list CALICO-RACK-LOCAL seq 5 permit ^$", True),
+        ("no ip prefix-list SPINE-ANY", False),
+        ("route-map SPINE-POLICY permit 10", False),
+        ("agentx", False),
+        ("no agentx", False),
+    ],
+)
+def test_top_level_objects_owned_by_their_name(header, owned):
+    from ansible_collections.onprem.calico.plugins.module_utils.frr_tor_config import _owned_top_level
+
+    assert _owned_top_level(header, "CALICO-") is owned
+
+
+def test_owned_neighbors_are_the_prefixed_groups_and_their_members():
+    chunk = ["router bgp 65001", " neighbor 10.0.1.5 peer-group CALICO-NODES", " neighbor CALICO-NODES peer-group",
+             " neighbor 172.31.0.1 remote-as 65002", " neighbor 172.31.0.2 peer-group SPINES", " bgp listen range 10.9.0.0/24 peer-group SPINES"]
+    assert owned_neighbors(chunk, "CALICO-") == {"10.0.1.5", "CALICO-NODES"}
+    assert owned_neighbors(chunk, "CALICO-", {"10.0.1.6"}) == {"10.0.1.5", "10.0.1.6", "CALICO-NODES"}
+
+
+@pytest.mark.parametrize(
+    ("line", "context", "owned"),
+    [
+        ("no bgp router-id 10.255.0.9", "", True),
+        ("no neighbor 10.0.1.5 peer-group CALICO-NODES", "", True),
+        ("neighbor CALICO-NEW peer-group", "", True),
+        ("no neighbor 172.31.0.1 remote-as 65002", "", False),
+        ("bgp listen range 10.1.1.0/24 peer-group CALICO-NODES", "", True),
+        ("bgp listen range 10.9.0.0/24 peer-group SPINES", "", False),
+        ("   ", "", False),
+    ],
+)
+def test_router_lines_owned_with_and_without_no(line, context, owned):
+    assert owned_router_line(line, context, "CALICO-", {"10.0.1.5"}) is owned
