@@ -134,7 +134,11 @@ def test_plan_advice_and_the_node_check_agree_on_the_largest_pod_mtu(inventory, 
     for mtu, too_big in ((fits, False), (fits + 1, True)):
         result = build_plan(inventory(mtu))
         assert result.ok, [str(e) for e in result.errors]
-        warned = any(w.subject == "calico_mtu" and "fragmented" in w.message for w in result.warnings)
+        advice = [w for w in result.warnings if w.subject == "calico_mtu" and "fragmented" in w.message]
+        warned = bool(advice)
+        if warned:
+            # The advice names the largest pod MTU that fits, in the message and in the fix.
+            assert "(= %d)" % fits in advice[0].message and "set calico_mtu to %d " % fits in advice[0].fix
         m = result.plan["manifest"]
         node_ip = next(iter(result.plan["nodes"].values()))["ip"]
         host = node_interface.check(link, node_ip, None, m["encapsulation_overhead"], m["veth_mtu"],
@@ -234,6 +238,9 @@ def test_explicit_pool_fields_are_kept(disabled):
         # The default pools are changed through the cluster variables that make them.
         (lambda: dual_stack(calico_encapsulation="ipip"), "calico_pod_cidr_v6"),
         (lambda: base(calico_pod_cidr="169.254.0.0/16"), "calico_pod_cidr"),
+        # A default pool smaller than one block: the block size variable of its family.
+        (lambda: base(calico_pod_cidr="10.244.0.0/28"), "calico_block_size"),
+        (lambda: dual_stack(calico_encapsulation="vxlan", calico_pod_cidr_v6="fd00:10:244::/124"), "calico_block_size_v6"),
         (lambda: dual_stack(calico_encapsulation="vxlan", calico_ip_pools=[
             {"name": "v6", "cidr": "fd00:10:244::/64", "encapsulation": "ipip"}]), "calico_ip_pools[v6]"),
     ],
