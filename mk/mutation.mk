@@ -1,0 +1,37 @@
+# Mutation testing of the plan core, the renderers and the target-side merge logic (mutmut,
+# configured in setup.cfg). Slow, so not part of `make test`:
+#   make mutation                                   every configured module
+#   make mutation MODULES="plan.pools frr_tor_config"   some modules (a word with * is a mutmut glob)
+#   make mutation-report                            the tables of the last runs, without running
+# mutmut imports the code under the name the tests use (ansible_collections.onprem.calico.*), so
+# it runs in a copy of the checkout laid out as an installed collection (see setup.cfg).
+MUTATION_DIR ?= build/mutation
+MUTATION_COLLECTION := $(MUTATION_DIR)/ansible_collections/onprem/calico
+MUTATION_JOBS ?= 2
+MODULES ?=
+MUTATION_NAME_PREFIX := ansible_collections.onprem.calico.plugins.
+# mutmut names mutants <module>.x_<function>__mutmut_<n> (xǁ<class>ǁ<method> for methods).
+MUTATION_GLOBS := $(foreach m,$(MODULES),$(if $(findstring *,$(m)),$(m),$(MUTATION_NAME_PREFIX)*$(m).x*))
+
+.PHONY: mutation mutation-report
+
+mutation: venv link
+	mkdir -p $(MUTATION_COLLECTION) $(MUTATION_DIR)/mutants/$(MUTATION_COLLECTION:$(MUTATION_DIR)/%=%)
+	rsync -a --delete --exclude=__pycache__ plugins/ $(MUTATION_COLLECTION)/plugins/
+	@# Everything but the plugins goes straight into mutmut's tree: copying it through mutmut
+	@# would overwrite the mutated files and make it generate every mutant again on each run.
+	rsync -a --delete --exclude=/plugins --exclude=/.venv --exclude=/.git --exclude=/.collections \
+	  --exclude=/build --exclude=__pycache__ --exclude=.pytest_cache \
+	  ./ $(MUTATION_DIR)/mutants/$(MUTATION_COLLECTION:$(MUTATION_DIR)/%=%)/
+	cp setup.cfg $(MUTATION_DIR)/setup.cfg
+	cd $(MUTATION_DIR) && $(abspath $(BIN))/mutmut run --max-children $(MUTATION_JOBS) $(MUTATION_GLOBS)
+	$(MAKE) --no-print-directory mutation-report
+
+# mutants/mutmut-cicd-stats.json (mutmut's totals) and a per-module table (mutants/mutation-table.md).
+mutation-report:
+	cd $(MUTATION_DIR) && $(abspath $(BIN))/mutmut export-cicd-stats && cat mutants/mutmut-cicd-stats.json
+	@cd $(MUTATION_DIR) && { \
+	  echo "| module | killed | survived | no tests | timed out | other | killed % |"; \
+	  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"; \
+	  $(abspath $(BIN))/mutmut results --all true | awk -f $(CURDIR)/mk/mutation-table.awk; \
+	} | tee mutants/mutation-table.md
