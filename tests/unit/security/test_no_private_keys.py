@@ -16,7 +16,9 @@ def test_the_helper_finds_a_real_key_and_ignores_placeholders(example_keys):
     key = open(os.path.join(example_keys.EXAMPLE_DIR, "calico-client-key.pem"), "rb").read()
     assert private_keys_in(b"x\n" + key + b"y\n")
     assert not private_keys_in(b"-----BEGIN PRIVATE KEY-----\nKEY-MATERIAL\n-----END PRIVATE KEY-----\n")
-    assert private_keys_in(b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n")
+    encrypted = serialization.load_pem_private_key(key, password=None).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pw"))
+    assert private_keys_in(encrypted)
 
 
 def test_no_tracked_file_holds_a_private_key():
