@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark of the built-in lab (docs/lab.md), per BGP design; prints one "name: seconds" line
-# per figure. Usage: lab_bench.sh [--fresh] [DESIGN...] (default: every design that converges
-# on this branch). For each design, on the same containers:
+# per figure. Usage: lab_bench.sh [--fresh] [DESIGN...] (default: all six designs). For each design, on the same containers:
 #   first converge   lab.py up (switches the design) + lab/site.sh
 #   no-op rerun      lab/site.sh again (must report changed=0)
 #   push->up         ToR designs: the Calico objects removed from every ToR (back to the
@@ -22,16 +21,16 @@ tors=(tor1a tor1b tor2a)
 fresh=false
 [[ ${1:-} == --fresh ]] && { fresh=true; shift; }
 designs=("$@")
-[[ ${#designs[@]} -gt 0 ]] || designs=(as_per_rack as_per_node downward_default full_mesh route_reflectors)
+[[ ${#designs[@]} -gt 0 ]] || designs=(as_per_rack as_per_node downward_default full_mesh route_reflectors dual_stack)
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-# Every node session (the peers outside the fabric subnet) of every ToR is Established.
+# Every node session (the peers outside the fabric's subnets, both families) of every ToR is Established.
 all_established() {
   local tor
   for tor in "${tors[@]}"; do
     podman exec "calico-lab-$tor" vtysh -c 'show bgp summary json' 2>/dev/null |
-      "$py" -c 'import json,sys; n=[s for f in json.load(sys.stdin).values() for a,s in f.get("peers",{}).items() if not a.startswith("10.77.0.")]; sys.exit(not n or any(s["state"]!="Established" for s in n))' ||
+      "$py" -c 'import json,sys; n=[s for f in json.load(sys.stdin).values() for a,s in f.get("peers",{}).items() if not a.startswith(("10.77.0.", "fd00:77::"))]; sys.exit(not n or any(s["state"]!="Established" for s in n))' ||
       return 1
   done
 }

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import ipaddress
 import json
 import os
 import subprocess
@@ -86,9 +87,10 @@ def load_topology(inventory):
             # from ToR peering to a flat L2 cluster on the same containers.
             nets = [(hv["lab_network"], hv["lab_rack_ip"], hv.get("lab_rack_ip6")), (l2, hv["lab_l2_ip"], None)]
         elif host in tors:
-            nets = [(hv["lab_network"], hv["calico_tor_peer_ip"], hv.get("lab_rack_ip6")), (fabric, hv["lab_fabric_ip"], None)]
+            nets = [(hv["lab_network"], hv["calico_tor_peer_ip"], hv.get("lab_rack_ip6")),
+                    (fabric, hv["lab_fabric_ip"], hv.get("lab_fabric_ip6"))]
         else:
-            nets = [(fabric, hv["lab_fabric_ip"], None)]
+            nets = [(fabric, hv["lab_fabric_ip"], hv.get("lab_fabric_ip6"))]
         for net, _address, _address6 in nets:
             if net not in networks:
                 raise LabError("%s: network %s is not in lab_networks" % (host, net))
@@ -122,6 +124,19 @@ def build_images():
 
 def image_id(ref):
     return run(["podman", "image", "inspect", "--format", "{{.Id}}", ref]).stdout.strip()
+
+
+def network_subnets(name):
+    """The subnets of an existing podman network, or None when it does not exist."""
+    proc = run(["podman", "network", "inspect", "--format", "{{range .Subnets}}{{.Subnet}} {{end}}", name], check=False)
+    return sorted(str(ipaddress.ip_network(s)) for s in proc.stdout.split()) if proc.returncode == 0 else None
+
+
+def stale_networks(networks):
+    """Existing lab networks whose subnets differ from the inventory's (a lab made before the
+    topology changed): podman cannot change a network's subnets in place."""
+    return [name for name, subnets in sorted(networks.items())
+            if network_subnets(name) not in (None, sorted(str(ipaddress.ip_network(s)) for s in subnets))]
 
 
 def ensure_networks(networks):
@@ -186,6 +201,10 @@ def wait_booted(name, timeout=120):
 def up(inventory, prepare=True):
     topo = load_topology(inventory)
     build_images()
+    stale = stale_networks(topo["networks"])
+    if stale:
+        print("networks %s changed in the inventory: recreating the lab" % ", ".join(stale))
+        down(inventory)
     ensure_networks(topo["networks"])
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(topo["containers"])) as pool:
         states = list(pool.map(ensure_container, topo["containers"]))

@@ -1,7 +1,11 @@
-"""Test-wide setup: import the checkout as the installed collection onprem.calico."""
+"""Test-wide setup: import the checkout as the installed collection onprem.calico, and create
+the example inventory's throw-away etcd key material (the repository holds no private key)."""
 
+import importlib.util
 import os
 import sys
+
+import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _COLLECTIONS = os.path.join(REPO, ".collections")
@@ -11,3 +15,19 @@ if not os.path.exists(_LINK):
     os.symlink("../../..", _LINK)
 if _COLLECTIONS not in sys.path:
     sys.path.insert(0, _COLLECTIONS)
+
+
+def _load_example_keys():
+    spec = importlib.util.spec_from_file_location("example_keys", os.path.join(REPO, "tools", "example_keys.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session", autouse=True)
+def example_keys():
+    """inventory/examples/files/etcd/*.pem, generated when missing (tools/example_keys.py): the
+    etcd example inventory and the tests that read it need them."""
+    module = _load_example_keys()
+    module.ensure()
+    return module

@@ -99,7 +99,9 @@ class Report:
 
 def _ip_key(text):
     try:
-        return (0, ipaddress.ip_network(text, strict=False))
+        network = ipaddress.ip_network(text, strict=False)
+        # IPv4 before IPv6: networks of different versions do not compare (dual-stack routes).
+        return (0, network.version, network)
     except ValueError:
         return (1, text)
 

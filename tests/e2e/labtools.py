@@ -80,6 +80,14 @@ def router_routes(router, family=4):
     return kernel_routes(router, family, "bgp")
 
 
+def bgp_next_hops(router, prefix):
+    """The global next hops of the best (multi)paths of ``prefix`` in an FRR router's BGP table."""
+    afi = "ipv6" if ":" in prefix else "ipv4"
+    out = json.loads(podman_exec(router, "vtysh", "-c", "show bgp %s unicast %s json" % (afi, prefix)).stdout or "{}")
+    return [hop["ip"] for path in out.get("paths") or [] if path.get("bestpath") or path.get("multipath")
+            for hop in path.get("nexthops") or [] if hop.get("scope", "global") == "global"]
+
+
 def bird_sessions(node, family=4):
     """{neighbour address: BGP state} from the node's BIRD (calico-node's control socket)."""
     socket = "/var/run/calico/bird%s.ctl" % ("6" if family == 6 else "")

@@ -17,7 +17,7 @@ import os
 
 import pytest
 
-from labtools import SITE, converge, bird_sessions, kernel_routes, ping, pod_address, podman_exec, router_routes, router_sessions, run
+from labtools import SITE, converge, bgp_next_hops, bird_sessions, kernel_routes, ping, pod_address, podman_exec, router_routes, router_sessions, run
 
 NODES = ["r1-cp", "r1-w1", "r1-w2", "r2-cp", "r2-w1", "r2-w2"]
 RACK_OF = {n: n[:2] for n in NODES}
@@ -33,15 +33,25 @@ RACK_TORS = {"r1": ["tor1a", "tor1b"], "r2": ["tor2a"]}
 # (playbooks/lab/filter_plugins/lab_standin.py lab_pod_block); IPv6 the same in fd00:244::/48 (/122).
 BLOCK = {n: str(b) for n, b in zip(NODES, itertools.islice(ipaddress.ip_network("10.244.0.0/16").subnets(new_prefix=26), 6))}
 BLOCK6 = {n: str(b) for n, b in zip(NODES, itertools.islice(ipaddress.ip_network("fd00:244::/48").subnets(new_prefix=122), 6))}
-SPINE_ROUTES = {"0.0.0.0/0", "default", "198.51.100.0/24"}
+# What the spine announces besides the pod blocks: a default and a documentation prefix per family.
+SPINE_ROUTES = {"0.0.0.0/0", "default", "198.51.100.0/24", "::/0", "2001:db8:77::/48"}
+SPINE_IP = {4: "10.77.0.1", 6: "fd00:77::1"}
+TOR_FABRIC_IP = {4: {"tor1a": "10.77.0.11", "tor1b": "10.77.0.12", "tor2a": "10.77.0.21"},
+                 6: {"tor1a": "fd00:77::11", "tor1b": "fd00:77::12", "tor2a": "fd00:77::21"}}
+# Per address family, for the designs that carry both.
+NODE_IP = {4: RACK_IP, 6: RACK_IP6}
+ROUTER_IP = {4: TOR_IP, 6: TOR_IP6}
+BLOCKS = {4: BLOCK, 6: BLOCK6}
 
 TOR_DESIGNS = ("as_per_rack", "as_per_node", "downward_default", "dual_stack")
 L2_DESIGNS = ("full_mesh", "route_reflectors")
 REFLECTORS = ("r1-cp", "r2-cp")
 # The whole matrix, in the order it runs (as_per_rack first: test_lab.py left the lab in it).
-# dual_stack is not in it yet: the lab's fabric and spine carry no IPv6, so cross-rack IPv6
-# cannot work there (docs/lab.md); its assertions below wait for that fabric.
-DESIGNS = ("as_per_rack", "as_per_node", "downward_default", "full_mesh", "route_reflectors")
+DESIGNS = ("as_per_rack", "as_per_node", "downward_default", "full_mesh", "route_reflectors", "dual_stack")
+
+
+def families(design):
+    return (4, 6) if design == "dual_stack" else (4,)
 
 
 def node_peers(design, node):
@@ -87,14 +97,15 @@ def test_every_planned_session_established_on_both_ends(design, converged):
                 sessions = router_sessions(tor)
                 wanted = {RACK_IP[n] for n in members} | ({RACK_IP6[n] for n in members} if design == "dual_stack" else set())
                 assert {ip: sessions.get(ip) for ip in wanted} == dict.fromkeys(wanted, "Established"), (design, tor, sessions)
-                # The uplink to the spine, pre-existing and unmanaged, is still up after the push.
-                assert sessions.get("10.77.0.1") == "Established", (design, tor, sessions)
+                # The uplinks to the spine (one per family), pre-existing and unmanaged, are
+                # still up after the push.
+                assert [sessions.get(SPINE_IP[f]) for f in (4, 6)] == ["Established"] * 2, (design, tor, sessions)
 
 
-def expected_node_routes(design, node):
+def expected_node_routes(design, node, family=4):
     """{prefix: next hops} the node's BIRD must put in its kernel, nothing more."""
-    own = {BLOCK[node]: ["blackhole"]}
-    rack_tors = sorted(TOR_IP[t] for t in RACK_TORS[RACK_OF[node]])
+    own = {BLOCKS[family][node]: ["blackhole"]}
+    rack_tors = sorted(ROUTER_IP[family][t] for t in RACK_TORS[RACK_OF[node]])
     if design == "downward_default":
         return dict(own, default=rack_tors)  # only the default the ToRs learned from the spine
     if design in L2_DESIGNS:
@@ -107,40 +118,41 @@ def expected_node_routes(design, node):
             continue
         # Same rack: the ToRs reflect the block with its node as next hop (iBGP) or send it
         # with themselves as next hop (eBGP); other racks: always through the rack's ToRs.
-        routes[BLOCK[other]] = rack_tors
+        routes[BLOCKS[family][other]] = rack_tors
     return routes
 
 
 def test_each_node_gets_exactly_what_the_design_gives_it(design, converged):
     assert converged.rc == 0, "first converge failed"
-    for node in NODES:
-        routes = kernel_routes(node)
+    for node, family in itertools.product(NODES, families(design)):
+        blocks = BLOCKS[family]
+        routes = kernel_routes(node, family)
         leaked = SPINE_ROUTES & set(routes) - ({"default"} if design == "downward_default" else set())
         assert not leaked, "%s: %s got %s from the spine: %s" % (design, node, sorted(leaked), routes)
-        expected = expected_node_routes(design, node)
+        expected = expected_node_routes(design, node, family)
         assert set(routes) == set(expected), (design, node, routes)
         for prefix, hops in expected.items():
-            same_rack_block = prefix in BLOCK.values() and prefix != BLOCK[node] and design in TOR_DESIGNS \
-                and RACK_OF[[n for n in NODES if BLOCK[n] == prefix][0]] == RACK_OF[node]
+            same_rack_block = prefix in blocks.values() and prefix != blocks[node] and design in TOR_DESIGNS \
+                and RACK_OF[[n for n in NODES if blocks[n] == prefix][0]] == RACK_OF[node]
             if same_rack_block:
-                owner = [n for n in NODES if BLOCK[n] == prefix][0]
-                assert routes[prefix] in (hops, [RACK_IP[owner]]), (design, node, prefix, routes[prefix])
+                owner = [n for n in NODES if blocks[n] == prefix][0]
+                assert routes[prefix] in (hops, [NODE_IP[family][owner]]), (design, node, prefix, routes[prefix])
             else:
                 assert routes[prefix] == hops, (design, node, prefix, routes[prefix])
-        if design == "dual_stack":
-            routes6 = kernel_routes(node, 6)
-            assert set(routes6) == set(BLOCK6.values()), (node, routes6)
 
 
 def test_spine_sees_the_pod_blocks(design, converged):
     if design not in TOR_DESIGNS:
         pytest.skip("%s: the nodes do not peer with the ToRs; the spine has no part in it" % design)
     assert converged.rc == 0, "first converge failed"
-    routes = router_routes("spine")
-    for node in NODES:
-        assert BLOCK[node] in routes, (design, node, routes)
-    # Rack r1's blocks arrive through both of its ToRs.
-    assert routes[BLOCK["r1-w1"]] == ["10.77.0.11", "10.77.0.12"], routes[BLOCK["r1-w1"]]
+    for family in families(design):
+        routes = router_routes("spine", family)
+        for node in NODES:
+            assert BLOCKS[family][node] in routes, (design, node, routes)
+        # Rack r1's blocks arrive through both of its ToRs (IPv6: FRR installs the ToRs'
+        # link-local next hops, the BGP table names their fabric addresses).
+        assert len(routes[BLOCKS[family]["r1-w1"]]) == 2, routes[BLOCKS[family]["r1-w1"]]
+        assert sorted(bgp_next_hops("spine", BLOCKS[family]["r1-w1"])) == [TOR_FABRIC_IP[family]["tor1a"], TOR_FABRIC_IP[family]["tor1b"]]
 
 
 def test_pods_reach_each_other(design, converged):
@@ -157,18 +169,22 @@ def test_pods_reach_each_other(design, converged):
         elif RACK_OF[source] != RACK_OF[target]:
             assert "ttl=59" in result.stdout, result.stdout
     if design == "dual_stack":
-        result = ping("r1-cp", pod_address("r1-cp", 6), pod_address("r2-w2", 6))
-        assert result.returncode == 0, result.stdout + result.stderr
+        for source, target in (("r1-cp", "r2-w2"), ("r2-w1", "r1-w2")):
+            result = ping(source, pod_address(source, 6), pod_address(target, 6))
+            assert result.returncode == 0, "%s -> %s: %s" % (source, target, result.stdout + result.stderr)
+            assert "ttl=59" in result.stdout, result.stdout  # the same five hops as IPv4
 
 
 def test_ecmp_over_rack_r1s_two_tors(design, converged):
     if design in L2_DESIGNS:
         pytest.skip("%s: no ToRs in the path" % design)
     assert converged.rc == 0, "first converge failed"
+    for family in families(design):
+        wanted = sorted([ROUTER_IP[family]["tor1a"], ROUTER_IP[family]["tor1b"]])
+        prefix = "default" if design == "downward_default" else BLOCKS[family]["r2-w2"]
+        for node in ("r1-cp", "r1-w1", "r1-w2"):
+            assert kernel_routes(node, family)[prefix] == wanted, (design, node, kernel_routes(node, family))
     wanted = sorted([TOR_IP["tor1a"], TOR_IP["tor1b"]])
-    prefix = "default" if design == "downward_default" else BLOCK["r2-w2"]
-    for node in ("r1-cp", "r1-w1", "r1-w2"):
-        assert kernel_routes(node)[prefix] == wanted, (design, node, kernel_routes(node))
     # The lookup a packet from the pod gets: it arrives on the pod's cali* interface.
     route = podman_exec("r1-cp", "ip", "route", "get", pod_address("r2-w2"), "from", pod_address("r1-cp"), "iif", "calilabpod0").stdout
     assert any("via %s " % ip in route for ip in wanted), route

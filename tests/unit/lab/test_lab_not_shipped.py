@@ -7,10 +7,13 @@ import tarfile
 
 import yaml
 
+from pem_keys import private_keys_in
 from testpaths import REPO
 
 
-def test_tarball_leaves_out_the_lab_tests_and_example_keys(tmp_path):
+def test_tarball_leaves_out_the_lab_tests_and_example_keys(tmp_path, example_keys):
+    # The example keys exist in the tree (tests/conftest.py generated them): the build must leave them out.
+    assert all(os.path.exists(os.path.join(example_keys.EXAMPLE_DIR, n)) for n in example_keys.FILES)
     galaxy = os.path.join(os.path.dirname(sys.executable), "ansible-galaxy")
     subprocess.run([galaxy, "collection", "build", "--force", "--output-path", str(tmp_path), REPO],
                    check=True, capture_output=True)
@@ -18,6 +21,8 @@ def test_tarball_leaves_out_the_lab_tests_and_example_keys(tmp_path):
         meta = yaml.safe_load(fh)
     with tarfile.open(tmp_path / ("%s-%s-%s.tar.gz" % (meta["namespace"], meta["name"], meta["version"]))) as tar:
         names = tar.getnames()
+        with_keys = [m.name for m in tar.getmembers() if m.isfile() and private_keys_in(tar.extractfile(m).read())]
+    assert with_keys == [], "the tarball holds private keys: %s" % with_keys
     for dev in ("lab/", "playbooks/lab/", "inventory/lab/", "inventory/lab-designs/", "molecule/", "tests/"):
         assert not [n for n in names if (n + "/").startswith(dev)], dev
     assert not [n for n in names if n.startswith("inventory/examples/files/") and n.endswith(".pem")]

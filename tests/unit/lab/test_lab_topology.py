@@ -42,11 +42,12 @@ def test_every_address_is_in_its_network_and_unique(topology):
 def test_routers_get_the_fabric_and_forwarding_nodes_do_not(topology):
     by_host = {c["host"]: c for c in topology["containers"]}
     assert by_host["tor1b"]["networks"] == [("calico-lab-r1", "10.77.1.3", "fd00:77:1::3"),
-                                            ("calico-lab-fabric", "10.77.0.12", None)]
+                                            ("calico-lab-fabric", "10.77.0.12", "fd00:77::12")]
     assert by_host["tor1b"]["image"] == "localhost/calico-lab-tor:latest"
     assert "net.ipv4.ip_forward=1" in by_host["tor1b"]["sysctls"]
-    # The spine is an FRR router on the fabric only; it carries the traffic between the racks.
-    assert by_host["spine"]["networks"] == [("calico-lab-fabric", "10.77.0.1", None)]
+    # The spine is an FRR router on the fabric only; it carries the traffic between the racks,
+    # IPv4 and IPv6 (the dual_stack design).
+    assert by_host["spine"]["networks"] == [("calico-lab-fabric", "10.77.0.1", "fd00:77::1")]
     assert by_host["spine"]["image"] == "localhost/calico-lab-tor:latest" and by_host["spine"]["sysctls"]
     # Nodes sit on their rack and on the l2 network (full mesh / reflector designs); they get
     # their sysctls from the calico_host role, as real nodes would.

@@ -132,6 +132,21 @@ def test_routes_are_normalised_and_sorted():
     ]
 
 
+def test_dual_stack_routes_sort_ipv4_before_ipv6():
+    # A dual-stack node reports both families in one list; networks of different versions do
+    # not compare, so sorting them failed the report of the lab's dual_stack design.
+    raw = [
+        {"dst": "fd00:244::40/122", "nexthops": [{"gateway": "fd00:77:1::3"}, {"gateway": "fd00:77:1::2"}]},
+        {"dst": "10.244.1.64/26", "gateway": "10.77.1.2"},
+        {"dst": "fd00:244::/122", "type": "blackhole"},
+    ]
+    assert normalise_routes(raw) == [
+        {"dst": "10.244.1.64/26", "via": ["10.77.1.2"]},
+        {"dst": "fd00:244::/122", "via": ["blackhole"]},
+        {"dst": "fd00:244::40/122", "via": ["fd00:77:1::2", "fd00:77:1::3"]},
+    ]
+
+
 def test_markdown_lists_racks_tors_nodes_sessions_routes_and_skipped(lab_plan):
     tors, nodes = all_up(lab_plan)
     nodes["r1-cp"]["routes"] = [{"dst": "10.244.1.64/26", "nexthops": [{"gateway": "10.77.1.2"}, {"gateway": "10.77.1.3"}]}]
