@@ -29,7 +29,8 @@ from labtools import INVENTORY, PLAYBOOK, REPO, podman_exec, run, untouched_lab
 
 sys.path.insert(0, os.path.join(REPO, "tests", "fakes"))
 
-from awx_job import Credential, bgp_password, imported_inventory, run_job, stdout, task_results, workflow_artifacts  # noqa: E402
+from awx_job import (Credential, bgp_password, imported_inventory, run_job, stdout, task_results,  # noqa: E402
+                     workflow_artifacts, workflow_job_templates)
 from testpaths import UPSTREAM_DIR  # noqa: E402
 
 NODES = ["r1-cp", "r1-w1", "r1-w2", "r2-cp", "r2-w1", "r2-w2"]
@@ -38,13 +39,6 @@ ROUTERS = TORS + ["spine"]
 PASSWORD = "awx-lab-Bgp-7c1"
 APPLY_STAGES = ("hosts", "manifest", "bgp", "tor")
 TAMPERED = "tor/tor1a.conf"
-
-
-def job_templates():
-    """{stage: its job template} as playbooks/awx/workflow.yml creates them."""
-    with open(os.path.join(REPO, "playbooks", "awx", "workflow.yml"), encoding="utf-8") as handle:
-        play = yaml.safe_load(handle)[0]
-    return {t["stage"]: t for t in play["vars"]["awx_stages"]}
 
 
 def credential(name):
@@ -59,7 +53,7 @@ class Workflow:
 
     def __init__(self, work, publish, env):
         self.work, self.publish, self.env = work, publish, env
-        self.templates = job_templates()
+        self.templates = workflow_job_templates()
         # What the AWX inventory source imports from the lab inventory (cluster variables on
         # `all`, where the jobs' implicit localhost reads them).
         self.inventory = imported_inventory(INVENTORY, export=True)

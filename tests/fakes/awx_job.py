@@ -27,6 +27,13 @@ BIN = os.path.join(REPO, ".venv", "bin")
 STAGES = ("render", "preflight", "hosts", "manifest", "bgp", "tor", "verify")
 
 
+def workflow_job_templates() -> dict:
+    """{stage: job template} as playbooks/awx/workflow.yml creates them (credentials, forks, extra vars)."""
+    with open(os.path.join(REPO, "playbooks", "awx", "workflow.yml"), encoding="utf-8") as handle:
+        play = yaml.safe_load(handle)[0]
+    return {template["stage"]: template for template in play["vars"]["awx_stages"]}
+
+
 def imported_inventory(inventory_dir: str, export: bool = False) -> dict:
     """What an AWX inventory source 'Sourced from a Project' imports: ansible-inventory --list.
 
