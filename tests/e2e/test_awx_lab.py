@@ -44,7 +44,8 @@ TAMPERED = "tor/tor1a.conf"
 def credential(name):
     """The lab's credential of each kind the templates name. The lab reaches its machines with
     `podman exec` (no login), so the nodes and routers credentials inject nothing; the BGP
-    password credential injects calico_bgp_password as its documented injector does."""
+    password credential injects calico_bgp_password as its documented injector does. The lab has
+    no kubeconfig and no etcd: None, the template goes without."""
     return {"bgp_password": bgp_password(PASSWORD), "nodes": Credential(), "routers": Credential()}.get(name)
 
 
@@ -62,8 +63,8 @@ class Workflow:
 
     def job(self, name, stage):
         template = self.templates[stage]
-        extra = {k: v for k, v in (template.get("extra_vars") or {}).items() if k != "calico_artifacts_publish"}
-        if "calico_artifacts_publish" in (template.get("extra_vars") or {}):
+        extra = dict(template.get("extra_vars") or {})
+        if "calico_artifacts_publish" in extra:  # the template names the site's awx_artifacts_publish
             extra["calico_artifacts_publish"] = self.publish
         extra.update(self.handed_on)
         # The EE's temporary directory (new per job) and the EE's copy of the upstream manifests:
