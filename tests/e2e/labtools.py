@@ -139,3 +139,14 @@ def converge(design, artifacts_root):
         _CONVERGED.clear()
         _CONVERGED[design] = (run([SITE, "-e", "calico_artifacts_dir=" + artifacts], env=env), artifacts)
     return _CONVERGED[design]
+
+
+def untouched_lab(design):
+    """The lab as `lab.py up` leaves new containers, in ``design``: recreated when a design was
+    converged on it in this session (a reset for another design keeps the nodes' host
+    configuration, which a test of a first apply must not find)."""
+    if _CONVERGED:
+        for action in ("down", "up"):
+            result = run([sys.executable, LAB, action], env={"LAB_DESIGN": design})
+            assert result.rc == 0, result.tail()
+        _CONVERGED.clear()

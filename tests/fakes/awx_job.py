@@ -27,10 +27,21 @@ BIN = os.path.join(REPO, ".venv", "bin")
 STAGES = ("render", "preflight", "hosts", "manifest", "bgp", "tor", "verify")
 
 
-def imported_inventory(inventory_dir: str) -> dict:
-    """What an AWX inventory source 'Sourced from a Project' imports: ansible-inventory --list."""
-    proc = subprocess.run([os.path.join(BIN, "ansible-inventory"), "-i", inventory_dir, "--list"],
-                          capture_output=True, text=True, check=True, cwd=REPO)
+def workflow_job_templates() -> dict:
+    """{stage: job template} as playbooks/awx/workflow.yml creates them (credentials, forks, extra vars)."""
+    with open(os.path.join(REPO, "playbooks", "awx", "workflow.yml"), encoding="utf-8") as handle:
+        play = yaml.safe_load(handle)[0]
+    return {template["stage"]: template for template in play["vars"]["awx_stages"]}
+
+
+def imported_inventory(inventory_dir: str, export: bool = False) -> dict:
+    """What an AWX inventory source 'Sourced from a Project' imports: ansible-inventory --list.
+
+    ``export``: group variables stay on their groups, as AWX's import (``--list --export``)
+    stores them; then the implicit localhost of a job sees the variables of ``all``. Without
+    it every host carries its group variables and localhost none."""
+    argv = [os.path.join(BIN, "ansible-inventory"), "-i", inventory_dir, "--list"] + (["--export"] if export else [])
+    proc = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=REPO)
     return json.loads(proc.stdout)
 
 

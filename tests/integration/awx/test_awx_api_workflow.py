@@ -74,7 +74,10 @@ def test_one_job_template_per_stage(awx):
     creds = {name: awx.named("credentials", name)["id"] for name in ("nodes", "routers", "bgp")}
     tor = templates["calico: tor"]
     assert sorted(awx.related_ids("job_templates", tor["id"], "credentials")) == sorted([creds["routers"], creds["bgp"]])
-    assert awx.related_ids("job_templates", templates["calico: render"]["id"], "credentials") == []
+    # The render builds the plan, which records whether sessions have a password: it gets the credential.
+    assert awx.related_ids("job_templates", templates["calico: render"]["id"], "credentials") == [creds["bgp"]]
+    hosts_credentials = awx.related_ids("job_templates", hosts["id"], "credentials")
+    assert hosts_credentials == [creds["nodes"]]  # sliced: the approved plan, no password needed
 
 
 def test_workflow_chains_render_approval_and_the_stages(awx):

@@ -16,7 +16,8 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fakes"))
 
-from awx_job import Credential, bgp_password, imported_inventory, last_task_output, run_job, task_results, stdout, workflow_artifacts  # noqa: E402
+from awx_job import (Credential, bgp_password, imported_inventory, last_task_output, run_job, task_results, stdout,  # noqa: E402
+                     workflow_artifacts, workflow_job_templates)
 from testpaths import REPO, UPSTREAM_DIR  # noqa: E402
 
 TOR_EXAMPLE = os.path.join(REPO, "inventory", "examples", "tor-as-per-rack")
@@ -188,3 +189,25 @@ def test_kubeconfig_credential_file_is_injected_like_awx(tmp_path, inventory):
     injected = tmp_path / "job" / "env" / "tmp_cred0_kubeconfig"
     assert (os.stat(injected).st_mode & 0o777) == 0o600
     assert workflow_artifacts(runner) == {}  # nothing published, nothing handed on
+
+
+def test_every_plan_building_template_has_the_credentials_the_plan_reads(tmp_path):
+    """An etcd cluster (https: preflight needs the CA) with BGP passwords: rendered with the render
+    template's credentials, the set is accepted by every later template with its own credentials
+    (playbooks/awx/workflow.yml), so no node of the workflow refuses its own approval."""
+    inventory = imported_inventory(ETCD_EXAMPLE)
+    available = {"etcd_client": etcd_client_tls(), "bgp_password": bgp_password(PASSWORD)}
+    templates = workflow_job_templates()
+
+    def job(stage, extra):
+        credentials = [available[name] for name in templates[stage]["credentials"] if name in available]
+        return run_job(str(tmp_path / stage), stage, inventory, credentials=credentials,
+                       extra_vars={"calico_manifest_mirror": UPSTREAM_DIR, "calico_artifacts_dir": str(tmp_path / stage / "ee-tmp"),
+                                   "calico_manifest_skip_api": True, "calico_bgp_skip_api": True, "calico_preflight_cluster_check": False,
+                                   **extra})
+    render = job("render", {"calico_artifacts_publish": str(tmp_path / "published")})
+    assert render.status == "successful", stdout(render)
+    handed_on = workflow_artifacts(render)
+    for stage in ("preflight", "manifest", "bgp", "tor", "verify"):
+        check = task_results(job(stage, handed_on), "Compare with the approved artifacts (stops the run on any difference)")
+        assert len(check) == 1 and "renders exactly the approved artifacts" in check[0]["msg"], (stage, check)
