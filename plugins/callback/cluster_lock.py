@@ -80,9 +80,10 @@ class CallbackModule(CallbackBase):
         held, self.held = self.held, None
         lock, holder = held["lock"], held["holder"]
         if lock["backend"] == "file":
-            released = cluster_lock.release_file(lock["path"], holder)
-            self._display.display("cluster lock %s: %s" % (lock["path"], "the run ended holding it; released for %s" % holder
-                                                            if released else "no longer held by %s" % holder))
+            if cluster_lock.release_file(lock["path"], holder):
+                self._display.display("cluster lock %s: the run ended holding it; released for %s" % (lock["path"], holder))
+            else:
+                self._display.display("cluster lock %s: no longer held by %s" % (lock["path"], holder))
             return
         argv = unlock_command(context.CLIARGS, holder, sys.argv[0])
         self._display.display("cluster lock: the run ended holding Lease %s/%s; releasing it: %s"

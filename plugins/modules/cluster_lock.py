@@ -73,6 +73,7 @@ attributes:
   platform:
     support: full
     platforms: posix
+    description: The file backend on the controller, the Lease backend on any host with the kubeconfig.
 requirements:
   - The Python C(kubernetes) package for I(backend=lease).
 notes:

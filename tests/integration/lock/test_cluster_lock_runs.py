@@ -50,7 +50,7 @@ def start(playbook, tmp, *extra):
 
 
 def wait_for(path, proc):
-    for _ in range(600):
+    for _attempt in range(600):
         if os.path.exists(path):
             return
         assert proc.poll() is None, proc.stdout.read()[-3000:]
@@ -77,7 +77,7 @@ def test_second_concurrent_run_is_refused_naming_the_first(tmp_path):
         assert read_lock(lock)["holder"] == holder  # untouched by the refused run
     finally:
         (tmp_path / "release").touch()
-        out, _ = first.communicate(timeout=120)
+        out = first.communicate(timeout=120)[0]
     assert first.returncode == 0, out[-3000:]
     assert not os.path.exists(lock)
     third = run("playbooks/lock.yml", tmp_path)
