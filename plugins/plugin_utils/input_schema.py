@@ -516,6 +516,10 @@ VARIABLES: tuple[Var, ...] = (
     Var("calico_lock_holder", ("playbook:unlock.yml",), "str",
         "The holder whose cluster lock C(playbooks/unlock.yml) releases (as named by the error, e.g. C(awx-job-4711)); empty means this "
         "run's own.", example="awx-job-4711"),
+    Var("calico_upgrade_force", ("playbook:upgrade_guard.yml",), "bool",
+        "Let C(site.yml) move the cluster to O(calico_version) even when that is a downgrade, or skips a minor release, from the release "
+        "running in the cluster (docs/upgrade.md). Without it both stop the run before any change, naming the two versions.",
+        default=False, example=True),
     # --- role calico_verify -----------------------------------------------------------------------
     Var("calico_verify_timeout", ("role:calico_verify", "role:calico_verify:tor", "role:calico_verify:node"), "int",
         "Seconds to wait for the planned sessions to be Established before reporting.", default=120, example=300),
