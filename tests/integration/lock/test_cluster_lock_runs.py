@@ -50,7 +50,7 @@ def start(playbook, tmp, *extra):
 
 
 def wait_for(path, proc):
-    for _attempt in range(600):
+    for _attempt in range(1800):  # 3 minutes: planning is slow on a loaded machine
         if os.path.exists(path):
             return
         assert proc.poll() is None, proc.stdout.read()[-3000:]
