@@ -24,6 +24,9 @@ import copy
 import ipaddress
 import json
 
+from ansible_collections.onprem.calico.plugins.module_utils import fault_injection
+from ansible_collections.onprem.calico.plugins.module_utils.calicoctl import CalicoctlError
+
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY_VALUE = "onprem.calico"
 MANAGED_FIELDS_ANNOTATION = "onprem.calico/managed-fields"
@@ -450,6 +453,7 @@ def reconcile(client, desired, check_mode=False, prune=True, allow_pool_recreate
             elif action["action"] == "recreate":
                 client.delete(action["kind"], action["name"])
                 client.create(action["after"])
+            fault_injection.point("bgp_resources_mid_apply", CalicoctlError)
         for action in [a for a in result["actions"] if a["action"] == "delete" and a["kind"] != "BGPPeer"]:
             client.delete(action["kind"], action["name"])
     return result

@@ -35,6 +35,7 @@ import shutil
 import tempfile
 import time
 
+from ansible_collections.onprem.calico.plugins.module_utils import fault_injection
 from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config import ecmp_finding
 
 ROUTER_BGP_RE = re.compile(r"^router bgp (\d+)\s*$")
@@ -539,20 +540,23 @@ def _apply_candidate(router, running, merged, owned_config, prefix, check_mode, 
         backup = os.path.join(backup_dir, "frr-%s-%d.conf" % (time.strftime("%Y%m%dT%H%M%S"), suffix))
     write_private(backup, running)
     result["backup_file"] = backup
+    fault_injection.point("tor_frr_after_backup", FrrConfigError)
     # Some transitions (e.g. a peer group changing from iBGP to eBGP) need a second pass of
-    # frr-reload.py; anything still different after that is rolled back.
-    remaining = ([], [])
-    for _attempt in range(2):
-        router.reload(candidate)
-        remaining = router.reload_test(candidate)
-        if not (remaining[0] or remaining[1]):
-            break
-    else:
+    # frr-reload.py; anything still different after that, or a reload failing half way, is rolled back.
+    try:
+        remaining = ([], [])
+        for _attempt in range(2):
+            router.reload(candidate)
+            fault_injection.point("tor_frr_mid_apply", FrrConfigError)
+            remaining = router.reload_test(candidate)
+            if not (remaining[0] or remaining[1]):
+                break
+        else:
+            raise FrrConfigError("after frr-reload.py --reload the running configuration still differs (%s)"
+                                 % "; ".join(format_changes(remaining[0] + remaining[1])))
+    except FrrConfigError as err:
         router.reload(backup)
-        raise FrrConfigError(
-            "after frr-reload.py --reload the running configuration still differs (%s); the previous "
-            "configuration from %s was restored" % ("; ".join(format_changes(remaining[0] + remaining[1])), backup)
-        )
+        raise FrrConfigError("%s; the previous configuration from %s was restored" % (err, backup))
     _persist(config_file, router.running_config())
     _prune_backups(backup_dir, keep_backups)
     result["purged_backups"] = _purge_backups_with_other_passwords(backup_dir, owned_config)

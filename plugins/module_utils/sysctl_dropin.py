@@ -20,6 +20,8 @@ import os
 import stat
 import tempfile
 
+from ansible_collections.onprem.calico.plugins.module_utils import fault_injection
+
 HEADER = "# Managed by onprem.calico (role calico_host): sysctls Calico needs, from the plan.\n"
 
 
@@ -147,6 +149,7 @@ def apply(assessment, proc_root="/proc/sys"):
     the live values."""
     if assessment["file"]["changed"]:
         write_file(assessment["file"]["path"], assessment["file"]["after"])
+    fault_injection.point("hosts_sysctl_after_dropin", SysctlError)
     for key, change in assessment["live"].items():
         try:
             with open(proc_path(key, proc_root), "w") as handle:

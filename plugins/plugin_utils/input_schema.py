@@ -505,6 +505,21 @@ VARIABLES: tuple[Var, ...] = (
     Var("calico_apply_sliced", ("playbook:plan.yml",), "bool",
         "For sliced AWX job templates, which see only some hosts: take the approved C(plan.json) from O(calico_apply_from) instead of "
         "planning from the slice (an earlier workflow node compared it with the whole inventory).", default=False, example=True),
+    # --- cluster lock (playbooks/lock.yml, unlock.yml; docs/operations.md) ------------------------
+    Var("calico_lock_timeout", ("playbook:lock.yml",), "int",
+        "Seconds after which another run's cluster lock counts as stale (a run killed with SIGKILL cannot release it); only a stale "
+        "lock can be broken, with O(calico_lock_break). Longer than your longest C(site.yml) run.", default=10800, minimum=60,
+        example=21600),
+    Var("calico_lock_break", ("playbook:lock.yml",), "bool",
+        "Take the cluster lock from another run when it is older than O(calico_lock_timeout). Check first that the run named by the "
+        "error is really gone.", default=False, example=True),
+    Var("calico_lock_holder", ("playbook:unlock.yml",), "str",
+        "The holder whose cluster lock C(playbooks/unlock.yml) releases (as named by the error, e.g. C(awx-job-4711)); empty means this "
+        "run's own.", example="awx-job-4711"),
+    Var("calico_upgrade_force", ("playbook:upgrade_guard.yml",), "bool",
+        "Let C(site.yml) move the cluster to O(calico_version) even when that is a downgrade, or skips a minor release, from the release "
+        "running in the cluster (docs/upgrade.md). Without it both stop the run before any change, naming the two versions.",
+        default=False, example=True),
     # --- role calico_verify -----------------------------------------------------------------------
     Var("calico_verify_timeout", ("role:calico_verify", "role:calico_verify:tor", "role:calico_verify:node"), "int",
         "Seconds to wait for the planned sessions to be Established before reporting.", default=120, example=300),

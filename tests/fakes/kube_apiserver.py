@@ -4,8 +4,10 @@ No API server can be installed on the test machines, so the kubernetes.core task
 calico_bgp role run against this stand-in. It serves, over plain HTTP on 127.0.0.1, the
 discovery documents and the REST verbs the kubernetes Python client uses (GET, LIST with
 labelSelector, POST, PUT, PATCH as JSON merge patch, DELETE, and ``dryRun=All``) for exactly
-the kinds the role touches: Nodes, Secrets, Roles and RoleBindings. It keeps the objects in
-memory, sets resourceVersion/uid like a server, turns Secret ``stringData`` into base64 ``data``,
+the kinds the collection touches: Nodes, Secrets, Roles and RoleBindings (calico_bgp), Leases (the
+cluster lock), DaemonSets and Calico's ClusterInformation (the upgrade guard). It keeps the objects
+in memory, sets resourceVersion/uid like a server, refuses a PUT whose resourceVersion is not the
+stored one (409 Conflict, optimistic concurrency), turns Secret ``stringData`` into base64 ``data``,
 and records every request so tests can assert what was called.
 """
 
@@ -25,6 +27,9 @@ RESOURCES = {
     ("v1", "secrets"): ("Secret", True),
     ("rbac.authorization.k8s.io/v1", "roles"): ("Role", True),
     ("rbac.authorization.k8s.io/v1", "rolebindings"): ("RoleBinding", True),
+    ("coordination.k8s.io/v1", "leases"): ("Lease", True),
+    ("apps/v1", "daemonsets"): ("DaemonSet", True),
+    ("crd.projectcalico.org/v1", "clusterinformations"): ("ClusterInformation", False),
 }
 
 
@@ -145,10 +150,11 @@ class FakeKubeAPI:
                 if parts == ["api"]:
                     return self._send(200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []})
                 if parts == ["apis"]:
+                    group_versions = sorted({gv for gv, _plural in RESOURCES if "/" in gv})
                     return self._send(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": [{
-                        "name": "rbac.authorization.k8s.io",
-                        "versions": [{"groupVersion": "rbac.authorization.k8s.io/v1", "version": "v1"}],
-                        "preferredVersion": {"groupVersion": "rbac.authorization.k8s.io/v1", "version": "v1"}}]})
+                        "name": gv.split("/")[0],
+                        "versions": [{"groupVersion": gv, "version": gv.split("/")[1]}],
+                        "preferredVersion": {"groupVersion": gv, "version": gv.split("/")[1]}} for gv in group_versions]})
                 if parts[:1] == ["api"]:
                     gv, rest = "v1", parts[2:]
                 elif parts[:1] == ["apis"] and len(parts) >= 3:
@@ -203,6 +209,10 @@ class FakeKubeAPI:
                     if namespace is None:
                         updated["metadata"].pop("namespace")
                     updated = api._normalize(key, updated)
+                    sent_version = updated["metadata"].get("resourceVersion") if self.command == "PUT" else None
+                    if sent_version and sent_version != current["metadata"]["resourceVersion"]:
+                        return self._status(409, "Conflict", 'Operation cannot be fulfilled on %s "%s": the object has been '
+                                            "modified; please apply your changes to the latest version and try again" % (plural, name))
                     if self.command == "PUT":
                         for field in ("uid", "creationTimestamp", "resourceVersion"):
                             updated["metadata"].setdefault(field, current["metadata"].get(field))

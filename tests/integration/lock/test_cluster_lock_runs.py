@@ -1,0 +1,148 @@
+"""The cluster lock with real ansible-playbook runs.
+
+File lock (lab inventory: no API): two concurrent runs of one controller, a run that fails while
+holding the lock, and a run killed with SIGKILL. Lease (Kubernetes example inventory, its API host
+run locally): against the FAKE API server of tests/fakes (not kube-apiserver), including the
+release of a failed run's Lease by the callback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+from testpaths import REPO, UPSTREAM_DIR
+
+sys.path.insert(0, os.path.join(REPO, "tests", "fakes"))
+
+from kube_apiserver import FakeKubeAPI  # noqa: E402
+
+VENV_BIN = os.path.join(REPO, ".venv", "bin")
+HOLD = os.path.join(REPO, "tests", "integration", "lock", "hold.yml")
+LEASE = ("coordination.k8s.io/v1", "leases")
+
+
+def command(playbook, tmp, *extra, inventory="inventory/lab"):
+    return [os.path.join(VENV_BIN, "ansible-playbook"), "-i", inventory, playbook,
+            "-e", "calico_artifacts_dir=" + os.path.join(str(tmp), "artifacts"),
+            "-e", "lock_test_release=" + os.path.join(str(tmp), "release")] + list(extra)
+
+
+def environment():
+    return dict(os.environ, CALICO_UPSTREAM_DIR=UPSTREAM_DIR, PATH=VENV_BIN + os.pathsep + os.environ["PATH"],
+                ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+
+
+def run(playbook, tmp, *extra, inventory="inventory/lab"):
+    return subprocess.run(command(playbook, tmp, *extra, inventory=inventory), cwd=REPO, env=environment(),
+                          capture_output=True, text=True, check=False, timeout=300)
+
+
+def start(playbook, tmp, *extra):
+    return subprocess.Popen(command(playbook, tmp, *extra), cwd=REPO, env=environment(),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for(path, proc):
+    for _attempt in range(1800):  # 3 minutes: planning is slow on a loaded machine
+        if os.path.exists(path):
+            return
+        assert proc.poll() is None, proc.stdout.read()[-3000:]
+        time.sleep(0.1)
+    raise AssertionError("no lock file " + path)
+
+
+def read_lock(path):
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def test_second_concurrent_run_is_refused_naming_the_first(tmp_path):
+    lock = str(tmp_path / "artifacts.lock")
+    first = start(HOLD, tmp_path)
+    try:
+        wait_for(lock, first)
+        holder = read_lock(lock)["holder"]
+        # The holder is the first ansible-playbook process itself: user@controller:pid.
+        assert holder.endswith(":%d" % first.pid)
+        second = run("playbooks/lock.yml", tmp_path)
+        assert second.returncode != 0
+        assert "is held by %s since %s" % (holder, read_lock(lock)["acquired"]) in second.stdout
+        assert read_lock(lock)["holder"] == holder  # untouched by the refused run
+    finally:
+        (tmp_path / "release").touch()
+        out = first.communicate(timeout=120)[0]
+    assert first.returncode == 0, out[-3000:]
+    assert not os.path.exists(lock)
+    third = run("playbooks/lock.yml", tmp_path)
+    assert third.returncode == 0, third.stdout[-3000:]
+    assert re.search(r"localhost\s+: ok=\d+\s+changed=0\s+unreachable=0\s+failed=0", third.stdout)
+
+
+def test_failed_run_releases_its_lock(tmp_path):
+    proc = run(HOLD, tmp_path, "-e", "lock_test_fail=true")
+    assert proc.returncode != 0 and "injected stage failure" in proc.stdout
+    assert "the run ended holding it; released for" in proc.stdout
+    assert not os.path.exists(tmp_path / "artifacts.lock")
+
+
+def test_killed_run_leaves_its_lock_until_it_is_stale_and_broken(tmp_path):
+    lock = str(tmp_path / "artifacts.lock")
+    first = start(HOLD, tmp_path)
+    wait_for(lock, first)
+    os.kill(first.pid, signal.SIGKILL)
+    first.communicate(timeout=60)
+    record = read_lock(lock)
+    proc = run("playbooks/lock.yml", tmp_path, "-e", "calico_lock_break=true")
+    assert proc.returncode != 0 and "another run is changing this cluster" in proc.stdout  # fresh: never broken
+    # Three hours later (the default calico_lock_timeout) the lock is stale.
+    record["acquired"] = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=3, minutes=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    with open(lock, "w") as handle:
+        json.dump(record, handle)
+    proc = run("playbooks/lock.yml", tmp_path)
+    assert proc.returncode != 0 and "-e calico_lock_break=true to break it" in proc.stdout
+    proc = run("playbooks/lock.yml", tmp_path, "-e", "calico_lock_break=true")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "Broke the stale cluster lock of %s" % record["holder"] in " ".join(proc.stdout.split())
+
+
+def lease_run(api, tmp, *extra):
+    kubeconfig = tmp / "admin.conf"
+    kubeconfig.write_text(api.kubeconfig())
+    return run("playbooks/lock.yml", tmp, "-e", "ansible_connection=local",
+               "-e", "ansible_python_interpreter=" + os.path.join(VENV_BIN, "python"),
+               "-e", "calico_manifest_kubeconfig=" + str(kubeconfig), *extra, inventory="inventory/examples/kdd-small")
+
+
+def test_lease_refuses_another_holder_breaks_a_stale_one_and_is_released_by_the_callback(tmp_path):
+    with FakeKubeAPI() as api:
+        name = "onprem-calico-" + "kdd-small"
+        started = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+        api.add(*LEASE, {"metadata": {"name": name, "namespace": "kube-system"},
+                         "spec": {"holderIdentity": "awx-job-4711", "leaseDurationSeconds": 10800,
+                                  "acquireTime": started.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}})
+        proc = lease_run(api, tmp_path)
+        assert proc.returncode != 0
+        assert "Lease kube-system/%s) is held by awx-job-4711 since %s" % (name, started.strftime("%Y-%m-%dT%H:%M:%S.%fZ")) in proc.stdout
+        assert api.get(*LEASE, name, "kube-system")["spec"]["holderIdentity"] == "awx-job-4711"
+
+        lease = api.get(*LEASE, name, "kube-system")
+        lease["spec"]["acquireTime"] = (started - dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        api.add(*LEASE, lease)
+        proc = lease_run(api, tmp_path, "-e", "calico_lock_break=true", "-e", "tower_job_id=4712")
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert "Broke the stale cluster lock of awx-job-4711; this run (awx-job-4712) holds it now" in " ".join(proc.stdout.split())
+        # lock.yml alone never releases: the callback did, at the end of the run, as after a failure.
+        assert "the run ended holding Lease kube-system/%s; releasing it" % name in proc.stdout
+        writes = [(r[0], r[1]) for r in api.writes() if "/leases" in r[1]]
+        assert writes == [("PUT", "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/" + name)] * 2
+        assert "holderIdentity" not in api.get(*LEASE, name, "kube-system")["spec"]
+
+        proc = lease_run(api, tmp_path)  # a released Lease is free
+        assert proc.returncode == 0, proc.stdout[-3000:]
