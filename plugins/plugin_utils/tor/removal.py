@@ -58,5 +58,6 @@ REMOVERS = {"frr": _frr, "eos": _cli, "nxos": _cli, "junos": _junos}
 
 def removal_config(plan, router_name: str) -> str:
     """What the push of ``router_name`` sends so that no Calico object is left on it."""
-    model = build_model(plan["tor_routers"][router_name], {"bgp_password": None})
+    # Nothing removed carries the password: removing needs none.
+    model = build_model(dict(plan["tor_routers"][router_name], password_enabled=False))
     return REMOVERS[model.platform](model)
