@@ -248,6 +248,11 @@ VARIABLES: tuple[Var, ...] = (
         "Accept ToR or route-reflector peering without O(calico_bgp_password) when O(calico_production) is true (a warning instead of "
         "an error). Without a password any host on a node subnet can open a session (docs/security.md).",
         default=False, example=True, section="BGP"),
+    # day 2: retiring nodes (docs/guides/day2-lifecycle.md)
+    Var("calico_retire", C, "list",
+        "Nodes to retire: they stay in the inventory but the plan gives them no session, pool rule or host rule; "
+        "C(playbooks/retire_node.yml) then takes them out of the cluster and the routers, and the ordinary stages leave them alone.",
+        default=[], elements="str", example=["node07"], section="BGP"),
     Var("calico_advertise_service_cluster_ips", C, "bool", "Advertise O(calico_service_cidr).",
         default=False, example=True, section="BGP"),
     Var("calico_advertise_service_external_ips", C, "list", "External IP ranges to advertise.",
@@ -505,6 +510,13 @@ VARIABLES: tuple[Var, ...] = (
     Var("calico_apply_sliced", ("playbook:plan.yml",), "bool",
         "For sliced AWX job templates, which see only some hosts: take the approved C(plan.json) from O(calico_apply_from) instead of "
         "planning from the slice (an earlier workflow node compared it with the whole inventory).", default=False, example=True),
+    # day 2: uninstall and retire (docs/guides/day2-lifecycle.md)
+    Var("calico_uninstall_confirm", ("playbook:uninstall.yml",), "str",
+        "Must be V(yes) for C(playbooks/uninstall.yml) to change anything; otherwise it stops before the first change.",
+        example="yes"),
+    Var("calico_retire_force", ("playbook:retire_node.yml",), "bool",
+        "Retire the nodes of O(calico_retire) although their Kubernetes nodes still run pods other than DaemonSet pods.",
+        default=False, example=True),
     # --- role calico_verify -----------------------------------------------------------------------
     Var("calico_verify_timeout", ("role:calico_verify", "role:calico_verify:tor", "role:calico_verify:node"), "int",
         "Seconds to wait for the planned sessions to be Established before reporting.", default=120, example=300),
