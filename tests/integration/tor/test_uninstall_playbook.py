@@ -1,6 +1,10 @@
-"""playbooks/uninstall.yml (its ToR play) against real FRR ToRs in namespaces, after tor.yml
-configured them: refused without the confirmation, shown in check mode without a change, then
-every Calico object gone with the spine uplinks up, and a second run changes nothing."""
+"""playbooks/retire_node.yml and playbooks/uninstall.yml (their ToR plays) against real FRR ToRs in
+namespaces, after tor.yml configured them.
+
+Retire: the retired node's neighbour leaves its rack's routers, the other rack's router reports
+no change, the remaining sessions are verified by the push. Uninstall: refused without the
+confirmation, shown in check mode without a change, then every Calico object gone with the spine
+uplinks up, and a second run changes nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import subprocess
 import pytest
 
 from lab import REPO, TorLab, build_lab_plan
+from testpaths import UPSTREAM_DIR
 from test_tor_playbook import ANSIBLE_PLAYBOOK, PASSWORD, RECAP_RE, write_inventory
 
 pytestmark = pytest.mark.skipif(
@@ -36,6 +41,24 @@ def play(inventory_path, playbook, *args):
     assert PASSWORD not in proc.stdout + proc.stderr
     recap = {m.group(1): {"changed": int(m.group(3)), "failed": int(m.group(5))} for m in RECAP_RE.finditer(proc.stdout)}
     return proc, recap
+
+
+def test_retire_removes_the_node_from_its_rack_routers_only(lab):
+    inventory_path = write_inventory(lab)
+    proc, _ = play(inventory_path, "tor.yml")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    # The BGP stage's checks run with any tag; they read the release's CRD schemas.
+    retire = ("-e", '{"calico_retire": ["r1n02"]}', "-e", "calico_bgp_skip_api=true", "-e",
+              "calico_bgp_upstream_dir=" + UPSTREAM_DIR, "--tags", "tor")
+    proc, recap = play(inventory_path, "retire_node.yml", *retire)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert recap["tor1a"]["changed"] > 0 and recap["tor1b"]["changed"] > 0 and recap["tor2a"]["changed"] == 0, recap
+    retired_ip = lab.plan["nodes"]["r1n02"]["ip"]
+    for tor in ("tor1a", "tor1b"):
+        assert "neighbor %s " % retired_ip not in lab.lab.vtysh(tor, "show running-config")
+        assert "neighbor %s " % lab.plan["nodes"]["r1n01"]["ip"] in lab.lab.vtysh(tor, "show running-config")
+    proc, recap = play(inventory_path, "retire_node.yml", *retire)
+    assert proc.returncode == 0 and all(r["changed"] == 0 for r in recap.values()), recap
 
 
 def test_uninstall_takes_calico_off_the_routers(lab):
