@@ -35,6 +35,7 @@ attributes:
     description: Reports the Calico Nodes it would delete and deletes none; the IPAM check (read only) still runs.
   diff_mode:
     support: none
+    description: Nothing is rewritten; the result lists the Calico Nodes deleted.
   platform:
     support: full
     description: Runs calicoctl on the host it is delegated to.

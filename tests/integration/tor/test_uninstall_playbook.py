@@ -45,7 +45,7 @@ def play(inventory_path, playbook, *args):
 
 def test_retire_removes_the_node_from_its_rack_routers_only(lab):
     inventory_path = write_inventory(lab)
-    proc, _ = play(inventory_path, "tor.yml")
+    proc = play(inventory_path, "tor.yml")[0]
     assert proc.returncode == 0, proc.stdout[-3000:]
     # The BGP stage's checks run with any tag; they read the release's CRD schemas.
     retire = ("-e", '{"calico_retire": ["r1n02"]}', "-e", "calico_bgp_skip_api=true", "-e",
@@ -63,12 +63,12 @@ def test_retire_removes_the_node_from_its_rack_routers_only(lab):
 
 def test_uninstall_takes_calico_off_the_routers(lab):
     inventory_path = write_inventory(lab)
-    proc, recap = play(inventory_path, "tor.yml")
+    proc = play(inventory_path, "tor.yml")[0]
     assert proc.returncode == 0, proc.stdout[-3000:]
     configured = {tor: lab.lab.vtysh(tor, "show running-config") for tor in lab.tors()}
     assert all("CALICO-" in text for text in configured.values())
 
-    proc, _ = play(inventory_path, "uninstall.yml", "--tags", "tor")
+    proc = play(inventory_path, "uninstall.yml", "--tags", "tor")[0]
     assert proc.returncode != 0 and "calico_uninstall_confirm=yes" in proc.stdout
     assert {tor: lab.lab.vtysh(tor, "show running-config") for tor in lab.tors()} == configured
 
