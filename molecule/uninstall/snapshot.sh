@@ -17,8 +17,9 @@ for tool in iptables-nft ip6tables-nft iptables-legacy ip6tables-legacy; do
   echo "## $tool"
   "$tool-save" 2>/dev/null | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
 done
+# Without counters, one line each: a ufw reload recreates its chains, which reorders the listing.
 echo "## nft"
-nft list ruleset
+nft -s list ruleset | sort
 echo "## routes"
 ip route show table all
 ip -6 route show table all
