@@ -4,7 +4,8 @@ No API server can be installed on the test machines, so the kubernetes.core task
 calico_bgp role run against this stand-in. It serves, over plain HTTP on 127.0.0.1, the
 discovery documents and the REST verbs the kubernetes Python client uses (GET, LIST with
 labelSelector, POST, PUT, PATCH as JSON merge patch, DELETE, and ``dryRun=All``) for exactly
-the kinds the role touches: Nodes, Secrets, Roles and RoleBindings. It keeps the objects in
+the kinds the roles touch: Nodes, Secrets, Roles and RoleBindings, and the kinds of the Calico
+manifest (deleted by the uninstall). It keeps the objects in
 memory, sets resourceVersion/uid like a server, turns Secret ``stringData`` into base64 ``data``,
 and records every request so tests can assert what was called.
 """
@@ -25,7 +26,24 @@ RESOURCES = {
     ("v1", "secrets"): ("Secret", True),
     ("rbac.authorization.k8s.io/v1", "roles"): ("Role", True),
     ("rbac.authorization.k8s.io/v1", "rolebindings"): ("RoleBinding", True),
+    # The kinds of the Calico manifest, for the uninstall's deletes.
+    ("v1", "serviceaccounts"): ("ServiceAccount", True),
+    ("v1", "configmaps"): ("ConfigMap", True),
+    ("v1", "services"): ("Service", True),
+    ("apps/v1", "daemonsets"): ("DaemonSet", True),
+    ("apps/v1", "deployments"): ("Deployment", True),
+    ("policy/v1", "poddisruptionbudgets"): ("PodDisruptionBudget", True),
+    ("rbac.authorization.k8s.io/v1", "clusterroles"): ("ClusterRole", False),
+    ("rbac.authorization.k8s.io/v1", "clusterrolebindings"): ("ClusterRoleBinding", False),
+    ("apiextensions.k8s.io/v1", "customresourcedefinitions"): ("CustomResourceDefinition", False),
 }
+
+
+def _group_list():
+    groups = sorted({gv for gv, _plural in RESOURCES if "/" in gv})
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+        {"name": gv.split("/")[0], "versions": [{"groupVersion": gv, "version": gv.split("/")[1]}],
+         "preferredVersion": {"groupVersion": gv, "version": gv.split("/")[1]}} for gv in groups]}
 
 
 def merge_patch(target, patch):
@@ -145,10 +163,7 @@ class FakeKubeAPI:
                 if parts == ["api"]:
                     return self._send(200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []})
                 if parts == ["apis"]:
-                    return self._send(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": [{
-                        "name": "rbac.authorization.k8s.io",
-                        "versions": [{"groupVersion": "rbac.authorization.k8s.io/v1", "version": "v1"}],
-                        "preferredVersion": {"groupVersion": "rbac.authorization.k8s.io/v1", "version": "v1"}}]})
+                    return self._send(200, _group_list())
                 if parts[:1] == ["api"]:
                     gv, rest = "v1", parts[2:]
                 elif parts[:1] == ["apis"] and len(parts) >= 3:
