@@ -27,6 +27,7 @@ RESOURCES = {
     ("rbac.authorization.k8s.io/v1", "roles"): ("Role", True),
     ("rbac.authorization.k8s.io/v1", "rolebindings"): ("RoleBinding", True),
     # The kinds of the Calico manifest, for the uninstall's deletes.
+    ("v1", "pods"): ("Pod", True),  # read by retire_node.yml (fieldSelector spec.nodeName)
     ("v1", "serviceaccounts"): ("ServiceAccount", True),
     ("v1", "configmaps"): ("ConfigMap", True),
     ("v1", "services"): ("Service", True),
@@ -187,9 +188,12 @@ class FakeKubeAPI:
                 current = api.objects.get(key)
                 if self.command == "GET" and name is None:
                     selector = dict(s.split("=", 1) for s in (query.get("labelSelector", [""])[0].split(",")) if s)
+                    # Only the field a client asks pods by: spec.nodeName.
+                    fields = dict(s.split("=", 1) for s in (query.get("fieldSelector", [""])[0].split(",")) if s)
                     items = [copy.deepcopy(o) for (g, p, ns, _n), o in sorted(api.objects.items(), key=lambda kv: kv[0][3])
                              if g == gv and p == plural and (namespace is None or ns == namespace)
-                             and all((o["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())]
+                             and all((o["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
+                             and all((o.get("spec") or {}).get("nodeName") == v for k, v in fields.items() if k == "spec.nodeName")]
                     return self._send(200, {"kind": kind + "List", "apiVersion": gv, "items": items,
                                             "metadata": {"resourceVersion": str(api._version)}})
                 if self.command == "POST":
