@@ -172,6 +172,9 @@ CASES = [
     Case(base="tor", hosts={"a1": {"calico_rack": "r9"}}),
     Case(base="tor", hosts={"a1": {"ansible_host": "10.1.2.50"}}),
     Case(hosts={"n02": {"calico_interface_mtu": 100}}),
+    # retiring nodes (day 2)
+    Case(cluster={"calico_retire": ["n09"]}),
+    Case(cluster={"calico_retire": ["n01", "n02", "n03", "n04"]}),
     Case(cluster={"calico_bgp_mode": "route_reflectors"}, groups={"calico_route_reflectors": ["n02"]}),
     Case(cluster={"calico_bgp_mode": "route_reflectors"}, groups={"calico_route_reflectors": ["n02"]},
          hosts={"n02": {"calico_route_reflector_cluster_id": "rr-1"}}),

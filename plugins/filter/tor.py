@@ -19,30 +19,35 @@ from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config impor
 from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import parse_summary, session_problems
 
 
-def tor_router_config(plan, router, password=None):
-    """The collection-owned configuration of one router, any platform (the tor/<router>.conf text)."""
+def tor_router_config(plan, router, password=None, remove=False):
+    """The collection-owned configuration of one router, any platform (the tor/<router>.conf text).
+
+    ``remove``: the configuration with every owned object taken away (uninstall).
+    """
     from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderError
     from ansible_collections.onprem.calico.plugins.plugin_utils.tor import router_config
+    from ansible_collections.onprem.calico.plugins.plugin_utils.tor.removal import removal_config
 
     try:
-        return router_config(plan, router, password or None)
+        return removal_config(plan, router) if remove else router_config(plan, router, password or None)
     except (RenderError, KeyError) as err:
         raise AnsibleFilterError("calico_tor: %s" % err)
 
 
-def tor_cli_changes(running, plan, router, password=None, update_password="on_create"):
+def tor_cli_changes(running, plan, router, password=None, update_password="on_create", remove=False):
     """EOS / NX-OS: what a push must send to ``router`` (see module_utils/cli_tor_config).
 
     ``running``: the router's ``show running-config`` text. Fails, naming the router, when its
-    BGP instance is missing or runs another AS.
+    BGP instance is missing or runs another AS. ``remove``: take every owned object away (uninstall).
     """
     from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderError
     from ansible_collections.onprem.calico.plugins.plugin_utils.tor import router_config
+    from ansible_collections.onprem.calico.plugins.plugin_utils.tor.removal import removal_config
 
     try:
         entry = plan["tor_routers"][router]
-        rendered = router_config(plan, router, password or None)
-        planned = [n["ip"] for n in entry["neighbors"]] + [n["ip6"] for n in entry["neighbors"] if n.get("ip6")]
+        rendered = removal_config(plan, router) if remove else router_config(plan, router, password or None)
+        planned = [] if remove else [n["ip"] for n in entry["neighbors"]] + [n["ip6"] for n in entry["neighbors"] if n.get("ip6")]
         if isinstance(running, list):
             running = running[0]
         return changes(running, rendered, entry["object_prefix"], entry["platform"], planned, update_password,

@@ -91,3 +91,7 @@ class Calicoctl(object):
 
     def delete(self, kind, name):
         self._call(["delete", RESOURCE_NAMES[kind], name])
+
+    def ipam_check(self):
+        """The text report of ``calicoctl ipam check``."""
+        return self._call(["ipam", "check"])

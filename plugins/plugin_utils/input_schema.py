@@ -248,6 +248,11 @@ VARIABLES: tuple[Var, ...] = (
         "Accept ToR or route-reflector peering without O(calico_bgp_password) when O(calico_production) is true (a warning instead of "
         "an error). Without a password any host on a node subnet can open a session (docs/security.md).",
         default=False, example=True, section="BGP"),
+    # day 2: retiring nodes (docs/guides/day2-lifecycle.md)
+    Var("calico_retire", C, "list",
+        "Nodes to retire: they stay in the inventory but the plan gives them no session, pool rule or host rule; "
+        "C(playbooks/retire_node.yml) then takes them out of the cluster and the routers, and the ordinary stages leave them alone.",
+        default=[], elements="str", example=["node07"], section="BGP"),
     Var("calico_advertise_service_cluster_ips", C, "bool", "Advertise O(calico_service_cidr).",
         default=False, example=True, section="BGP"),
     Var("calico_advertise_service_external_ips", C, "list", "External IP ranges to advertise.",
@@ -519,6 +524,13 @@ VARIABLES: tuple[Var, ...] = (
     Var("calico_upgrade_force", ("playbook:upgrade_guard.yml",), "bool",
         "Let C(site.yml) move the cluster to O(calico_version) even when that is a downgrade, or skips a minor release, from the release "
         "running in the cluster (docs/upgrade.md). Without it both stop the run before any change, naming the two versions.",
+        default=False, example=True),
+    # day 2: uninstall and retire (docs/guides/day2-lifecycle.md)
+    Var("calico_uninstall_confirm", ("playbook:uninstall.yml",), "str",
+        "Must be V(yes) for C(playbooks/uninstall.yml) to change anything; otherwise it stops before the first change.",
+        example="yes"),
+    Var("calico_retire_force", ("playbook:retire_node.yml",), "bool",
+        "Retire the nodes of O(calico_retire) although their Kubernetes nodes still run pods other than DaemonSet pods.",
         default=False, example=True),
     # --- role calico_verify -----------------------------------------------------------------------
     Var("calico_verify_timeout", ("role:calico_verify", "role:calico_verify:tor", "role:calico_verify:node"), "int",

@@ -5,9 +5,10 @@ calico_bgp role run against this stand-in. It serves, over plain HTTP on 127.0.0
 discovery documents and the REST verbs the kubernetes Python client uses (GET, LIST with
 labelSelector, POST, PUT, PATCH as JSON merge patch, DELETE, and ``dryRun=All``) for exactly
 the kinds the collection touches: Nodes, Secrets, Roles and RoleBindings (calico_bgp), Leases (the
-cluster lock), DaemonSets and Calico's ClusterInformation (the upgrade guard). It keeps the objects
-in memory, sets resourceVersion/uid like a server, refuses a PUT whose resourceVersion is not the
-stored one (409 Conflict, optimistic concurrency), turns Secret ``stringData`` into base64 ``data``,
+cluster lock), Calico's ClusterInformation (the upgrade guard), Pods (retire_node.yml) and the kinds
+of the Calico manifest (deleted by the uninstall). It keeps the objects in memory, sets
+resourceVersion/uid like a server, refuses a PUT whose resourceVersion is not the stored one (409
+Conflict, optimistic concurrency), turns Secret ``stringData`` into base64 ``data``,
 and records every request so tests can assert what was called.
 """
 
@@ -28,9 +29,26 @@ RESOURCES = {
     ("rbac.authorization.k8s.io/v1", "roles"): ("Role", True),
     ("rbac.authorization.k8s.io/v1", "rolebindings"): ("RoleBinding", True),
     ("coordination.k8s.io/v1", "leases"): ("Lease", True),
-    ("apps/v1", "daemonsets"): ("DaemonSet", True),
     ("crd.projectcalico.org/v1", "clusterinformations"): ("ClusterInformation", False),
+    # The kinds of the Calico manifest, for the uninstall's deletes.
+    ("v1", "pods"): ("Pod", True),  # read by retire_node.yml (fieldSelector spec.nodeName)
+    ("v1", "serviceaccounts"): ("ServiceAccount", True),
+    ("v1", "configmaps"): ("ConfigMap", True),
+    ("v1", "services"): ("Service", True),
+    ("apps/v1", "daemonsets"): ("DaemonSet", True),
+    ("apps/v1", "deployments"): ("Deployment", True),
+    ("policy/v1", "poddisruptionbudgets"): ("PodDisruptionBudget", True),
+    ("rbac.authorization.k8s.io/v1", "clusterroles"): ("ClusterRole", False),
+    ("rbac.authorization.k8s.io/v1", "clusterrolebindings"): ("ClusterRoleBinding", False),
+    ("apiextensions.k8s.io/v1", "customresourcedefinitions"): ("CustomResourceDefinition", False),
 }
+
+
+def _group_list():
+    groups = sorted({gv for gv, _plural in RESOURCES if "/" in gv})
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+        {"name": gv.split("/")[0], "versions": [{"groupVersion": gv, "version": gv.split("/")[1]}],
+         "preferredVersion": {"groupVersion": gv, "version": gv.split("/")[1]}} for gv in groups]}
 
 
 def merge_patch(target, patch):
@@ -150,11 +168,7 @@ class FakeKubeAPI:
                 if parts == ["api"]:
                     return self._send(200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []})
                 if parts == ["apis"]:
-                    group_versions = sorted({gv for gv, _plural in RESOURCES if "/" in gv})
-                    return self._send(200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": [{
-                        "name": gv.split("/")[0],
-                        "versions": [{"groupVersion": gv, "version": gv.split("/")[1]}],
-                        "preferredVersion": {"groupVersion": gv, "version": gv.split("/")[1]}} for gv in group_versions]})
+                    return self._send(200, _group_list())
                 if parts[:1] == ["api"]:
                     gv, rest = "v1", parts[2:]
                 elif parts[:1] == ["apis"] and len(parts) >= 3:
@@ -178,9 +192,12 @@ class FakeKubeAPI:
                 current = api.objects.get(key)
                 if self.command == "GET" and name is None:
                     selector = dict(s.split("=", 1) for s in (query.get("labelSelector", [""])[0].split(",")) if s)
+                    # Only the field a client asks pods by: spec.nodeName.
+                    fields = dict(s.split("=", 1) for s in (query.get("fieldSelector", [""])[0].split(",")) if s)
                     items = [copy.deepcopy(o) for (g, p, ns, _n), o in sorted(api.objects.items(), key=lambda kv: kv[0][3])
                              if g == gv and p == plural and (namespace is None or ns == namespace)
-                             and all((o["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())]
+                             and all((o["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
+                             and all((o.get("spec") or {}).get("nodeName") == v for k, v in fields.items() if k == "spec.nodeName")]
                     return self._send(200, {"kind": kind + "List", "apiVersion": gv, "items": items,
                                             "metadata": {"resourceVersion": str(api._version)}})
                 if self.command == "POST":

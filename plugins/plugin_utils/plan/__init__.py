@@ -22,7 +22,7 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import 
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.host_preparation import _host_preparation
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.manifest_inputs import _manifest
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.pools import _encapsulation_fits_routing, _pool_overlaps, _pools
-from ansible_collections.onprem.calico.plugins.plugin_utils.plan.topology import _node_networks, _nodes, _racks, _tor_routers, _with_members
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.topology import _node_networks, _nodes, _racks, _tor_routers, _with_members, retired_nodes
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.tor_sessions import _tor_sessions
 from ansible_collections.onprem.calico.plugins.plugin_utils.preflight import PreflightIssue, group_by_cause
 
@@ -51,7 +51,8 @@ def build_plan(inv: InventoryInput) -> PlanResult:
 
     # Racks and topology.
     racks, rack_nets = _racks(ctx)
-    topology_nodes = _nodes(ctx, racks, rack_nets)
+    retired = retired_nodes(ctx, ctx.inv.group("k8s_cluster"))
+    topology_nodes = _nodes(ctx, racks, rack_nets, retired)
     racks = _with_members(racks, topology_nodes)
     node_subnets, node_sources, declared_subnets = _node_networks(ctx, rack_nets, topology_nodes)
     cluster = _cluster(ctx, len(topology_nodes), node_subnets, node_sources)
@@ -79,6 +80,7 @@ def build_plan(inv: InventoryInput) -> PlanResult:
         "bgp": bgp,
         "racks": {k: racks[k] for k in sorted(racks)},
         "nodes": {k: nodes[k] for k in sorted(nodes)},
+        "retired_nodes": retired,
         "tor_routers": {k: tors[k] for k in sorted(tors)},
         "host_preparation": host,
         "warnings": [str(w) for w in warnings],

@@ -83,7 +83,8 @@ def _bgp(
             ctx.f.error(
                 "calico_route_reflectors",
                 "has %d route reflector(s); route_reflectors mode needs at least %d%s." % (len(rr_names), need, " in production" if prod else ""),
-                "add nodes of k8s_cluster to calico_route_reflectors.",
+                "add nodes of k8s_cluster to calico_route_reflectors (reflectors listed in calico_retire no longer count: "
+                "make another node a reflector first).",
             )
         for n in rrs:
             decided[n["name"]]["labels"]["route-reflector"] = "true"

@@ -89,7 +89,22 @@ def _with_members(racks: dict[str, dict], nodes: dict[str, dict]) -> dict[str, d
     return {name: dict(rack, nodes=sorted(members[name])) for name, rack in racks.items()}
 
 
-def _nodes(ctx: _Ctx, racks: dict, rack_nets: dict) -> dict[str, dict]:
+def retired_nodes(ctx: _Ctx, members: list[str]) -> list[str]:
+    """The nodes of ``calico_retire`` (sorted); a name that is no node of k8s_cluster is an error."""
+    retired = []
+    for name in ctx.v.get("calico_retire") or []:
+        if name not in members:
+            ctx.f.error(name, "is listed in calico_retire but is no host of k8s_cluster.",
+                        "list only nodes that are still in the inventory's k8s_cluster group (a node already removed "
+                        "from the inventory needs no retiring).")
+        elif name not in retired:
+            retired.append(name)
+    if members and len(retired) == len(set(members)):
+        ctx.f.error("calico_retire", "lists every node of k8s_cluster.", "to remove Calico altogether, run playbooks/uninstall.yml.")
+    return sorted(retired)
+
+
+def _nodes(ctx: _Ctx, racks: dict, rack_nets: dict, retired: list[str] = ()) -> dict[str, dict]:
     v = ctx.v
     inv = ctx.inv
     members = inv.group("k8s_cluster")
@@ -99,9 +114,11 @@ def _nodes(ctx: _Ctx, racks: dict, rack_nets: dict) -> dict[str, dict]:
             "the group is empty or missing: there is no node to install Calico on.",
             "put every Kubernetes node in k8s_cluster (children kube_control_plane and kube_node).",
         )
+    # A retired node stays in the inventory (and its groups) but the plan has no place for it.
+    members = [name for name in members if name not in retired]
     control = set(inv.group("kube_control_plane"))
     workers = set(inv.group("kube_node"))
-    rrs = set(inv.group("calico_route_reflectors"))
+    rrs = set(inv.group("calico_route_reflectors")) - set(retired)
     tor_group = set(inv.group("tor_routers"))
     by_ip: dict[Any, str] = {}
     nodes: dict[str, dict] = {}
