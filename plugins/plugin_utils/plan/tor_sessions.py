@@ -37,18 +37,23 @@ def _tor_sessions(ctx: _Ctx, cluster: dict, bgp: dict, racks: dict, nodes: dict,
         cluster_id = ctx.inv.hosts.get(t["name"], {}).get("calico_tor_cluster_id")
         rack_nodes = rack["nodes"] if rack else []
         # The rack's pool blocks: what nodes may announce and, except in downward_default,
-        # what the router passes down to them.
-        pool_blocks = []
+        # what the router passes down to them. Another rack's rack pool arrives from the
+        # uplinks as that rack's aggregate, so it goes down whole (the aggregate or longer).
+        accept, pool_blocks, aggregates = [], [], []
         for p in pools:
             if p["family"] == 6 and not dual_stack:
                 continue
-            if p["racks"] and t["rack"] not in p["racks"]:
-                continue
             host_len = 32 if p["family"] == 4 else 128
-            pool_blocks.append(
-                {"prefix": p["cidr"], "ge": p["block_size"] if p["block_size"] < host_len else None, "le": host_len, "family": p["family"]}
-            )
-        accept = list(pool_blocks)
+            if p["racks"] and t["rack"] not in p["racks"]:
+                if p["origin"] == "rack":
+                    pool_blocks.append({"prefix": p["cidr"], "ge": None, "le": host_len, "family": p["family"]})
+                continue
+            entry = {"prefix": p["cidr"], "ge": p["block_size"] if p["block_size"] < host_len else None, "le": host_len, "family": p["family"]}
+            accept.append(entry)
+            pool_blocks.append(entry)
+            if p["origin"] == "rack" and not p["disabled"]:
+                # One route per rack and family towards the spine; the blocks stay for the rack's own nodes.
+                aggregates.append({"prefix": p["cidr"], "family": p["family"]})
         for cidr in bgp["service_cluster_ips"] + bgp["service_external_ips"] + bgp["service_loadbalancer_ips"]:
             net = ipaddress.ip_network(cidr)
             accept.append({"prefix": cidr, "ge": None, "le": 32 if net.version == 4 else 128, "family": net.version})
@@ -82,6 +87,7 @@ def _tor_sessions(ctx: _Ctx, cluster: dict, bgp: dict, racks: dict, nodes: dict,
             "listen_limit": max(16, 2 * sessions_per_node * len(rack_nodes)) if listen_ranges else None,
             "neighbors": sorted(neighbors, key=lambda x: _addr(x["ip"])),
             "pool_blocks": pool_blocks,
+            "aggregates": aggregates,
             "accept_prefixes": accept,
             "maximum_prefix": v["calico_tor_maximum_prefix"],
             "maximum_paths": v["calico_tor_maximum_paths"],
