@@ -44,7 +44,7 @@ def node_blocks():
     return {node: str(next(blocks)) for node in nodes}
 
 
-def inventory(extra_tor_vars=None, cluster_vars=None):
+def inventory(extra_tor_vars=None, cluster_vars=None, rack_vars=None):
     """The lab's inventory as a YAML-able dict (calico_tor_* per ToR, racks, short timers)."""
     tor_hosts, rack_groups = {}, {}
     for rack, spec in RACKS.items():
@@ -64,7 +64,8 @@ def inventory(extra_tor_vars=None, cluster_vars=None):
             "calico_bgp_timers": TIMERS, "calico_advertise_service_cluster_ips": True,
             **(cluster_vars or {}),
             "calico_racks": {rack: {"asn": spec["asn"], "subnets": [spec["subnet"]],
-                                    "tor_routers": list(spec["tors"])} for rack, spec in RACKS.items()},
+                                    "tor_routers": list(spec["tors"]), **(rack_vars or {}).get(rack, {})}
+                             for rack, spec in RACKS.items()},
         },
         "children": {
             "k8s_cluster": {"children": {
@@ -76,28 +77,33 @@ def inventory(extra_tor_vars=None, cluster_vars=None):
     }}
 
 
-def write_inventory(directory, extra_tor_vars=None, cluster_vars=None):
+def write_inventory(directory, extra_tor_vars=None, cluster_vars=None, rack_vars=None):
     path = os.path.join(directory, "hosts.yml")
     with open(path, "w", encoding="utf-8") as handle:
-        yaml.safe_dump(inventory(extra_tor_vars, cluster_vars), handle, sort_keys=False)
+        yaml.safe_dump(inventory(extra_tor_vars, cluster_vars, rack_vars), handle, sort_keys=False)
     return path
 
 
-def build_lab_plan(directory, extra_tor_vars=None, cluster_vars=None):
+def build_lab_plan(directory, extra_tor_vars=None, cluster_vars=None, rack_vars=None):
     from inventory_loader import load_inventory  # pylint: disable=import-outside-toplevel
 
     from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan  # pylint: disable=import-outside-toplevel
 
-    result = build_plan(load_inventory(write_inventory(directory, extra_tor_vars, cluster_vars)))
+    result = build_plan(load_inventory(write_inventory(directory, extra_tor_vars, cluster_vars, rack_vars)))
     assert not result.errors, [str(e) for e in result.errors]
     return result.plan
 
 
-def spine_scaffold(tor, asn):
-    """FRR configuration a ToR has before the collection: hostname and spine uplinks only."""
+def spine_scaffold(tor, asn, uplink_call=None):
+    """FRR configuration a ToR has before the collection: hostname and spine uplinks only.
+
+    ``uplink_call``: a route map the uplink policy calls (the one line docs/tor.md gives for rack
+    aggregates), written by the site before the collection creates the map.
+    """
     lines = ["frr defaults traditional", f"hostname {tor}", "service integrated-vtysh-config", "!",
              "ip prefix-list SPINE-ANY seq 5 permit any", "!",
-             "route-map SPINE-POLICY permit 10", " match ip address prefix-list SPINE-ANY", "exit", "!",
+             "route-map SPINE-POLICY permit 10", " match ip address prefix-list SPINE-ANY",
+             *([f" call {uplink_call}"] if uplink_call else []), "exit", "!",
              f"router bgp {asn}"]
     peers = []
     for a, a_addr, b, b_addr in UPLINKS:
@@ -146,11 +152,12 @@ def bird_config(plan, node, block, asn_override=None, extra_routes=(), password=
 class TorLab:
     """The running lab; build with ``start()``, always ``close()``."""
 
-    def __init__(self, plan, tag="tor", password=None):
+    def __init__(self, plan, tag="tor", password=None, blocks=None, uplink_call=None):
         self.plan = plan
         self.password = password
         self.lab = NetLab(tag)
-        self.blocks = node_blocks()
+        self.blocks = blocks or node_blocks()
+        self.uplink_call = uplink_call
 
     def start(self, node_asn_override=None, node_extra_routes=None):
         lab = self.lab
@@ -169,7 +176,7 @@ class TorLab:
             lab.link(a, a_addr, b, b_addr, a_if=f"to-{b}", b_if=f"to-{a}")
         for rack, spec in RACKS.items():
             for tor in spec["tors"]:
-                lab.start_frr(tor, spine_scaffold(tor, spec["asn"]))
+                lab.start_frr(tor, spine_scaffold(tor, spec["asn"], self.uplink_call))
         for rack, spec in RACKS.items():
             for node in spec["nodes"]:
                 lab.start_bird(node, bird_config(
