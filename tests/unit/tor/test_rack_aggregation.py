@@ -113,3 +113,82 @@ def test_frr_push_owns_its_aggregates_and_keeps_the_sites():
     assert merged.count("  aggregate-address 10.244.0.0/22 route-map CALICO-RACK-AGGREGATE") == 1
     assert " call CALICO-TO-UPLINKS" in merged
     assert merge(merged, owned, "CALICO-") == merged
+
+
+# --- EOS, NX-OS, Junos: the same decisions, read back by the vendors' parsers ---------------
+
+CONNECTIONS = {
+    "eos": ("arista.eos.eos", "ansible.netcommon.httpapi"),
+    "nxos": ("cisco.nxos.nxos", "ansible.netcommon.httpapi"),
+    "junos": ("junipernetworks.junos.junos", "ansible.netcommon.netconf"),
+}
+
+
+def vendor_text(platform, **cluster):
+    inv = tor_base(calico_pod_cidr="10.244.0.0/16", calico_rack_pool_prefix_length=22, **cluster)
+    inv.cluster["calico_racks"] = copy.deepcopy(inv.cluster["calico_racks"])
+    inv.cluster["calico_racks"]["r1"]["index"] = 0
+    inv.cluster["calico_racks"]["r2"]["index"] = 3
+    network_os, connection = CONNECTIONS[platform]
+    inv.hosts["tor1"].update(calico_tor_platform=platform, ansible_network_os=network_os, ansible_connection=connection)
+    result = build_plan(inv)
+    assert result.ok, [str(e) for e in result.errors]
+    return next(a.content for a in tor.render(result.plan, RenderContext()) if a.path.startswith("tor/tor1."))
+
+
+def uplink_entries(maps, key="prefix_list"):
+    return [(e["action"], e["sequence"], (e.get("match", {}).get("ip", {}).get("address", {}) or {}).get(key)) for e in maps["CALICO-TO-UPLINKS"]]
+
+
+def test_eos_aggregate_and_uplink_map_parsed_back_by_arista_eos():
+    from vendor_parsers import parsed
+
+    text = vendor_text("eos")
+    assert parsed("eos", "bgp_global", text)["aggregate_address"] == [{"address": "10.244.0.0/22", "attribute_map": "CALICO-RACK-AGGREGATE"}]
+    maps = {m["route_map"]: m["entries"] for m in parsed("eos", "route_maps", text)}
+    assert uplink_entries(maps) == [("permit", 10, "CALICO-RACK-AGGREGATE-V4"), ("deny", 20, "CALICO-RACK-SPECIFICS-V4"), ("permit", 1000, None)]
+    # arista.eos's prefix-list parser drops entries with both ge and le: those are checked on the text.
+    assert "ip prefix-list CALICO-RACK-SPECIFICS-V4\n   seq 10 permit 10.244.0.0/22 ge 23 le 32\n" in text
+
+
+def test_nxos_aggregate_and_uplink_map_parsed_back_by_cisco_nxos():
+    from vendor_parsers import parsed
+
+    text = vendor_text("nxos")
+    (family,) = parsed("nxos", "bgp_address_family", text)["address_family"]
+    assert family["afi"] == "ipv4" and family["aggregate_address"] == [{"prefix": "10.244.0.0/22", "attribute_map": "CALICO-RACK-AGGREGATE"}]
+    maps = {m["route_map"]: m["entries"] for m in parsed("nxos", "route_maps", text)}
+    assert [(a, s, (p or [None])[0]) for a, s, p in uplink_entries(maps, "prefix_lists")] == [
+        ("permit", 10, "CALICO-RACK-AGGREGATE-V4"), ("deny", 20, "CALICO-RACK-SPECIFICS-V4"), ("permit", 1000, None)]
+    lists = {p["name"]: p["entries"] for family in parsed("nxos", "prefix_lists", text) for p in family["prefix_lists"]}
+    assert lists["CALICO-RACK-SPECIFICS-V4"] == [{"sequence": 10, "action": "permit", "prefix": "10.244.0.0/22", "ge": 23, "le": 32}]
+
+
+def test_junos_aggregate_route_and_uplink_policy():
+    # junipernetworks.junos has no parser for aggregates or policy statements: read as XML.
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(vendor_text("junos"))
+    (route,) = root.findall("./routing-options/aggregate/route")
+    assert (route.findtext("name"), route.findtext("policy"), route.get("replace")) == ("10.244.0.0/22", "CALICO-RACK-AGGREGATE", "replace")
+    policies = {p.findtext("name"): p for p in root.findall("./policy-options/policy-statement")}
+    terms = [(t.findtext("name"), t.findtext("from/protocol"), t.findtext("from/route-filter/address"),
+              t.find("from/route-filter/exact") is not None, t.findtext("from/route-filter/prefix-length-range"), t.find("then")[0].tag)
+             for t in policies["CALICO-TO-UPLINKS"].findall("term")]
+    # No final term: routes outside the rack pool fall through to the site's next export policy.
+    assert terms == [("RACK-AGGREGATE-V4-10", "aggregate", "10.244.0.0/22", True, None, "accept"),
+                     ("RACK-SPECIFICS-V4-10", None, "10.244.0.0/22", False, "/23-/32", "reject")]
+    contributors = [t.findtext("name") for t in policies["CALICO-RACK-AGGREGATE"].findall("term")]
+    assert contributors == ["CONTRIBUTORS-V4-10", "REJECT-REST"]
+
+
+def test_cli_push_owns_its_aggregates_and_keeps_the_sites():
+    from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config import changes
+
+    text = vendor_text("nxos")
+    running = ("router bgp 65001\n  address-family ipv4 unicast\n    aggregate-address 10.99.0.0/16 summary-only\n"
+               "    aggregate-address 10.244.8.0/22 attribute-map CALICO-RACK-AGGREGATE\n")
+    sent = changes(running, text, "CALICO-", "nxos")["commands"]
+    assert "no aggregate-address 10.244.8.0/22 attribute-map CALICO-RACK-AGGREGATE" in sent
+    assert "aggregate-address 10.244.0.0/22 attribute-map CALICO-RACK-AGGREGATE" in sent
+    assert "10.99.0.0/16" not in sent
