@@ -200,7 +200,7 @@ VARIABLES: tuple[Var, ...] = (
         default=110, minimum=1, maximum=65535, example=250, section="Addresses and pools"),
     Var("calico_rack_pool_prefix_length", C, "int",
         "Turns on per-rack IPv4 pools: rack number C(calico_racks.<rack>.index) gets the pool of this prefix length at that index in "
-        "O(calico_pod_cidr), selected by the rack label; the default C(all()) pool is then not created (docs/guides/rack-pools.md).",
+        "O(calico_pod_cidr), selected by the rack label; the default pool for every node is then not created (docs/guides/rack-pools.md).",
         minimum=1, maximum=32, bounds_checked_by_plan=True, example=22, section="Addresses and pools"),
     Var("calico_rack_pool_prefix_length_v6", C, "int", "The same for IPv6, carved from O(calico_pod_cidr_v6).",
         minimum=1, maximum=128, bounds_checked_by_plan=True, example=64, section="Addresses and pools"),
