@@ -9,6 +9,11 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import 
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _addr, _as_int, _Ctx, _is_dotted_quad, _net
 
 
+def tor_sends_default(ctx: _Ctx, design: str | None) -> bool:
+    """Whether the ToRs pass the default they learned from their uplinks down to the nodes."""
+    return design == "downward_default" or bool(ctx.v["calico_tor_send_default"])
+
+
 def _tor_sessions(ctx: _Ctx, cluster: dict, bgp: dict, racks: dict, nodes: dict, tors: dict, pools: list[dict]) -> dict[str, dict]:
     """Each ToR's node-facing side, derived from the same facts as the node side.
 
@@ -77,7 +82,7 @@ def _tor_sessions(ctx: _Ctx, cluster: dict, bgp: dict, racks: dict, nodes: dict,
             # What goes down to the nodes: pool blocks, and the default the router learned
             # from its uplinks (passed through, never originated).
             "send_pool_blocks": design != "downward_default",
-            "send_default": design == "downward_default" or v["calico_tor_send_default"],
+            "send_default": tor_sends_default(ctx, design),
             # eBGP from per-node ASes: service addresses from several nodes load-balance only
             # when paths with different AS paths of equal length count as equal.
             "multipath_relax": design == "as_per_node",
