@@ -21,6 +21,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, os.path.dirname(HERE))  # netlab
 sys.path.insert(0, os.path.join(REPO, "tests"))  # inventory_loader
 sys.path.insert(0, os.path.join(REPO, ".collections"))
+sys.path.insert(0, os.path.join(REPO, "playbooks", "lab", "filter_plugins"))  # lab_standin
 
 from netlab import NetLab  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -127,11 +128,20 @@ def rack_of_tor(tor):
     return next(rack for rack, spec in RACKS.items() if tor in spec["tors"])
 
 
-def bird_config(plan, node, block, asn_override=None, extra_routes=(), password=None):
-    """calico-node's BIRD stand-in: the node's address, AS and ToR peers from the plan."""
+def bird_config(plan, node, block, asn_override=None, extra_routes=(), password=None, bgp_filters=()):
+    """calico-node's BIRD stand-in: the node's address, AS and ToR peers from the plan.
+
+    ``bgp_filters``: BGPFilter objects the node's ToR peers name, applied as the lab stand-in
+    applies them (playbooks/lab/filter_plugins/lab_standin.py, after calico-node's confd).
+    """
+    import lab_standin  # pylint: disable=import-outside-toplevel
+
     spec = plan["nodes"][node]
     asn = asn_override or spec["asn"]
-    lines = [
+    names = [f["metadata"]["name"] for f in bgp_filters]
+    calls = lab_standin.bgp_import_calls(list(bgp_filters), names, 4)
+    importing = "import filter { %s accept; };" % "".join(f"{call}(); " for call in calls) if calls else "import all;"
+    lines = lab_standin.bgp_filter_functions(list(bgp_filters), 4) + [
         f"router id {spec['ip']};",
         "protocol device { scan time 2; }",
         "protocol kernel { ipv4 { import none; export where source = RTS_BGP; }; merge paths on; }",
@@ -142,10 +152,10 @@ def bird_config(plan, node, block, asn_override=None, extra_routes=(), password=
         lines.append(
             "protocol bgp %s { local %s as %s; neighbor %s as %s; direct; hold time %d; keepalive time %d; "
             "connect retry time %d; error wait time 1, 3; %s"
-            "ipv4 { import all; export where source = RTS_STATIC; next hop self; gateway direct; }; }"
+            "ipv4 { %s export where source = RTS_STATIC; next hop self; gateway direct; }; }"
             % (peer["name"].replace("-", "_"), spec["ip"], asn, peer["ip"], peer["asn"],
                TIMERS["hold"], TIMERS["keepalive"], TIMERS["connect_retry"],
-               f'password "{password}"; ' if password else ""))
+               f'password "{password}"; ' if password else "", importing))
     return "\n".join(lines) + "\n"
 
 
@@ -159,7 +169,7 @@ class TorLab:
         self.blocks = blocks or node_blocks()
         self.uplink_call = uplink_call
 
-    def start(self, node_asn_override=None, node_extra_routes=None):
+    def start(self, node_asn_override=None, node_extra_routes=None, node_bgp_filters=None):
         lab = self.lab
         for rack, spec in RACKS.items():
             lab.add_switch(rack)
@@ -182,7 +192,8 @@ class TorLab:
                 lab.start_bird(node, bird_config(
                     self.plan, node, self.blocks[node],
                     asn_override=(node_asn_override or {}).get(node),
-                    extra_routes=(node_extra_routes or {}).get(node, ()), password=self.password))
+                    extra_routes=(node_extra_routes or {}).get(node, ()), password=self.password,
+                    bgp_filters=(node_bgp_filters or {}).get(node, ())))
         return self
 
     def runner(self, host):
