@@ -25,6 +25,7 @@ AS_ANNOTATION = "projectcalico.org/ASNumber"
 
 _TERM_RE = re.compile(r"""^\s*(?:
     (?P<all>all\(\s*\))
+  | (?P<setkey>[\w./-]+)\s+in\s+\{(?P<set>[^}]*)\}
   | (?P<neg>!)?has\(\s*(?P<has>[\w./-]+)\s*\)
   | (?P<key>[\w./-]+)\s*(?P<op>==|!=)\s*(?P<q>['"])(?P<value>[^'"]*)(?P=q)
 )\s*$""", re.X)
@@ -36,7 +37,8 @@ class StandinError(Exception):
 
 def selector_matches(selector, labels):
     """Calico label selector subset used by the rendered resources: all(), has(k), !has(k),
-    k == 'v', k != 'v', joined with &&. Anything else is an error, never a silent mismatch."""
+    k == 'v', k != 'v', k in {'a', 'b'} (rack pools), joined with &&. Anything else is an error,
+    never a silent mismatch."""
     selector = (selector or "").strip()
     if not selector:
         return False
@@ -45,6 +47,11 @@ def selector_matches(selector, labels):
         if not match:
             raise StandinError("selector %r: term %r is not supported by the lab stand-in" % (selector, term.strip()))
         if match.group("all"):
+            continue
+        if match.group("setkey"):
+            values = [v.strip().strip("'\"") for v in match.group("set").split(",") if v.strip()]
+            if labels.get(match.group("setkey")) not in values:
+                return False
             continue
         if match.group("has"):
             present = match.group("has") in labels
