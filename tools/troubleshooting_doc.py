@@ -74,6 +74,13 @@ def _mesh(n: int) -> InventoryInput:
     )
 
 
+# The racks of the two-rack ToR cluster, numbered for rack pools.
+RACKS = {
+    "r1": {"asn": 65001, "subnets": ["10.1.1.0/24"], "tor_routers": ["tor1"], "index": 0},
+    "r2": {"asn": 65002, "subnets": ["10.1.2.0/24"], "tor_routers": ["tor2"], "index": 1},
+}
+
+
 def _tor() -> InventoryInput:
     nodes = {"a1": ("r1", "10.1.1.11"), "a2": ("r1", "10.1.1.12"), "b1": ("r2", "10.1.2.11"), "b2": ("r2", "10.1.2.12")}
     hosts = {n: {"ansible_host": ip, "calico_rack": r} for n, (r, ip) in nodes.items()}
@@ -198,6 +205,22 @@ CASES = [
     Case(cluster={"calico_pod_cidr": "10.244.0.0/28", "calico_block_size": 26}),
     Case(nodes=8, cluster={"calico_pod_cidr": "10.244.0.0/24", "calico_block_size": 26}),
     Case(cluster={"calico_pod_cidr": "169.254.0.0/16"}),
+    # rack pools and the exhaustion forecast
+    Case(cluster={"calico_pod_cidr": "10.244.0.0/23"}),
+    Case(base="tor", cluster={"calico_racks": {**RACKS, "r1": {**RACKS["r1"], "index": "first"}}}),
+    Case(base="tor", cluster={"calico_racks": {**RACKS, "r2": {**RACKS["r2"], "index": 0}}}),
+    Case(base="tor", cluster={"calico_pod_cidr": "10.244.0.0/16", "calico_rack_pool_prefix_length_v6": 64, "calico_racks": RACKS}),
+    Case(base="tor", cluster={"calico_pod_cidr": "10.244.0.0/16", "calico_rack_pool_prefix_length": 12, "calico_racks": RACKS}),
+    Case(cluster={"calico_pod_cidr": "10.244.0.0/16", "calico_rack_pool_prefix_length": 22}),
+    Case(base="tor", cluster={"calico_pod_cidr": "10.244.0.0/16", "calico_rack_pool_prefix_length": 22}),
+    Case(base="tor", cluster={"calico_pod_cidr": "10.244.0.0/16", "calico_rack_pool_prefix_length": 17,
+                              "calico_racks": {**RACKS, "r2": {**RACKS["r2"], "index": 5}}}),
+    Case(base="tor", cluster={"calico_pod_cidr": "10.244.0.0/16", "calico_rack_pool_prefix_length": 22,
+                              "calico_racks": {**RACKS, "Rack_3": {"subnets": ["10.1.3.0/24"], "index": 2}}}),
+    Case(base="tor", cluster={"calico_pod_cidr": "10.244.0.0/16", "calico_rack_pool_prefix_length": 22,
+                              "calico_rack_pools_previous_cidr": "10.244.0.0/17", "calico_racks": RACKS}),
+    Case(base="tor", cluster={"calico_pod_cidr": "10.244.0.0/16", "calico_pod_cidr_v6": "fd00:10:244::/56", "calico_rack_pool_prefix_length": 22,
+                              "calico_rack_pool_prefix_length_v6": 64, "calico_rack_pools_previous_cidr": "172.16.0.0/16", "calico_racks": RACKS}),
     Case(cluster={"calico_pod_cidr": "10.244.0.0/16", "calico_ip_pools": [{"name": "v6", "cidr": "fd00:10::/56", "encapsulation": "vxlan"}]}),
     Case(cluster={"calico_pod_cidr": "10.244.0.0/16", "calico_ip_pools": [{"name": "outside", "cidr": "10.250.0.0/24"}]}),
     Case(cluster={"calico_pod_cidr_v6": "fd00:10::/48", "calico_encapsulation": "ipip"}),
@@ -427,9 +450,9 @@ SECTIONS = [
     ("Addresses and CIDRs", ("network", "_cidr_list")),
     ("AS numbers", ("_check_asn",)),
     ("Cluster", ("_cluster", "_api_host", "_calicoctl")),
-    ("Racks", ("_racks",)),
+    ("Racks", ("_racks", "_rack_index")),
     ("Nodes", ("_nodes", "_node_ip", "_node_networks")),
-    ("IP pools", ("_pools", "_check_pool", "_pool_overlaps")),
+    ("IP pools", ("_pools", "_check_pool", "_pool_overlaps", "_forecast", "_rack_pool_families", "_rack_pools", "_previous_pools")),
     ("ToR routers", ("_tor_routers", "_router_connection")),
     ("BGP", ("_bgp", "_communities")),
     ("ToR peering", ("_tor_mode", "_tor_sessions")),

@@ -14,6 +14,7 @@ from ansible.vars.plugins import get_vars_from_inventory_sources
 from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import HostView, collect
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
 from ansible_collections.onprem.calico.plugins.plugin_utils.preflight import summary
+from ansible_collections.onprem.calico.plugins.plugin_utils.report import pool_forecast_lines
 
 
 class ActionModule(ActionBase):
@@ -43,6 +44,9 @@ class ActionModule(ActionBase):
         warnings = [str(w) for w in built.warnings]
         for w in warnings:
             self._display.warning("preflight: " + w)
+        if built.plan is not None:
+            for line in pool_forecast_lines(built.plan):
+                self._display.display("preflight: " + line)
         result.update(changed=False, plan=built.plan)
         if built.plan is not None:
             result["ansible_facts"] = {"calico_plan": built.plan}

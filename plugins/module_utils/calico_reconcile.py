@@ -32,9 +32,10 @@ MANAGED_BY_VALUE = "onprem.calico"
 MANAGED_FIELDS_ANNOTATION = "onprem.calico/managed-fields"
 SINGLETON_ANNOTATION = "onprem.calico/singleton"
 # Kinds the collection creates and therefore prunes (only objects with the managed-by label).
-PRUNABLE_KINDS = ("BGPPeer", "IPPool", "CalicoNodeStatus")
-# Write order: global config first, then pools and nodes, then sessions, then status objects.
-KIND_ORDER = ("BGPConfiguration", "IPPool", "Node", "BGPPeer", "CalicoNodeStatus")
+PRUNABLE_KINDS = ("BGPPeer", "BGPFilter", "IPPool", "CalicoNodeStatus")
+# Write order: global config first, then pools and nodes, then the filters sessions name, then
+# sessions, then status objects.
+KIND_ORDER = ("BGPConfiguration", "IPPool", "Node", "BGPFilter", "BGPPeer", "CalicoNodeStatus")
 # Server-maintained metadata ignored when comparing.
 VOLATILE_METADATA = ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields")
 

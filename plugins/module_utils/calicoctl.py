@@ -13,6 +13,7 @@ import json
 RESOURCE_NAMES = {
     "BGPConfiguration": "bgpconfigurations",
     "BGPPeer": "bgppeers",
+    "BGPFilter": "bgpfilters",
     "IPPool": "ippools",
     "Node": "nodes",
     "CalicoNodeStatus": "caliconodestatuses",

@@ -12,8 +12,8 @@ are compared block by block:
 * top level, owned when named with the prefix: ``ip|ipv6 prefix-list``, ``route-map``,
   ``ip as-path access-list``, ``peer-filter``: a block that differs is replaced whole;
 * inside ``router bgp <asn>``: lines about owned peer groups / templates, their members, the
-  planned node addresses and listen ranges of owned groups, and owned ``address-family``
-  lines, compared line by line; neighbour blocks (NX-OS) that no longer exist are removed
+  planned node addresses and listen ranges of owned groups, owned ``address-family``
+  lines and ``aggregate-address`` lines naming an owned attribute map, compared line by line; neighbour blocks (NX-OS) that no longer exist are removed
   with ``no neighbor <address>``;
 * router-wide lines a design needs (multipath-relax) are added when missing, never removed;
 * anything else (AS, router id, uplinks, ``maximum-paths``) is never sent. An ECMP limit below
@@ -129,6 +129,9 @@ def _owned_router_node(line, owned, prefix, platform):
         return any(word.startswith(prefix) for word in bare[3:])
     if bare[:3] == ["dynamic", "peer", "max"]:
         return True
+    if bare[:1] == ["aggregate-address"] and "attribute-map" in bare[:-1]:
+        # A rack aggregate: the attribute map it names carries the prefix (rack pools).
+        return bare[bare.index("attribute-map") + 1].startswith(prefix)
     return " ".join(bare) in ADDITIVE[platform]
 
 

@@ -11,7 +11,8 @@ the owned objects replaced:
   ``bgp as-path access-list`` named with the prefix;
 * inside ``router bgp <asn>`` (default VRF): every ``neighbor`` line of a peer group named
   with the prefix, of its members and of the planned node addresses; ``bgp listen`` lines of
-  those peer groups; ``bgp listen limit``.
+  those peer groups; ``bgp listen limit``; in its address families, ``aggregate-address`` lines
+  naming a route map with the prefix (the rack aggregates of rack pools).
 
 The router's identity and global behaviour are its own: ``bgp router-id`` and the graceful
 restart timers are rendered for a router whose ``router bgp`` the push creates, and never
@@ -129,6 +130,9 @@ def owned_router_line(line, depth_context, prefix, neighbors):
     text = " ".join(words)
     if words[0] == "neighbor" and len(words) >= 2:
         return words[1] in neighbors or words[1].startswith(prefix)
+    if words[0] == "aggregate-address" and "route-map" in words[:-1]:
+        # A rack aggregate: the route map it names carries the prefix (rack pools).
+        return words[words.index("route-map") + 1].startswith(prefix)
     if depth_context == "":
         if text.startswith("bgp listen range ") and words[-1].startswith(prefix):
             return True

@@ -33,7 +33,7 @@ options:
     elements: dict
     required: true
   prune:
-    description: Delete owned objects (managed-by label) of kinds BGPPeer, IPPool and CalicoNodeStatus the plan no longer has.
+    description: Delete owned objects (managed-by label) of kinds BGPPeer, BGPFilter, IPPool and CalicoNodeStatus the plan no longer has.
     type: bool
     default: true
   allow_pool_recreate:

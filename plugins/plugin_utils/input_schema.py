@@ -117,12 +117,13 @@ calico_ip_pools:
 ```"""
 
 _RACKS_DETAILS = """`calico_racks` entries: `asn` (the rack's AS with `as_per_rack`), `subnets` (the rack's node
-networks) and `tor_routers` (hosts of `tor_routers`).
+networks), `tor_routers` (hosts of `tor_routers`) and `index` (the rack's place in the pod CIDR with
+`calico_rack_pool_prefix_length`: rack pools are carved at this index, so it must never change).
 
 ```yaml
 calico_racks:
-  rack1: {asn: 65001, subnets: [10.0.1.0/24], tor_routers: [tor1a, tor1b]}
-  rack2: {asn: 65002, subnets: [10.0.2.0/24], tor_routers: [tor2a, tor2b]}
+  rack1: {asn: 65001, subnets: [10.0.1.0/24], tor_routers: [tor1a, tor1b], index: 0}
+  rack2: {asn: 65002, subnets: [10.0.2.0/24], tor_routers: [tor2a, tor2b], index: 1}
 ```"""
 
 _ALLOW_DETAILS = """Preflight checks the names the inventory (hosts.yml, group_vars, host_vars) and the extra vars
@@ -192,6 +193,23 @@ VARIABLES: tuple[Var, ...] = (
         default=False, example=True, section="Addresses and pools"),
     Var("calico_ip_pools", C, "list", "When set, these pools replace the default pool(s).",
         default=[], elements="dict", section="Addresses and pools", details=_POOLS_DETAILS),
+    # --- rack pools and the exhaustion forecast (issue 17) ---
+    Var("calico_max_pods_per_node", C, "int",
+        "Pods a node may run (the kubelet's C(maxPods)); the exhaustion forecast counts this many addresses per node, rounded up to whole "
+        "blocks, plus one tunnel address per node and family where the encapsulation uses one.",
+        default=110, minimum=1, maximum=65535, example=250, section="Addresses and pools"),
+    Var("calico_rack_pool_prefix_length", C, "int",
+        "Turns on per-rack IPv4 pools: rack number C(calico_racks.<rack>.index) gets the pool of this prefix length at that index in "
+        "O(calico_pod_cidr), selected by the rack label; the default pool for every node is then not created (docs/guides/rack-pools.md).",
+        minimum=1, maximum=32, bounds_checked_by_plan=True, example=22, section="Addresses and pools"),
+    Var("calico_rack_pool_prefix_length_v6", C, "int", "The same for IPv6, carved from O(calico_pod_cidr_v6).",
+        minimum=1, maximum=128, bounds_checked_by_plan=True, example=64, section="Addresses and pools"),
+    Var("calico_rack_pools_previous_cidr", C, "str",
+        "Migration to rack pools: the CIDR of the existing cluster's default IPv4 pool, which stays enabled for every node until the "
+        "racks have moved; outside O(calico_pod_cidr). Remove it once the old pool is disabled.",
+        example="192.168.0.0/16", section="Addresses and pools"),
+    Var("calico_rack_pools_previous_cidr_v6", C, "str", "The same for the existing default IPv6 pool.",
+        example="fd00:10:244::/56", section="Addresses and pools"),
     Var("calico_ip_autodetection_method", C, "str",
         "C(IP_AUTODETECTION_METHOD); default C(cidr=<node subnets>), else C(kubernetes-internal-ip) (C(first-found) with etcd).",
         default_text="derived", example="interface=bond0", section="Addresses and pools"),

@@ -246,6 +246,7 @@ def render_markdown(report: Report) -> str:
                          "%d/%d" % (up, len(mine)), report.errors.get(t["name"], "")))
         out += _table(["router", "platform", "AS", "peer address", "rack", "sessions up", "error"], rows)
         out.append("")
+    out += _pool_section(plan)
     out += ["## Nodes", ""]
     out += _table(["node", "rack", "address", "AS", "roles", "peers"], [
         (n["name"], n.get("rack") or "-", n["ip"], n.get("asn") or "-", ", ".join(n.get("roles") or []),
@@ -279,6 +280,42 @@ def render_markdown(report: Report) -> str:
     out += ["- **%s**: %s" % (s["stage"], s["reason"]) for s in report.skipped] or ["Nothing was skipped."]
     out.append("")
     return "\n".join(out)
+
+
+def pool_forecast_lines(plan: dict) -> list[str]:
+    """One line per pool: the exhaustion forecast's figures, and the rack pool headroom (also printed by preflight)."""
+    lines = []
+    for pool in plan.get("ip_pools") or []:
+        f = pool.get("forecast")
+        if pool["disabled"]:
+            figures = "disabled"
+        elif f is None:
+            figures = "no forecast (node selector %s is not evaluated)" % pool["node_selector"]
+        else:
+            figures = "%d node(s) x %d block(s) of /%d = %d of %d addresses (%.1f %%)%s" % (
+                f["nodes"], f["blocks_per_node"], f["block_size"], f["needed"], f["capacity"], f["percent"],
+                ", shared by %s" % ", ".join(f["pools"]) if len(f["pools"]) > 1 else "")
+        lines.append("pool %s (%s): %s" % (pool["name"], pool["cidr"], figures))
+    for room in plan.get("rack_pools") or []:
+        lines.append("rack pools IPv%d: %d of %d /%d pools of %s used, %d free (%d above the highest index)" % (
+            room["family"], room["used"], room["slots"], room["prefix_length"], room["pod_cidr"], room["free"], room["free_above_highest_index"]))
+    return lines
+
+
+def _pool_section(plan: dict) -> list[str]:
+    out = ["## IP pools", ""]
+    rows = []
+    for pool in plan.get("ip_pools") or []:
+        f = pool.get("forecast") or {}
+        rows.append((pool["name"], pool["cidr"], "/%d" % pool["block_size"], pool["node_selector"], "yes" if pool["disabled"] else "no",
+                     f.get("nodes", "-"), f.get("needed", "-"), f.get("capacity", "-"), "%.1f %%" % f["percent"] if f else "-"))
+    out += _table(["pool", "CIDR", "block", "node selector", "disabled", "nodes", "addresses needed", "addresses", "use"], rows)
+    out += ["", "Forecast: each node's maximum pods (calico_max_pods_per_node) plus its tunnel addresses, rounded up to whole blocks; "
+            "pools serving the same nodes share the need.", ""]
+    rooms = [line for line in pool_forecast_lines(plan) if line.startswith("rack pools")]
+    if rooms:
+        out += ["- " + line for line in rooms] + [""]
+    return out
 
 
 def render_text(report: Report) -> list[str]:

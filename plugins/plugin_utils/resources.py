@@ -5,7 +5,8 @@ password, ``ctx.secrets["bgp_password"]``. Produces:
 
 ``calico-resources.yaml``
     ``projectcalico.org/v3`` objects applied with calicoctl, for both datastores:
-    BGPConfiguration ``default``, IP pools, BGPPeers, CalicoNodeStatus (verification) and,
+    BGPConfiguration ``default``, IP pools, the BGPFilter of the ToR sessions, BGPPeers,
+    CalicoNodeStatus (verification) and,
     with the etcd datastore, the Calico Node fields we manage.
 ``calico-resources-k8s.yaml``
     Kubernetes objects applied with kubernetes.core: the Role and RoleBinding that let
@@ -54,7 +55,7 @@ NODE_STATUS_CLASSES = ["Agent", "BGP", "Routes"]
 NODE_STATUS_PERIOD_SECONDS = 30
 RR_PEER_NAME = "onprem-calico-route-reflectors"
 # BGPPeer fields the renderer sets itself; calico_bgp_peer_extra may not override them.
-PEER_FIELDS_OWNED = ("peerIP", "peerSelector", "asNumber", "node", "nodeSelector", "password")
+PEER_FIELDS_OWNED = ("peerIP", "peerSelector", "asNumber", "node", "nodeSelector", "password", "filters")
 
 
 def _dns_name(*parts: str) -> str:
@@ -206,6 +207,18 @@ def ip_pools(plan: dict, gates: _Gates) -> list[dict]:
     return out
 
 
+def bgp_filters(plan: dict) -> list[dict]:
+    """The BGPFilter the ToR BGPPeers name: pool routes (and the default where the design sends
+    one) from the ToRs, everything else rejected."""
+    tor_filter = plan["bgp"].get("tor_import_filter")
+    if not tor_filter:
+        return []
+    spec = {"importV4": tor_filter["import_v4"]}
+    if tor_filter["import_v6"]:
+        spec["importV6"] = tor_filter["import_v6"]
+    return [_object("BGPFilter", tor_filter["name"], spec, owned=True)]
+
+
 def _tor_peer_groups(plan: dict) -> list[tuple[str, str | None, dict, list[str]]]:
     """ToR sessions of plan.nodes[*].peers, grouped: (ToR name, rack, peer, nodes) per ToR address.
 
@@ -261,6 +274,9 @@ def bgp_peers(plan: dict, gates: _Gates) -> list[dict]:
     ttl_hops = bgp.get("ttl_security_hops")
     if ttl_hops and not gates.require("calico_bgp_ttl_security", "BGPPeer", "spec.ttlSecurity"):
         ttl_hops = None
+    # What a node takes from its ToRs (bgp.tor_import_filter): named by every ToR peer.
+    tor_filter = bgp.get("tor_import_filter")
+    filters = {"filters": [tor_filter["name"]]} if tor_filter else {}
     for tor_name, rack, tor, nodes in _tor_peer_groups(plan):
         if rack is not None:
             selector = {"nodeSelector": _selector_eq(bgp["rack_label"], rack)}
@@ -269,10 +285,10 @@ def bgp_peers(plan: dict, gates: _Gates) -> list[dict]:
             selector = {"node": nodes[0]}
             name = _dns_name("onprem-calico-node", nodes[0], tor_name)
         extra_ttl = {"ttlSecurity": ttl_hops} if ttl_hops else {}
-        peer(name, {"peerIP": tor["ip"], "asNumber": tor["asn"], **selector, **extra_ttl})
+        peer(name, {"peerIP": tor["ip"], "asNumber": tor["asn"], **selector, **extra_ttl, **filters})
         if tor.get("ip6"):
             # calico-node's bird6 peers only with IPv6 neighbours: a session of its own.
-            peer(name + "-v6", {"peerIP": tor["ip6"], "asNumber": tor["asn"], **selector, **extra_ttl})
+            peer(name + "-v6", {"peerIP": tor["ip6"], "asNumber": tor["asn"], **selector, **extra_ttl, **filters})
     return sorted(out, key=lambda o: o["metadata"]["name"])
 
 
@@ -417,6 +433,7 @@ def build(plan: dict, ctx, with_secret: bool = True) -> ResourceSet:
     calico.extend(ip_pools(plan, gates))
     if plan["cluster"]["datastore"] == "etcd":
         calico.extend(calico_nodes(plan))
+    calico.extend(bgp_filters(plan))
     calico.extend(bgp_peers(plan, gates))
     calico.extend(node_statuses(plan))
     problems = list(gates.errors)

@@ -25,6 +25,7 @@ AS_ANNOTATION = "projectcalico.org/ASNumber"
 
 _TERM_RE = re.compile(r"""^\s*(?:
     (?P<all>all\(\s*\))
+  | (?P<setkey>[\w./-]+)\s+in\s+\{(?P<set>[^}]*)\}
   | (?P<neg>!)?has\(\s*(?P<has>[\w./-]+)\s*\)
   | (?P<key>[\w./-]+)\s*(?P<op>==|!=)\s*(?P<q>['"])(?P<value>[^'"]*)(?P=q)
 )\s*$""", re.X)
@@ -36,7 +37,8 @@ class StandinError(Exception):
 
 def selector_matches(selector, labels):
     """Calico label selector subset used by the rendered resources: all(), has(k), !has(k),
-    k == 'v', k != 'v', joined with &&. Anything else is an error, never a silent mismatch."""
+    k == 'v', k != 'v', k in {'a', 'b'} (rack pools), joined with &&. Anything else is an error,
+    never a silent mismatch."""
     selector = (selector or "").strip()
     if not selector:
         return False
@@ -45,6 +47,11 @@ def selector_matches(selector, labels):
         if not match:
             raise StandinError("selector %r: term %r is not supported by the lab stand-in" % (selector, term.strip()))
         if match.group("all"):
+            continue
+        if match.group("setkey"):
+            values = [v.strip().strip("'\"") for v in match.group("set").split(",") if v.strip()]
+            if labels.get(match.group("setkey")) not in values:
+                return False
             continue
         if match.group("has"):
             present = match.group("has") in labels
@@ -132,6 +139,68 @@ def _protocol_id(ip, port=None):
     return ident + ("_port_%d" % port if port else "")
 
 
+# --- BGPFilter: calico-node 3.31's confd (projectcalico/calico v3.31.7) ------------------------
+
+_FILTER_OPERATORS = {"Equal": "=", "NotEqual": "!=", "In": "~", "NotIn": "!~"}  # template_funcs.go:161-168
+_BIRD_SYMBOL_MAX = 64  # template_funcs.go:333: longer names are truncated and hashed
+
+
+def bgp_filter_function_name(name, direction, family):
+    """template_funcs.go:329-341 (BGPFilterFunctionName): 'bgp_<filter>_<direction>FilterV<family>'."""
+    text = "bgp_%s_%sFilterV%d" % (name, direction, family)
+    if len(text) > _BIRD_SYMBOL_MAX:
+        raise StandinError("BGPFilter %s: the stand-in does not shorten names beyond %d characters" % (name, _BIRD_SYMBOL_MAX))
+    return "'%s'" % text
+
+
+def _filter_statement(rule):
+    """template_funcs.go:52-96 (filterStatement): "if (<conditions>) then { <action>; }", or the
+    bare action for a rule without conditions (the final reject)."""
+    action = "%s;" % rule["action"].lower()
+    conditions = []
+    if rule.get("cidr"):
+        cidr = rule["cidr"]
+        length = rule.get("prefixLength") or {}
+        if length:
+            # template_funcs.go:170-192 (filterMatchPrefixLength): "[ cidr{min,max} ]".
+            net = ipaddress.ip_network(cidr)
+            low = max(net.prefixlen, int(length.get("min", net.prefixlen)))
+            high = min(net.max_prefixlen, int(length.get("max", net.max_prefixlen)))
+            cidr = "[ %s{%d,%d} ]" % (cidr, low, high)
+        conditions.append("(net %s %s)" % (_FILTER_OPERATORS[rule["matchOperator"]], cidr))  # template_funcs.go:194-211
+    if rule.get("source") or rule.get("interface"):
+        raise StandinError("BGPFilter rule %r: source and interface matches are not supported by the stand-in" % (rule,))
+    if conditions:
+        return "if (%s) then { %s }" % ("&&".join(conditions), action)
+    return action
+
+
+def bgp_filter_functions(filters, family):
+    """template_funcs.go:247-360 (BGPFilterBIRDFuncs), import side: one BIRD function per
+    BGPFilter with import rules of the family, rendered at bird.cfg.template:154-157."""
+    key = "importV%d" % family
+    lines = []
+    for obj in sorted(filters, key=lambda o: o["metadata"]["name"]):
+        rules = (obj.get("spec") or {}).get(key) or []
+        if not rules:
+            continue
+        name = obj["metadata"]["name"]
+        lines.append("# v%d BGPFilter %s" % (family, name))
+        lines.append("function %s() {" % bgp_filter_function_name(name, "import", family))
+        lines += ["  " + _filter_statement(rule) for rule in rules]
+        lines.append("}")
+    return lines
+
+
+def bgp_import_calls(filters, names, family):
+    """bird.cfg.template:249-259 (global peers) / 343-353 (node-specific): the import filter of a
+    peer calls the import function of each BGPFilter it names that exists and has import rules
+    of the family; the caller ends it with accept."""
+    by_name = dict((o["metadata"]["name"], o) for o in filters)
+    key = "importV%d" % family
+    return [bgp_filter_function_name(n, "import", family) for n in names if ((by_name.get(n) or {}).get("spec") or {}).get(key)]
+
+
 def lab_bird_config(node, plan, resources, k8s_resources=None, password=None):
     """Everything the stand-in's bird.cfg / bird6.cfg need for ``node``, by confd's rules.
 
@@ -147,6 +216,7 @@ def lab_bird_config(node, plan, resources, k8s_resources=None, password=None):
     my_ip = {4: me["ip"], 6: me["ip6"]}
     cluster_id = me["rr_cluster_id"] or ""
     peers = {4: {}, 6: {}}
+    bgp_filters = _by_kind(resources, "BGPFilter")
 
     def add(family, prefix, ip, port, asn, **options):
         if not ip or ip == my_ip[family]:
@@ -154,8 +224,9 @@ def lab_bird_config(node, plan, resources, k8s_resources=None, password=None):
         name = prefix + _protocol_id(ip, port)
         peer = {"protocol": name, "ip": ip, "port": port, "asn": int(asn), "passive": False, "rr_client": False,
                 "keep_next_hop": False, "next_hop_self": False, "next_hop_keep": False, "password": False,
-                "source_address": True, "multihop": prefix != "Mesh_", "description": ""}
+                "source_address": True, "multihop": prefix != "Mesh_", "description": "", "filters": []}
         peer.update(options)
+        peer["import_calls"] = bgp_import_calls(bgp_filters, peer["filters"], family)
         peers[family][name] = peer
 
     # Node-to-node mesh, bird.cfg.template:159-213: only when this node is no reflector; peers are
@@ -192,7 +263,8 @@ def lab_bird_config(node, plan, resources, k8s_resources=None, password=None):
         prefix = "Node_" if spec.get("node") or spec.get("nodeSelector") else "Global_"
         # keepOriginalNextHop -> "next hop keep" on eBGP only (bird.cfg.template:288-290);
         # nextHopMode Self/Keep (lines 291-296); password from the Secret (lines 285-287).
-        options = {"keep_next_hop": bool(spec.get("keepOriginalNextHop")),
+        options = {"filters": list(spec.get("filters") or []),
+                   "keep_next_hop": bool(spec.get("keepOriginalNextHop")),
                    "next_hop_self": spec.get("nextHopMode") == "Self",
                    "next_hop_keep": spec.get("nextHopMode") == "Keep",
                    "password": bool(spec.get("password"))}
@@ -260,6 +332,8 @@ def lab_bird_config(node, plan, resources, k8s_resources=None, password=None):
         "peers6": sorted(peers[6].values(), key=lambda p: p["protocol"]),
         "pools": pools[4],
         "pools6": pools[6],
+        "bgp_filter_functions": bgp_filter_functions(bgp_filters, 4),
+        "bgp_filter_functions6": bgp_filter_functions(bgp_filters, 6),
         "advertisements": advertisements[4],
         "advertisements6": advertisements[6],
         "password": password or "",

@@ -21,7 +21,7 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.plan.cluster import 
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _addr, _Ctx, _net
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.host_preparation import _host_preparation
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.manifest_inputs import _manifest
-from ansible_collections.onprem.calico.plugins.plugin_utils.plan.pools import _encapsulation_fits_routing, _pool_overlaps, _pools
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.pools import _encapsulation_fits_routing, _pool_overlaps, _pools, rack_pool_headroom
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.topology import _node_networks, _nodes, _racks, _tor_routers, _with_members, retired_nodes
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.tor_sessions import _tor_sessions
 from ansible_collections.onprem.calico.plugins.plugin_utils.preflight import PreflightIssue, group_by_cause
@@ -77,6 +77,7 @@ def build_plan(inv: InventoryInput) -> PlanResult:
         "cluster": cluster,
         "manifest": manifest,
         "ip_pools": pools,
+        "rack_pools": rack_pool_headroom(pools, racks, cluster),
         "bgp": bgp,
         "racks": {k: racks[k] for k in sorted(racks)},
         "nodes": {k: nodes[k] for k in sorted(nodes)},

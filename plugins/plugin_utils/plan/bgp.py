@@ -15,6 +15,7 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import 
     _rejected,
     _valid_net,
 )
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.tor_sessions import tor_sends_default
 
 FULL_MESH_WARN_NODES = 100
 
@@ -155,7 +156,33 @@ def _bgp(
         # GTSM on the node-ToR sessions (BGPPeer ttlSecurity, the routers' equivalent).
         "ttl_security_hops": 1 if v["calico_bgp_ttl_security"] else None,
         "peer_extra": v["calico_bgp_peer_extra"],
+        "tor_import_filter": _tor_import_filter(ctx, cluster, pools, design) if mode == "tor" and design else None,
     }, decided
+
+
+# BGPFilter the ToR BGPPeers name: what a node takes from its ToRs.
+TOR_IMPORT_FILTER = "onprem-calico-tor-import"
+
+
+def _tor_import_filter(ctx: _Ctx, cluster: dict, pools: list[dict], design: str) -> dict:
+    """BGPFilter rules (importV4 / importV6) for the node-ToR sessions: pool routes, the default
+    where the design sends one, and a final reject.
+
+    calico-node's BIRD import filter calls each BGPFilter's function and then accepts
+    (bird.cfg.template, 3.31: "accept; # Prior to introduction of BGP Filters we used import
+    all"), so without the final Reject a misconfigured ToR could put any route in the node's
+    kernel. Disabled pools stay in: their blocks hold pods until a migration ends.
+    """
+    rules = {}
+    for family, default in ((4, "0.0.0.0/0"), (6, "::/0")):
+        if family == 6 and not cluster["dual_stack"]:
+            rules[family] = []
+            continue
+        family_rules = [{"action": "Accept", "matchOperator": "In", "cidr": p["cidr"]} for p in pools if p["family"] == family]
+        if tor_sends_default(ctx, design):
+            family_rules.append({"action": "Accept", "matchOperator": "Equal", "cidr": default})
+        rules[family] = family_rules + [{"action": "Reject"}]
+    return {"name": TOR_IMPORT_FILTER, "import_v4": rules[4], "import_v6": rules[6]}
 
 
 def _communities(ctx: _Ctx, pools: list[dict]) -> tuple[list[dict], list[dict]]:

@@ -162,7 +162,8 @@ def _manifest(ctx: _Ctx, cluster: dict, nodes: dict, pools: list[dict], bgp: dic
         "calico_backend": "vxlan" if bgp["mode"] == "none" else "bird",
         "ip_autodetection_method": method,
         "ip6_autodetection_method": method6,
-        "no_default_pools": bool(v["calico_ip_pools"]),
+        # calico-node creates the default pools only when the plan has them (not with rack pools or calico_ip_pools).
+        "no_default_pools": not any(p["default"] for p in pools),
         "image_registry": v["calico_image_registry"],
         "image_pull_secrets": [str(s) for s in v["calico_image_pull_secrets"]],
         "felix_env": dict(sorted(felix.items())),

@@ -26,29 +26,14 @@ def _pools(ctx: _Ctx, cluster: dict, racks: dict, nodes: dict) -> list[dict]:
     v = ctx.v
     pools: list[dict] = []
     encap = v["calico_encapsulation"] if v["calico_encapsulation"] in ENCAP_MODES else "ipip"
-    if not v["calico_ip_pools"]:
-        if cluster["pod_cidr"]:
-            pools.append(
-                _pool_entry(
-                    DEFAULT_POOL_V4, 4, cluster["pod_cidr"], v["calico_block_size"], encap, v["calico_nat_outgoing"], [], None, False, True, None
-                )
-            )
-        if cluster["pod_cidr_v6"]:
-            pools.append(
-                _pool_entry(
-                    DEFAULT_POOL_V6,
-                    6,
-                    cluster["pod_cidr_v6"],
-                    v["calico_block_size_v6"],
-                    encap,
-                    v["calico_nat_outgoing_v6"],
-                    [],
-                    None,
-                    False,
-                    True,
-                    None,
-                )
-            )
+    rack_families = _rack_pool_families(ctx, cluster)
+    if rack_families:
+        pools += _rack_pools(ctx, cluster, racks, rack_families, encap)
+        pools += _previous_pools(ctx, cluster, encap)
+    elif not v["calico_ip_pools"]:
+        for family, name, cidr in ((4, DEFAULT_POOL_V4, cluster["pod_cidr"]), (6, DEFAULT_POOL_V6, cluster["pod_cidr_v6"])):
+            if cidr:
+                pools.append(_default_pool(ctx, name, family, cidr, encap))
     names = set()
     for i, spec in enumerate(v["calico_ip_pools"]):
         subject = "calico_ip_pools[%d]" % i
@@ -116,10 +101,12 @@ def _pools(ctx: _Ctx, cluster: dict, racks: dict, nodes: dict) -> list[dict]:
                 else:
                     entry[key] = spec[key]
         if entry["racks"]:
-            entry["node_selector"] = "%s in {%s}" % (v["calico_rack_label"], ", ".join("'%s'" % r for r in entry["racks"]))
+            entry["node_selector"] = _rack_selector(v["calico_rack_label"], entry["racks"])
         pools.append(entry)
     for pool in pools:
-        _check_pool(ctx, cluster, pool, nodes, racks)
+        # With rack pools, a default pool is the previous one, kept outside the pod CIDR until the migration ends.
+        _check_pool(ctx, cluster, pool, inside_pod_cidr=not (rack_families and pool["default"]))
+    _forecast(ctx, pools, racks, nodes)
     if v["calico_bgp_mode"] == "none" and not all(p["vxlan_mode"] != "Never" or p["disabled"] for p in pools):
         ctx.f.error(
             "calico_bgp_mode",
@@ -130,8 +117,26 @@ def _pools(ctx: _Ctx, cluster: dict, racks: dict, nodes: dict) -> list[dict]:
 
 
 def _pool_subject(pool: dict, key: str) -> str:
-    """Where the user changes this pool's ``key``: the cluster variable for the default pools."""
-    return "calico_encapsulation" if pool["default"] else "calico_ip_pools[%s].%s" % (pool["name"], key)
+    """Where the user changes this pool's ``key``: the cluster variable for the pools the plan makes."""
+    return "calico_ip_pools[%s].%s" % (pool["name"], key) if pool["origin"] == "calico_ip_pools" else "calico_encapsulation"
+
+
+def _pool_variable(pool: dict) -> str:
+    """The variable a pool comes from, which findings about the pool name."""
+    suffix = "" if pool["family"] == 4 else "_v6"
+    return {
+        "default": "calico_pod_cidr" + suffix,
+        "previous": "calico_rack_pools_previous_cidr" + suffix,
+        "rack": "calico_rack_pool_prefix_length" + suffix,
+    }.get(pool["origin"], "calico_ip_pools[%s]" % pool["name"])
+
+
+def _block_size_variable(family: int) -> str:
+    return "calico_block_size" if family == 4 else "calico_block_size_v6"
+
+
+def _rack_selector(label: str, racks: list[str]) -> str:
+    return "%s in {%s}" % (label, ", ".join("'%s'" % r for r in racks))
 
 
 def _encapsulation_fits_routing(ctx: _Ctx, pools: list[dict], nodes: dict, declared_subnets: list) -> None:
@@ -185,9 +190,10 @@ def _encapsulation_fits_routing(ctx: _Ctx, pools: list[dict], nodes: dict, decla
         )
 
 
-def _pool_entry(name, family, cidr, block, encap, nat, racks, selector, disabled, default, ns_selector):
+def _pool_entry(name, family, cidr, block, encap, nat, racks, selector, disabled, default, ns_selector, origin="calico_ip_pools"):
     ipip, vxlan = ENCAP_MODES[encap]
     return {
+        "origin": origin,
         "name": name,
         "family": family,
         "cidr": cidr,
@@ -200,17 +206,224 @@ def _pool_entry(name, family, cidr, block, encap, nat, racks, selector, disabled
         "default": default,
         "racks": racks,
         "namespace_selector": ns_selector,
+        "forecast": None,
     }
 
 
-def _check_pool(ctx: _Ctx, cluster: dict, pool: dict, nodes: dict, racks: dict) -> None:
-    subject = "calico_ip_pools[%s]" % pool["name"] if not pool["default"] else ("calico_pod_cidr" if pool["family"] == 4 else "calico_pod_cidr_v6")
+def _default_pool(ctx: _Ctx, name: str, family: int, cidr: str, encap: str, origin: str = "default") -> dict:
+    """A pool calico-node creates from the manifest's env vars, for every node (``all()``)."""
+    v = ctx.v
+    block = v["calico_block_size"] if family == 4 else v["calico_block_size_v6"]
+    nat = v["calico_nat_outgoing"] if family == 4 else v["calico_nat_outgoing_v6"]
+    return _pool_entry(name, family, cidr, block, encap, nat, [], None, False, True, None, origin)
+
+
+# --- exhaustion forecast --------------------------------------------------------------------
+
+# Utilisation (needed / capacity) above which preflight warns; above 1 it fails.
+FORECAST_WARN = (4, 5)
+
+
+def _tunnel_addresses(pool: dict, wireguard: bool) -> int:
+    """Addresses a node's tunnel devices take from a pool of this family (calico-node allocates
+    tunl0's for IPIP, vxlan.calico's / vxlan-v6.calico's for VXLAN, wireguard.cali's per family)."""
+    count = 1 if pool["family"] == 4 and pool["ipip_mode"] != "Never" else 0
+    count += 1 if pool["vxlan_mode"] != "Never" else 0
+    return count + (1 if wireguard else 0)
+
+
+def _served_nodes(pool: dict, racks: dict, nodes: dict) -> frozenset | None:
+    """The nodes a pool gives addresses to; None for a hand-written selector the plan cannot evaluate."""
+    if pool["racks"]:
+        return frozenset(n for r in pool["racks"] if r in racks for n in racks[r]["nodes"])
+    if pool["node_selector"].strip() == "all()":
+        return frozenset(nodes)
+    return None
+
+
+def forecast_figures(pools: list[dict], served: frozenset, max_pods: int, wireguard: bool) -> dict:
+    """What the nodes of one or more pools serving the same nodes can need, against what the pools hold.
+
+    Every node may run ``max_pods`` pods plus its tunnel addresses, and claims whole blocks (a
+    block belongs to one node), so the need per node is rounded up to whole blocks. Pools that
+    serve the same nodes share the need; their capacities add up.
+    """
+    per_node = max_pods + max(_tunnel_addresses(p, wireguard) for p in pools)
+    biggest = min(pools, key=lambda p: p["block_size"])  # the coarsest rounding is the worst case
+    block_addresses = 2 ** ((32 if biggest["family"] == 4 else 128) - biggest["block_size"])
+    blocks_per_node = -(-per_node // block_addresses)
+    needed = len(served) * blocks_per_node * block_addresses
+    capacity = sum(ipaddress.ip_network(p["cidr"]).num_addresses for p in pools)
+    return {
+        "nodes": len(served),
+        "addresses_per_node": per_node,
+        "blocks_per_node": blocks_per_node,
+        "block_size": biggest["block_size"],
+        "needed": needed,
+        "capacity": capacity,
+        "percent": round(needed * 100 / capacity, 1),
+        "pools": sorted(p["name"] for p in pools),
+    }
+
+
+def _forecast(ctx: _Ctx, pools: list[dict], racks: dict, nodes: dict) -> None:
+    """Each active pool's forecast, and a warning (above 80 %) or error (above 100 %) naming the figures."""
+    groups: dict[tuple, list[dict]] = {}
+    for pool in pools:
+        served = _served_nodes(pool, racks, nodes)
+        if not pool["disabled"] and served is not None:
+            groups.setdefault((pool["family"], served), []).append(pool)
+    max_pods, wireguard = ctx.v["calico_max_pods_per_node"], bool(ctx.v["calico_wireguard"])
+    for (_family, served), members in groups.items():
+        figures = forecast_figures(members, served, max_pods, wireguard)
+        for pool in members:
+            pool["forecast"] = figures
+        over = figures["needed"] > figures["capacity"]
+        if not over and figures["needed"] * FORECAST_WARN[1] <= figures["capacity"] * FORECAST_WARN[0]:
+            continue
+        first = members[0]
+        what = "pool %s (%s)" % (first["name"], first["cidr"]) if len(members) == 1 else "pools %s" % ", ".join(
+            "%s (%s)" % (p["name"], p["cidr"]) for p in members)
+        tunnels = figures["addresses_per_node"] - max_pods
+        message = "%s: its %d node(s) can need %d addresses (%d block(s) of /%d each for %d pods%s), %.1f %% of the %d it holds%s" % (
+            what, figures["nodes"], figures["needed"], figures["blocks_per_node"], figures["block_size"], max_pods,
+            " and %d tunnel address(es)" % tunnels if tunnels else "", figures["percent"], figures["capacity"],
+            ": pods will find no address." if over else ".")
+        fix = "%s, a block size that fits one node's %d addresses with less waste, or a lower calico_max_pods_per_node." % (
+            _bigger_pool_advice(first), figures["addresses_per_node"])
+        if over:
+            ctx.f.error(_pool_variable(first), message, fix)
+        else:
+            ctx.f.warn(_pool_variable(first), message, fix)
+
+
+def _bigger_pool_advice(pool: dict) -> str:
+    suffix = "" if pool["family"] == 4 else "_v6"
+    return {
+        "default": "a larger calico_pod_cidr%s" % suffix,
+        "previous": "finish the migration to the rack pools",
+        "rack": "a shorter calico_rack_pool_prefix_length%s (larger rack pools)" % suffix,
+    }.get(pool["origin"], "a larger cidr for calico_ip_pools[%s]" % pool["name"])
+
+
+# --- rack pools -----------------------------------------------------------------------------
+
+
+def _rack_pool_families(ctx: _Ctx, cluster: dict) -> list[tuple[int, int]]:
+    """(family, prefix length) of the rack pools; [] when rack pools are off.
+
+    Both families or none: calico-node's NO_DEFAULT_POOLS applies to both, so one family cannot
+    keep its all() pool while the other has rack pools.
+    """
+    v = ctx.v
+    wanted = [(4, v["calico_rack_pool_prefix_length"], cluster["pod_cidr"]), (6, v["calico_rack_pool_prefix_length_v6"], cluster["pod_cidr_v6"])]
+    if all(length is None for _f, length, _p in wanted):
+        return []
+    families = []
+    for family, length, parent in wanted:
+        var = "calico_rack_pool_prefix_length" + ("" if family == 4 else "_v6")
+        block = _block_size_variable(family)
+        if parent and length is None:
+            ctx.f.error(var, "is not set, but the other family has rack pools.", "set %s too: rack pools are per family, for both or none." % var)
+        elif length is not None and not parent:
+            ctx.f.error(var, "is set but the cluster has no IPv%d pod CIDR." % family, "remove it or set calico_pod_cidr_v6.")
+        elif length is not None:
+            parent_len = ipaddress.ip_network(parent).prefixlen
+            if not parent_len <= length <= v[block]:
+                ctx.f.error(
+                    var,
+                    "/%d is not between the pod CIDR's /%d and the block size /%d." % (length, parent_len, v[block]),
+                    "pick a prefix length in %d..%d (a rack pool lies in the pod CIDR and holds whole blocks)." % (parent_len, v[block]),
+                )
+            else:
+                families.append((family, length))
+    if not ctx.v["calico_racks"]:
+        ctx.f.error("calico_rack_pool_prefix_length", "is set but calico_racks defines no rack.", "define the racks, each with its index.")
+    return families
+
+
+def _rack_pools(ctx: _Ctx, cluster: dict, racks: dict, families: list[tuple[int, int]], encap: str) -> list[dict]:
+    """One pool per rack and family: the index-th subnet of the rack pool prefix length in the pod CIDR.
+
+    Calico IPAM assigns a node addresses only from pools whose nodeSelector matches the node
+    (docs.tigera.io/calico/latest/reference/resources/ippool: "nodeSelector: Selects the nodes
+    that Calico IPAM should assign addresses from this pool to"), so the rack label keeps a
+    rack's pods inside its pool and one aggregate per rack covers them all.
+    """
+    pools = []
+    for name, rack in sorted(racks.items()):
+        if rack["index"] is None:
+            ctx.f.error("calico_racks.%s.index" % name, "is not set; rack pools place each rack by its index.", "give the rack an index "
+                        "that no other rack has (0, 1, 2, ...) and never change it: the pool's CIDR follows from it.")
+            continue
+        for family, length in families:
+            parent = ipaddress.ip_network(cluster["pod_cidr"] if family == 4 else cluster["pod_cidr_v6"])
+            slots = 2 ** (length - parent.prefixlen)
+            if rack["index"] >= slots:
+                ctx.f.error(
+                    "calico_racks.%s.index" % name,
+                    "%d is beyond the %d rack pools of /%d that %s holds (indexes 0..%d)." % (rack["index"], slots, length, parent, slots - 1),
+                    "use a free index below %d, or a longer calico_rack_pool_prefix_length%s." % (slots, "" if family == 4 else "_v6"),
+                )
+                continue
+            pool_name = "rack-%s-ipv%d" % (name, family)
+            if not POOL_NAME_RE.match(pool_name):
+                ctx.f.error("calico_racks.%s" % name, "the rack name makes the pool name %r, which is not a DNS-1123 name." % pool_name,
+                            "name the rack in lowercase letters, digits and dashes.")
+                continue
+            cidr = ipaddress.ip_network((int(parent.network_address) + rack["index"] * 2 ** (parent.max_prefixlen - length), length))
+            pool = _default_pool(ctx, pool_name, family, str(cidr), encap, "rack")
+            pool.update(default=False, racks=[name], node_selector=_rack_selector(ctx.v["calico_rack_label"], [name]))
+            pools.append(pool)
+    return pools
+
+
+def _previous_pools(ctx: _Ctx, cluster: dict, encap: str) -> list[dict]:
+    """The existing cluster's default pools, kept for every node while its racks migrate."""
+    v = ctx.v
+    wanted = [(4, DEFAULT_POOL_V4, "calico_rack_pools_previous_cidr", cluster["pod_cidr"]),
+              (6, DEFAULT_POOL_V6, "calico_rack_pools_previous_cidr_v6", cluster["pod_cidr_v6"])]
+    if all(v[var] is None for _f, _n, var, _p in wanted):
+        return []
+    pools = []
+    for family, name, var, parent in wanted:
+        if v[var] is None:
+            if parent:
+                ctx.f.error(var, "is not set, but the other family keeps its previous pool.",
+                            "set it to the CIDR of the cluster's %s too (calico-node keeps both default pools or none)." % name)
+            continue
+        net = ctx.network(var, v[var], family)
+        if net:
+            pools.append(_default_pool(ctx, name, family, str(net), encap, "previous"))
+    return pools
+
+
+def rack_pool_headroom(plan_pools: list[dict], racks: dict, cluster: dict) -> list[dict]:
+    """Per family with rack pools: how many rack pools the pod CIDR holds and how many are left.
+
+    A rack pool's CIDR can never change, so the room for future racks is fixed on day one.
+    """
+    out = []
+    for family, parent in ((4, cluster["pod_cidr"]), (6, cluster["pod_cidr_v6"])):
+        mine = [p for p in plan_pools if p["origin"] == "rack" and p["family"] == family]
+        if not mine:
+            continue
+        length = ipaddress.ip_network(mine[0]["cidr"]).prefixlen
+        slots = 2 ** (length - ipaddress.ip_network(parent).prefixlen)
+        highest = max(racks[p["racks"][0]]["index"] for p in mine)
+        out.append({"family": family, "pod_cidr": parent, "prefix_length": length, "slots": slots, "used": len(mine),
+                    "free": slots - len(mine), "free_above_highest_index": slots - 1 - highest})
+    return out
+
+
+def _check_pool(ctx: _Ctx, cluster: dict, pool: dict, inside_pod_cidr: bool = True) -> None:
+    subject = _pool_variable(pool)
     net = ipaddress.ip_network(pool["cidr"])
     block = pool["block_size"]
     lo, hi = (20, 32) if net.version == 4 else (116, 128)
-    block_var = subject + ".block_size" if not pool["default"] else ("calico_block_size" if net.version == 4 else "calico_block_size_v6")
+    block_var = subject + ".block_size" if not pool["default"] and not pool["origin"] == "rack" else _block_size_variable(net.version)
     if not lo <= block <= hi:
-        if pool["default"]:
+        if pool["default"] or pool["origin"] == "rack":
             return  # reported once by _check_block_sizes
         ctx.f.error(
             block_var,
@@ -223,24 +436,18 @@ def _check_pool(ctx: _Ctx, cluster: dict, pool: dict, nodes: dict, racks: dict) 
             "pool %s (/%d) is smaller than one block (/%d)." % (net, net.prefixlen, block),
             "use a larger pool or a block size of at least /%d." % net.prefixlen,
         )
-    else:
-        blocks = 2 ** (block - net.prefixlen)
-        if pool["racks"]:
-            users = sum(len(racks[r]["nodes"]) for r in pool["racks"] if r in racks)
-        else:
-            users = len(nodes)
-        if users and blocks < users:
-            ctx.f.warn(
-                subject,
-                "pool %s has %d blocks of /%d for %d nodes: some nodes will get no block of their own and borrow addresses."
-                % (net, blocks, block, users),
-                "use a larger pool or a smaller block (larger block size number).",
-            )
     if any(net.version == ll.version and net.overlaps(ll) for ll in LINK_LOCAL):
         ctx.f.error(subject, "%s is in the link-local range." % net, "pick a pool outside 169.254.0.0/16 and fe80::/10.")
     parent = cluster["pod_cidr"] if net.version == 4 else cluster["pod_cidr_v6"]
     parent_var = "calico_pod_cidr" if net.version == 4 else "calico_pod_cidr_v6"
-    if parent is None:
+    if not inside_pod_cidr:
+        if parent and net.overlaps(ipaddress.ip_network(parent)):
+            ctx.f.error(
+                subject,
+                "the previous pool %s overlaps %s %s, from which the rack pools are carved." % (net, parent_var, parent),
+                "give the rack pools a new range in %s; the previous pool keeps its own until the migration is done." % parent_var,
+            )
+    elif parent is None:
         ctx.f.error(subject, "is IPv%d but %s is not set." % (net.version, parent_var), "set %s to a range containing %s." % (parent_var, net))
     elif not net.subnet_of(ipaddress.ip_network(parent)):
         ctx.f.error(subject, "%s is not inside %s %s." % (net, parent_var, parent), "move the pool inside %s or widen %s." % (parent, parent_var))
@@ -262,9 +469,9 @@ def _pool_overlaps(ctx: _Ctx, cluster: dict, pools: list[dict], nodes: dict, tor
     addresses += [(n["name"], n["name"], _addr(n["ip6"])) for n in nodes.values() if n["ip6"]]
     addresses += [(t["name"], t["name"] + " (calico_tor_peer_ip)", _addr(t["peer_ip"])) for t in tors.values() if t["peer_ip"]]
     for i, (pool, net) in enumerate(nets):
-        subject = "calico_ip_pools[%s]" % pool["name"] if not pool["default"] else "calico_pod_cidr"
+        subject = _pool_variable(pool)
         # A default pool is the pod CIDR, whose overlap with the services the cluster section reports.
-        if svc and not pool["default"] and net.version == svc.version and net.overlaps(svc):
+        if svc and pool["origin"] != "default" and net.version == svc.version and net.overlaps(svc):
             ctx.f.error(subject, "%s overlaps the service CIDR %s." % (net, svc), "pod pools and services must not share addresses.")
         for other, onet in nets[i + 1 :]:
             if net.version == onet.version and net.overlaps(onet):

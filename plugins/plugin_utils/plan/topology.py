@@ -36,14 +36,15 @@ def _racks(ctx: _Ctx) -> tuple[dict[str, dict], dict[str, list]]:
     rack_nets: dict[str, list] = {}
     tor_group = set(ctx.inv.group("tor_routers"))
     seen_tor: dict[str, str] = {}
+    seen_index: dict[int, str] = {}
     for name, spec in sorted(ctx.v["calico_racks"].items()):
         subject = "calico_racks.%s" % name
         if not isinstance(spec, dict):
             ctx.f.error(subject, "must be a mapping with asn, subnets and tor_routers.", "see docs/inventory.md#calico_racks.")
             continue
-        unknown = set(spec) - {"asn", "subnets", "tor_routers"}
+        unknown = set(spec) - {"asn", "subnets", "tor_routers", "index"}
         if unknown:
-            ctx.f.error(subject, "has unknown keys: %s." % ", ".join(sorted(unknown)), "use only asn, subnets and tor_routers.")
+            ctx.f.error(subject, "has unknown keys: %s." % ", ".join(sorted(unknown)), "use only asn, subnets, tor_routers and index.")
         asn = None
         if spec.get("asn") is not None:
             asn = _check_asn(ctx, subject + ".asn", spec["asn"])
@@ -73,11 +74,29 @@ def _racks(ctx: _Ctx) -> tuple[dict[str, dict], dict[str, list]]:
         racks[name] = {
             "name": name,
             "asn": asn,
+            "index": _rack_index(ctx, subject + ".index", spec.get("index"), seen_index, name),
             "subnets": [str(n) for n in sorted(subnets, key=lambda n: (n.version, n))],
             "tor_routers": sorted(str(t) for t in tors),
         }
         rack_nets[name] = subnets
     return racks, rack_nets
+
+
+def _rack_index(ctx: _Ctx, subject: str, value: Any, seen: dict[int, str], rack: str) -> int | None:
+    """The rack's place in the pod CIDR (rack pools); two racks at one index would share a pool."""
+    if value is None:
+        return None
+    index = _as_int(value)
+    if index is None or index < 0 or isinstance(value, bool):
+        ctx.f.error(subject, "%r is not a whole number of 0 or more." % (value,), "number the racks 0, 1, 2, ... and never renumber them.")
+        return None
+    if index in seen:
+        ctx.f.error(
+            subject, "index %d is already rack %s's: both racks would get the same pool." % (index, seen[index]), "give every rack its own index."
+        )
+        return None
+    seen[index] = rack
+    return index
 
 
 def _with_members(racks: dict[str, dict], nodes: dict[str, dict]) -> dict[str, dict]:

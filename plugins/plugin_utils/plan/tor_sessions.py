@@ -9,6 +9,11 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import 
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _addr, _as_int, _Ctx, _is_dotted_quad, _net
 
 
+def tor_sends_default(ctx: _Ctx, design: str | None) -> bool:
+    """Whether the ToRs pass the default they learned from their uplinks down to the nodes."""
+    return design == "downward_default" or bool(ctx.v["calico_tor_send_default"])
+
+
 def _tor_sessions(ctx: _Ctx, cluster: dict, bgp: dict, racks: dict, nodes: dict, tors: dict, pools: list[dict]) -> dict[str, dict]:
     """Each ToR's node-facing side, derived from the same facts as the node side.
 
@@ -37,18 +42,23 @@ def _tor_sessions(ctx: _Ctx, cluster: dict, bgp: dict, racks: dict, nodes: dict,
         cluster_id = ctx.inv.hosts.get(t["name"], {}).get("calico_tor_cluster_id")
         rack_nodes = rack["nodes"] if rack else []
         # The rack's pool blocks: what nodes may announce and, except in downward_default,
-        # what the router passes down to them.
-        pool_blocks = []
+        # what the router passes down to them. Another rack's rack pool arrives from the
+        # uplinks as that rack's aggregate, so it goes down whole (the aggregate or longer).
+        accept, pool_blocks, aggregates = [], [], []
         for p in pools:
             if p["family"] == 6 and not dual_stack:
                 continue
-            if p["racks"] and t["rack"] not in p["racks"]:
-                continue
             host_len = 32 if p["family"] == 4 else 128
-            pool_blocks.append(
-                {"prefix": p["cidr"], "ge": p["block_size"] if p["block_size"] < host_len else None, "le": host_len, "family": p["family"]}
-            )
-        accept = list(pool_blocks)
+            if p["racks"] and t["rack"] not in p["racks"]:
+                if p["origin"] == "rack":
+                    pool_blocks.append({"prefix": p["cidr"], "ge": None, "le": host_len, "family": p["family"]})
+                continue
+            entry = {"prefix": p["cidr"], "ge": p["block_size"] if p["block_size"] < host_len else None, "le": host_len, "family": p["family"]}
+            accept.append(entry)
+            pool_blocks.append(entry)
+            if p["origin"] == "rack" and not p["disabled"]:
+                # One route per rack and family towards the spine; the blocks stay for the rack's own nodes.
+                aggregates.append({"prefix": p["cidr"], "family": p["family"]})
         for cidr in bgp["service_cluster_ips"] + bgp["service_external_ips"] + bgp["service_loadbalancer_ips"]:
             net = ipaddress.ip_network(cidr)
             accept.append({"prefix": cidr, "ge": None, "le": 32 if net.version == 4 else 128, "family": net.version})
@@ -72,7 +82,7 @@ def _tor_sessions(ctx: _Ctx, cluster: dict, bgp: dict, racks: dict, nodes: dict,
             # What goes down to the nodes: pool blocks, and the default the router learned
             # from its uplinks (passed through, never originated).
             "send_pool_blocks": design != "downward_default",
-            "send_default": design == "downward_default" or v["calico_tor_send_default"],
+            "send_default": tor_sends_default(ctx, design),
             # eBGP from per-node ASes: service addresses from several nodes load-balance only
             # when paths with different AS paths of equal length count as equal.
             "multipath_relax": design == "as_per_node",
@@ -82,6 +92,7 @@ def _tor_sessions(ctx: _Ctx, cluster: dict, bgp: dict, racks: dict, nodes: dict,
             "listen_limit": max(16, 2 * sessions_per_node * len(rack_nodes)) if listen_ranges else None,
             "neighbors": sorted(neighbors, key=lambda x: _addr(x["ip"])),
             "pool_blocks": pool_blocks,
+            "aggregates": aggregates,
             "accept_prefixes": accept,
             "maximum_prefix": v["calico_tor_maximum_prefix"],
             "maximum_paths": v["calico_tor_maximum_paths"],

@@ -51,7 +51,61 @@ def prefix_entries(model: TorModel):
     if model.send_default:
         for family in model.families:
             out.append((family, names.default_v4 if family == 4 else names.default_v6, 10, DEFAULT_ROUTE[family]))
+    for family, aggregate_list, specifics_list, rule, specifics in uplink_filters(model):
+        out.append((family, aggregate_list, rule.seq, rule.prefix))
+        out.append((family, specifics_list, rule.seq, prefix_text(specifics)))
     return out
+
+
+def uplink_filters(model: TorModel):
+    """[(family, aggregate list, specifics list, aggregate rule, specifics rule)] per rack aggregate.
+
+    The aggregate list holds the rack pool exactly, the specifics list everything longer
+    inside it (the node blocks), which the uplink export policy keeps from the spine.
+    """
+    names = model.names
+    out = []
+    for rule in model.aggregates:
+        if rule.family not in model.families:
+            continue
+        host_len = 32 if rule.family == 4 else 128
+        length = int(rule.prefix.split("/")[1])
+        if length >= host_len:
+            continue  # a single-address pool has no more specifics
+        specifics = PrefixRule(seq=rule.seq, prefix=rule.prefix, ge=length + 1, le=host_len, family=rule.family)
+        aggregate_list = names.aggregate_v4 if rule.family == 4 else names.aggregate_v6
+        specifics_list = names.specifics_v4 if rule.family == 4 else names.specifics_v6
+        out.append((rule.family, aggregate_list, specifics_list, rule, specifics))
+    return out
+
+
+def uplink_route_map_lines(model: TorModel, indent: str, closing: tuple[str, ...] = ()) -> list[str]:
+    """The route map the site's uplink export policy calls: the rack's aggregate, never its blocks.
+
+    Permits the aggregates, denies every longer prefix inside them, and permits the rest, so the
+    site's own policy still decides everything else (FRR ``call``, EOS ``sub-route-map``, NX-OS
+    ``neighbor ... route-map`` on the uplink; docs/tor.md).
+    """
+    if not model.aggregates:
+        return []
+    names = model.names
+    lines = []
+    families = sorted({family for family, *_rest in uplink_filters(model)})
+    seq = 10
+    for family in families:
+        keyword = "ip" if family == 4 else "ipv6"
+        lines += [f"route-map {names.uplink_export} permit {seq}", f"{indent}match {keyword} address prefix-list "
+                  f"{names.aggregate_v4 if family == 4 else names.aggregate_v6}", *closing]
+        seq += 10
+    for family in families:
+        keyword = "ip" if family == 4 else "ipv6"
+        lines += [f"route-map {names.uplink_export} deny {seq}", f"{indent}match {keyword} address prefix-list "
+                  f"{names.specifics_v4 if family == 4 else names.specifics_v6}", *closing]
+        seq += 10
+    lines += [f"route-map {names.uplink_export} permit {EXPORT_DENY_SEQ}", *closing]
+    # aggregate-address names this (empty) map: the line is then recognisably the collection's.
+    lines += [f"route-map {names.aggregate_attributes} permit 10", *closing]
+    return lines
 
 
 def prefix_lists(model: TorModel):

@@ -17,7 +17,14 @@ Choices (EOS User Manual, "Border Gateway Protocol" and "Route Maps"):
 
 from __future__ import annotations
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import header, listen_asn_range, prefix_lists, route_map_lines, uses_rack_local
+from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import (
+    header,
+    listen_asn_range,
+    prefix_lists,
+    route_map_lines,
+    uplink_route_map_lines,
+    uses_rack_local,
+)
 from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import TorModel
 
 INDENT = "   "
@@ -37,7 +44,7 @@ def top_level_lines(model: TorModel) -> list[str]:
     if model.neighbor_mode == "listen_range" and not model.ibgp:
         low, high = listen_asn_range(model)
         lines += [f"peer-filter {names.node_asns}", f"{INDENT}10 match as-range {low}-{high} result accept", "!"]
-    for line in route_map_lines(model, INDENT, f"match as-path {names.rack_local}"):
+    for line in route_map_lines(model, INDENT, f"match as-path {names.rack_local}") + uplink_route_map_lines(model, INDENT):
         if line.startswith("route-map ") and lines and lines[-1] != "!":
             lines.append("!")
         lines.append(line)
@@ -82,12 +89,21 @@ def router_lines(model: TorModel) -> list[str]:
             if not model.ibgp:
                 body.append(f"neighbor {node.ip} remote-as {node.asn}")
             body.append(f"neighbor {node.ip} description {node.node}")
+    # Rack aggregates, without summary-only: the rack's nodes keep their blocks (IPv4 ones in
+    # router bgp itself, IPv6 ones in address-family ipv6, as EOS places them).
+    body += _aggregate_lines(model, 4)
     lines = [INDENT + line for line in body]
     if 6 in model.families:
         # IPv4 unicast is active by default, IPv6 is not: each group carries its own family.
         lines += [f"{INDENT}!", f"{INDENT}address-family ipv4", f"{INDENT * 2}no neighbor {names.peer_group_v6} activate",
                   f"{INDENT}!", f"{INDENT}address-family ipv6", f"{INDENT * 2}neighbor {names.peer_group_v6} activate"]
+        lines += [INDENT * 2 + line for line in _aggregate_lines(model, 6)]
     return lines
+
+
+def _aggregate_lines(model: TorModel, family: int) -> list[str]:
+    # The attribute map carries the prefix: the push recognises the line as the collection's.
+    return [f"aggregate-address {a.prefix} attribute-map {model.names.aggregate_attributes}" for a in model.aggregates_of(family)]
 
 
 def render_eos(model: TorModel) -> str:

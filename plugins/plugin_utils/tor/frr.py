@@ -9,7 +9,7 @@ on every run.
 
 from __future__ import annotations
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import prefix_entries, route_map_lines, uses_rack_local
+from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import prefix_entries, route_map_lines, uplink_route_map_lines, uses_rack_local
 from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import TorModel
 
 # FRR leaves these out of show running-config when they hold the default value, so writing
@@ -36,7 +36,9 @@ def _as_path_lines(model: TorModel) -> list[str]:
 
 
 def _route_map_lines(model: TorModel) -> list[str]:
-    return route_map_lines(model, " ", f"match as-path {model.names.rack_local}", closing=("exit",))
+    return route_map_lines(model, " ", f"match as-path {model.names.rack_local}", closing=("exit",)) + uplink_route_map_lines(
+        model, " ", closing=("exit",)
+    )
 
 
 def _group_lines(model: TorModel, family: int) -> list[str]:
@@ -98,6 +100,8 @@ def address_family_lines(model: TorModel, family: int) -> list[str]:
     lines.append(f"  neighbor {pg} maximum-prefix {model.maximum_prefix}")
     lines.append(f"  neighbor {pg} route-map {names.import_policy} in")
     lines.append(f"  neighbor {pg} route-map {names.export_policy} out")
+    # No summary-only: the rack's own nodes keep getting the blocks; CALICO-TO-UPLINKS keeps them from the spine.
+    lines += [f"  aggregate-address {a.prefix} route-map {names.aggregate_attributes}" for a in model.aggregates_of(family)]
     return lines
 
 

@@ -4,8 +4,9 @@ One ``<configuration>`` document, loaded by ``onprem.calico.junos_tor_config`` o
 (``load-configuration action="replace"``: each owned object carries ``replace="replace"`` and
 is swapped whole, everything else stays) under ``commit confirmed``; the ``junipernetworks.junos`` parsers
 (``state: parsed``) read it back in the tests. It holds only owned objects: the policy
-statements, the AS-path and AS lists named with the prefix and the node groups. Nothing under
-``routing-options`` (AS, router id, graceful restart, static routes) is ever rendered.
+statements, the AS-path and AS lists named with the prefix and the node groups. Nothing else under
+``routing-options`` (AS, router id, graceful restart, static routes) is ever rendered than the
+rack aggregates of rack pools (``aggregate route`` with the owned contributor policy).
 
 Choices (Junos "BGP User Guide" and "Routing Policies, Firewall Filters, and Traffic
 Policers User Guide"):
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import export_terms, header, listen_asn_range, uses_rack_local
+from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import export_terms, header, listen_asn_range, uplink_filters, uses_rack_local
 from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import TorModel
 
 FAMILY = {4: "inet", 6: "inet6"}
@@ -133,7 +134,46 @@ def render_junos(model: TorModel) -> str:
     for family in model.families:
         groups += _group(model, family)
     out = ["<configuration>", "  <!--"] + ["    " + line.strip() for line in header(model, "")] + ["  -->"]
-    out += _el("policy-options", children=_policies(model), indent=1)
+    out += _el("policy-options", children=_policies(model) + _rack_aggregate_policies(model), indent=1)
+    out += _rack_aggregate_routes(model)
     out += _el("protocols", children=_el("bgp", children=groups, indent=2), indent=1)
     out.append("</configuration>")
     return "\n".join(out) + "\n"
+
+
+# --- rack pools: the rack's aggregate towards the uplinks -----------------------------------
+
+
+def _rack_aggregate_policies(model: TorModel) -> list[str]:
+    """CALICO-TO-UPLINKS, first in the uplink group's export chain: the aggregate is accepted,
+    the blocks inside it rejected, anything else falls through to the site's next policy.
+    CALICO-RACK-AGGREGATE names the aggregate's contributing routes (the rack's blocks)."""
+    filters = uplink_filters(model)
+    if not filters:
+        return []
+    names = model.names
+    terms, contributors = [], []
+    for family, _aggregate_list, _specifics_list, aggregate, specifics in filters:
+        match = _el("family", FAMILY[family], indent=5)
+        terms += _term(f"RACK-AGGREGATE-V{family}-{aggregate.seq}", match + _el("protocol", "aggregate", indent=5)
+                       + _route_filters((aggregate,), 5), _el("accept", indent=5))
+        terms += _term(f"RACK-SPECIFICS-V{family}-{aggregate.seq}", match + _route_filters((specifics,), 5), _el("reject", indent=5))
+        contributors += _term(f"CONTRIBUTORS-V{family}-{aggregate.seq}", match + _route_filters((specifics,), 5), _el("accept", indent=5))
+    out = _el("policy-statement", children=_el("name", names.uplink_export, indent=3) + terms, indent=2, replace=True)
+    contributors += _term("REJECT-REST", (), _el("reject", indent=5))
+    out += _el("policy-statement", children=_el("name", names.aggregate_attributes, indent=3) + contributors, indent=2, replace=True)
+    return out
+
+
+def _rack_aggregate_routes(model: TorModel) -> list[str]:
+    """``routing-options aggregate`` (IPv4) and ``rib inet6.0 aggregate`` (IPv6) routes, owned
+    through the policy they name."""
+    routes = {4: [], 6: []}
+    for family, _aggregate_list, _specifics_list, aggregate, _specifics in uplink_filters(model):
+        routes[family] += _el("route", children=_el("name", aggregate.prefix, indent=4)
+                              + _el("policy", model.names.aggregate_attributes, indent=4), indent=3, replace=True)
+    body = _el("aggregate", children=routes[4], indent=2) if routes[4] else []
+    if routes[6]:
+        body += _el("rib", children=_el("name", "inet6.0", indent=3) + _el("aggregate", children=[
+            "  " + line for line in routes[6]], indent=3), indent=2)
+    return _el("routing-options", children=body, indent=1) if body else []

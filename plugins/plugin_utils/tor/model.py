@@ -33,6 +33,13 @@ class ObjectNames:
     default_v6: str
     rack_local: str  # AS-path list matching an empty AS path: routes reflected from the rack's nodes
     node_asns: str  # AS list / peer filter of dynamic eBGP node peers
+    # Rack pools (aggregation towards the uplinks):
+    aggregate_v4: str  # prefix list holding exactly the rack's aggregates
+    aggregate_v6: str
+    specifics_v4: str  # prefix list of everything longer inside the rack's aggregates
+    specifics_v6: str
+    uplink_export: str  # route map / policy the site's uplink export policy calls
+    aggregate_attributes: str  # route map named on each aggregate-address line: marks it as owned
 
     @classmethod
     def with_prefix(cls, prefix: str) -> "ObjectNames":
@@ -49,6 +56,12 @@ class ObjectNames:
             default_v6=prefix + "DEFAULT-V6",
             rack_local=prefix + "RACK-LOCAL",
             node_asns=prefix + "NODES-ASNS",
+            aggregate_v4=prefix + "RACK-AGGREGATE-V4",
+            aggregate_v6=prefix + "RACK-AGGREGATE-V6",
+            specifics_v4=prefix + "RACK-SPECIFICS-V4",
+            specifics_v6=prefix + "RACK-SPECIFICS-V6",
+            uplink_export=prefix + "TO-UPLINKS",
+            aggregate_attributes=prefix + "RACK-AGGREGATE",
         )
 
     def group(self, family: int) -> str:
@@ -105,6 +118,7 @@ class TorModel:
     accept_v6: tuple[PrefixRule, ...]
     pool_v4: tuple[PrefixRule, ...]
     pool_v6: tuple[PrefixRule, ...]
+    aggregates: tuple[PrefixRule, ...]  # the rack's pools, one route each towards the uplinks (exact prefixes)
     maximum_prefix: int
     password: str | None = field(repr=False)
     # Timers are the plan's (its defaults are decided once, in the plan core): no fallback here.
@@ -141,6 +155,9 @@ class TorModel:
 
     def pool_rules(self, family: int) -> tuple[PrefixRule, ...]:
         return self.pool_v4 if family == 4 else self.pool_v6
+
+    def aggregates_of(self, family: int) -> tuple[PrefixRule, ...]:
+        return tuple(a for a in self.aggregates if a.family == family)
 
 
 def _accept_rules(entries, family):
@@ -222,6 +239,8 @@ def build_model(router: dict, secrets: dict | None = None) -> TorModel:
         accept_v6=_accept_rules(accept, 6),
         pool_v4=_accept_rules(pools, 4),
         pool_v6=_accept_rules(pools, 6),
+        aggregates=_accept_rules([dict(a, ge=None, le=None) for a in router.get("aggregates") or []], 4)
+        + _accept_rules([dict(a, ge=None, le=None) for a in router.get("aggregates") or []], 6),
         maximum_prefix=int(router["maximum_prefix"]),
         password=password,
         keepalive=int(timers["keepalive"]),

@@ -18,7 +18,14 @@ BGP" and "Configuring Route Policy Manager"):
 
 from __future__ import annotations
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import header, listen_asn_range, prefix_entries, route_map_lines, uses_rack_local
+from ansible_collections.onprem.calico.plugins.plugin_utils.tor.common import (
+    header,
+    listen_asn_range,
+    prefix_entries,
+    route_map_lines,
+    uplink_route_map_lines,
+    uses_rack_local,
+)
 from ansible_collections.onprem.calico.plugins.plugin_utils.tor.model import TorModel
 
 INDENT = "  "
@@ -36,6 +43,7 @@ def top_level_lines(model: TorModel) -> list[str]:
         low, high = listen_asn_range(model)
         lines += [f"route-map {names.node_asns} permit 10", f"{INDENT}match as-number {low}-{high}"]
     lines += route_map_lines(model, INDENT, f"match as-path {names.rack_local}")
+    lines += uplink_route_map_lines(model, INDENT)
     return lines
 
 
@@ -67,6 +75,13 @@ def router_lines(model: TorModel) -> list[str]:
     body = []
     if model.multipath_relax:
         body.append(MULTIPATH_RELAX)
+    for family in model.families:
+        # Rack aggregates, without summary-only: the rack's nodes keep their blocks. The
+        # attribute map carries the prefix: the push recognises the line as the collection's.
+        aggregates = model.aggregates_of(family)
+        if aggregates:
+            body.append(f"address-family {'ipv4' if family == 4 else 'ipv6'} unicast")
+            body += [f"{INDENT}aggregate-address {a.prefix} attribute-map {names.aggregate_attributes}" for a in aggregates]
     for family in model.families:
         body += _template_lines(model, family)
     if model.neighbor_mode == "listen_range":

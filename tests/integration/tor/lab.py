@@ -21,6 +21,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, os.path.dirname(HERE))  # netlab
 sys.path.insert(0, os.path.join(REPO, "tests"))  # inventory_loader
 sys.path.insert(0, os.path.join(REPO, ".collections"))
+sys.path.insert(0, os.path.join(REPO, "playbooks", "lab", "filter_plugins"))  # lab_standin
 
 from netlab import NetLab  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -44,7 +45,7 @@ def node_blocks():
     return {node: str(next(blocks)) for node in nodes}
 
 
-def inventory(extra_tor_vars=None, cluster_vars=None):
+def inventory(extra_tor_vars=None, cluster_vars=None, rack_vars=None):
     """The lab's inventory as a YAML-able dict (calico_tor_* per ToR, racks, short timers)."""
     tor_hosts, rack_groups = {}, {}
     for rack, spec in RACKS.items():
@@ -64,7 +65,8 @@ def inventory(extra_tor_vars=None, cluster_vars=None):
             "calico_bgp_timers": TIMERS, "calico_advertise_service_cluster_ips": True,
             **(cluster_vars or {}),
             "calico_racks": {rack: {"asn": spec["asn"], "subnets": [spec["subnet"]],
-                                    "tor_routers": list(spec["tors"])} for rack, spec in RACKS.items()},
+                                    "tor_routers": list(spec["tors"]), **(rack_vars or {}).get(rack, {})}
+                             for rack, spec in RACKS.items()},
         },
         "children": {
             "k8s_cluster": {"children": {
@@ -76,28 +78,33 @@ def inventory(extra_tor_vars=None, cluster_vars=None):
     }}
 
 
-def write_inventory(directory, extra_tor_vars=None, cluster_vars=None):
+def write_inventory(directory, extra_tor_vars=None, cluster_vars=None, rack_vars=None):
     path = os.path.join(directory, "hosts.yml")
     with open(path, "w", encoding="utf-8") as handle:
-        yaml.safe_dump(inventory(extra_tor_vars, cluster_vars), handle, sort_keys=False)
+        yaml.safe_dump(inventory(extra_tor_vars, cluster_vars, rack_vars), handle, sort_keys=False)
     return path
 
 
-def build_lab_plan(directory, extra_tor_vars=None, cluster_vars=None):
+def build_lab_plan(directory, extra_tor_vars=None, cluster_vars=None, rack_vars=None):
     from inventory_loader import load_inventory  # pylint: disable=import-outside-toplevel
 
     from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan  # pylint: disable=import-outside-toplevel
 
-    result = build_plan(load_inventory(write_inventory(directory, extra_tor_vars, cluster_vars)))
+    result = build_plan(load_inventory(write_inventory(directory, extra_tor_vars, cluster_vars, rack_vars)))
     assert not result.errors, [str(e) for e in result.errors]
     return result.plan
 
 
-def spine_scaffold(tor, asn):
-    """FRR configuration a ToR has before the collection: hostname and spine uplinks only."""
+def spine_scaffold(tor, asn, uplink_call=None):
+    """FRR configuration a ToR has before the collection: hostname and spine uplinks only.
+
+    ``uplink_call``: a route map the uplink policy calls (the one line docs/tor.md gives for rack
+    aggregates), written by the site before the collection creates the map.
+    """
     lines = ["frr defaults traditional", f"hostname {tor}", "service integrated-vtysh-config", "!",
              "ip prefix-list SPINE-ANY seq 5 permit any", "!",
-             "route-map SPINE-POLICY permit 10", " match ip address prefix-list SPINE-ANY", "exit", "!",
+             "route-map SPINE-POLICY permit 10", " match ip address prefix-list SPINE-ANY",
+             *([f" call {uplink_call}"] if uplink_call else []), "exit", "!",
              f"router bgp {asn}"]
     peers = []
     for a, a_addr, b, b_addr in UPLINKS:
@@ -121,11 +128,20 @@ def rack_of_tor(tor):
     return next(rack for rack, spec in RACKS.items() if tor in spec["tors"])
 
 
-def bird_config(plan, node, block, asn_override=None, extra_routes=(), password=None):
-    """calico-node's BIRD stand-in: the node's address, AS and ToR peers from the plan."""
+def bird_config(plan, node, block, asn_override=None, extra_routes=(), password=None, bgp_filters=()):
+    """calico-node's BIRD stand-in: the node's address, AS and ToR peers from the plan.
+
+    ``bgp_filters``: BGPFilter objects the node's ToR peers name, applied as the lab stand-in
+    applies them (playbooks/lab/filter_plugins/lab_standin.py, after calico-node's confd).
+    """
+    import lab_standin  # pylint: disable=import-outside-toplevel
+
     spec = plan["nodes"][node]
     asn = asn_override or spec["asn"]
-    lines = [
+    names = [f["metadata"]["name"] for f in bgp_filters]
+    calls = lab_standin.bgp_import_calls(list(bgp_filters), names, 4)
+    importing = "import filter { %s accept; };" % "".join(f"{call}(); " for call in calls) if calls else "import all;"
+    lines = lab_standin.bgp_filter_functions(list(bgp_filters), 4) + [
         f"router id {spec['ip']};",
         "protocol device { scan time 2; }",
         "protocol kernel { ipv4 { import none; export where source = RTS_BGP; }; merge paths on; }",
@@ -136,23 +152,24 @@ def bird_config(plan, node, block, asn_override=None, extra_routes=(), password=
         lines.append(
             "protocol bgp %s { local %s as %s; neighbor %s as %s; direct; hold time %d; keepalive time %d; "
             "connect retry time %d; error wait time 1, 3; %s"
-            "ipv4 { import all; export where source = RTS_STATIC; next hop self; gateway direct; }; }"
+            "ipv4 { %s export where source = RTS_STATIC; next hop self; gateway direct; }; }"
             % (peer["name"].replace("-", "_"), spec["ip"], asn, peer["ip"], peer["asn"],
                TIMERS["hold"], TIMERS["keepalive"], TIMERS["connect_retry"],
-               f'password "{password}"; ' if password else ""))
+               f'password "{password}"; ' if password else "", importing))
     return "\n".join(lines) + "\n"
 
 
 class TorLab:
     """The running lab; build with ``start()``, always ``close()``."""
 
-    def __init__(self, plan, tag="tor", password=None):
+    def __init__(self, plan, tag="tor", password=None, blocks=None, uplink_call=None):
         self.plan = plan
         self.password = password
         self.lab = NetLab(tag)
-        self.blocks = node_blocks()
+        self.blocks = blocks or node_blocks()
+        self.uplink_call = uplink_call
 
-    def start(self, node_asn_override=None, node_extra_routes=None):
+    def start(self, node_asn_override=None, node_extra_routes=None, node_bgp_filters=None):
         lab = self.lab
         for rack, spec in RACKS.items():
             lab.add_switch(rack)
@@ -169,13 +186,14 @@ class TorLab:
             lab.link(a, a_addr, b, b_addr, a_if=f"to-{b}", b_if=f"to-{a}")
         for rack, spec in RACKS.items():
             for tor in spec["tors"]:
-                lab.start_frr(tor, spine_scaffold(tor, spec["asn"]))
+                lab.start_frr(tor, spine_scaffold(tor, spec["asn"], self.uplink_call))
         for rack, spec in RACKS.items():
             for node in spec["nodes"]:
                 lab.start_bird(node, bird_config(
                     self.plan, node, self.blocks[node],
                     asn_override=(node_asn_override or {}).get(node),
-                    extra_routes=(node_extra_routes or {}).get(node, ()), password=self.password))
+                    extra_routes=(node_extra_routes or {}).get(node, ()), password=self.password,
+                    bgp_filters=(node_bgp_filters or {}).get(node, ())))
         return self
 
     def runner(self, host):

@@ -112,4 +112,4 @@ def test_selectors(standin, selector, labels, expected):
 
 def test_unsupported_selector_is_an_error_not_a_mismatch(standin):
     with pytest.raises(standin.StandinError, match="not supported"):
-        standin.selector_matches("rack in {'r1', 'r2'}", {"rack": "r1"})
+        standin.selector_matches("rack == 'r1' || rack == 'r2'", {"rack": "r1"})

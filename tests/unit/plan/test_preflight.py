@@ -117,10 +117,6 @@ def test_pool_overlapping_tor_peer_address():
     assert_error(inv, "overlaps node subnet 10.1.1.0/24, 10.1.2.0/24", "tor1 (calico_tor_peer_ip)")
 
 
-def test_pool_too_small_warns_with_numbers():
-    assert_warning(base(nodes=8, calico_pod_cidr="10.244.0.0/24", calico_block_size=26), "4 blocks of /26 for 8 nodes")
-
-
 def test_pool_entry_errors():
     pools = [
         {"name": "Bad_Name", "cidr": "10.244.0.0/24"},

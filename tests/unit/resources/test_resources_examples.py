@@ -82,8 +82,11 @@ def test_tor_as_per_rack_one_as_per_rack_both_tors_mesh_off(example_plan, ctx):
         for tor in rack["tor_routers"]:
             expected["onprem-calico-rack-%s-%s" % (rack["name"], tor)] = {
                 "asNumber": rack["asn"], "nodeSelector": "onprem.calico/rack == '%s'" % rack["name"],
-                "peerIP": plan["tor_routers"][tor]["peer_ip"]}
+                "peerIP": plan["tor_routers"][tor]["peer_ip"], "filters": ["onprem-calico-tor-import"]}
     assert {n: p["spec"] for n, p in peers.items()} == expected
+    # What the nodes take from their ToRs: the pool's routes, then nothing else (issue 17).
+    assert objects(rs, "BGPFilter")["onprem-calico-tor-import"]["spec"] == {
+        "importV4": [{"action": "Accept", "matchOperator": "In", "cidr": plan["cluster"]["pod_cidr"]}, {"action": "Reject"}]}
     patches = node_patches(rs)
     assert sorted(patches) == sorted(plan["nodes"])
     for name, node in plan["nodes"].items():

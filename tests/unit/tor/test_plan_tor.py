@@ -119,9 +119,9 @@ def _bgp_peers(plan):
 def test_bgp_peers_carry_ttl_security_and_ipv6_sessions():
     peers = _bgp_peers(plan_of(dual_stack(calico_bgp_ttl_security=True)))
     assert peers["onprem-calico-rack-r1-tor1"] == {"asNumber": 65001, "nodeSelector": "onprem.calico/rack == 'r1'",
-                                                   "peerIP": "10.1.1.1", "ttlSecurity": 1}
+                                                   "peerIP": "10.1.1.1", "ttlSecurity": 1, "filters": ["onprem-calico-tor-import"]}
     assert peers["onprem-calico-rack-r1-tor1-v6"] == {"asNumber": 65001, "nodeSelector": "onprem.calico/rack == 'r1'",
-                                                      "peerIP": "fd00:1:1::1", "ttlSecurity": 1}
+                                                      "peerIP": "fd00:1:1::1", "ttlSecurity": 1, "filters": ["onprem-calico-tor-import"]}
     plain = _bgp_peers(plan_of(tor_base()))
     assert sorted(plain) == ["onprem-calico-rack-r1-tor1", "onprem-calico-rack-r2-tor2"]
     assert "ttlSecurity" not in plain["onprem-calico-rack-r1-tor1"]

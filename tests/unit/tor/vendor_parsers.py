@@ -28,6 +28,7 @@ FACTS = {
     ("nxos", "bgp_global"): "cisco.nxos.plugins.module_utils.network.nxos.facts.bgp_global.bgp_global.Bgp_globalFacts",
     ("nxos", "bgp_templates"): "cisco.nxos.plugins.module_utils.network.nxos.facts.bgp_templates.bgp_templates.Bgp_templatesFacts",
     ("nxos", "prefix_lists"): "cisco.nxos.plugins.module_utils.network.nxos.facts.prefix_lists.prefix_lists.Prefix_listsFacts",
+    ("nxos", "bgp_address_family"): "cisco.nxos.plugins.module_utils.network.nxos.facts.bgp_address_family.bgp_address_family.Bgp_address_familyFacts",
     ("nxos", "route_maps"): "cisco.nxos.plugins.module_utils.network.nxos.facts.route_maps.route_maps.Route_mapsFacts",
     ("junos", "bgp_global"): "junipernetworks.junos.plugins.module_utils.network.junos.facts.bgp_global.bgp_global.Bgp_globalFacts",
 }

@@ -1,0 +1,119 @@
+"""Rack pools on real FRR ToRs and BIRD nodes: the other rack sees one route per rack (issue 17).
+
+The lab of test_frr_tor (rack1: tor1a, tor1b; rack2: tor2a; eBGP uplinks between the racks)
+with rack pools of /22: rack1 at index 0, rack2 at index 1, every node's block inside its
+rack's pool. The uplink policy calls CALICO-TO-UPLINKS (the one line of docs/tor.md) before
+the collection creates it. The ToRs are configured by the collection's render and push code.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import os
+import shutil
+
+import pytest
+
+from lab import RACKS, TorLab, build_lab_plan
+
+from ansible_collections.onprem.calico.plugins.modules import frr_tor_config
+from ansible_collections.onprem.calico.plugins.plugin_utils import tor as tor_renderer
+from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderContext
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("bird") or not os.path.exists("/usr/lib/frr/bgpd"),
+    reason="needs root, FRR and BIRD (make apt)",
+)
+
+RACK_POOLS = {"rack1": "10.244.0.0/22", "rack2": "10.244.4.0/22"}
+UPLINK_OF = {"tor1a": "172.31.0.1", "tor1b": "172.31.0.3"}  # tor2a's address on each uplink
+
+
+def blocks_in_rack_pools():
+    """Each node's first /26 of its rack's pool, as Calico IPAM would hand it out."""
+    out = {}
+    for rack, spec in RACKS.items():
+        blocks = ipaddress.ip_network(RACK_POOLS[rack]).subnets(new_prefix=26)
+        for node in sorted(spec["nodes"]):
+            out[node] = str(next(blocks))
+    return out
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("rackpools")
+    plan = build_lab_plan(str(workdir), cluster_vars={"calico_rack_pool_prefix_length": 22},
+                          rack_vars={"rack1": {"index": 0}, "rack2": {"index": 1}})
+    assert {p["name"]: p["cidr"] for p in plan["ip_pools"]} == {"rack-rack1-ipv4": RACK_POOLS["rack1"],
+                                                                "rack-rack2-ipv4": RACK_POOLS["rack2"]}
+    tor_lab = TorLab(plan, tag="trp", blocks=blocks_in_rack_pools(), uplink_call="CALICO-TO-UPLINKS")
+    try:
+        tor_lab.start()
+        artifacts = {a.path: a.content for a in tor_renderer.render(plan, RenderContext())}
+        tor_lab.push = {}
+        for tor in tor_lab.tors():
+            tor_lab.push[tor] = {
+                "state": "merged", "config": artifacts[f"tor/{tor}.conf"], "object_prefix": "CALICO-", "restore_from": None,
+                "backup_dir": os.path.join(tor_lab.lab.rundir(tor), "backups"), "keep_backups": 5,
+                "config_file": os.path.join(tor_lab.lab.rundir(tor), "saved-frr.conf"), "vtysh": "vtysh",
+                "vty_socket": tor_lab.lab.vty_socket(tor), "frr_reload": "/usr/lib/frr/frr-reload.py",
+            }
+            result = frr_tor_config.run_module(tor_lab.push[tor], tor_lab.runner(tor), check_mode=False)
+            assert not result.get("failed"), result
+        yield tor_lab
+    finally:
+        tor_lab.close()
+
+
+def pod_routes(lab, router, learned_from=None):
+    """The 10.244.0.0/16 prefixes in a router's BGP table, optionally only those from one peer."""
+    routes = lab.lab.vtysh_json(router, "show bgp ipv4 unicast json")["routes"]
+    out = set()
+    for prefix, paths in routes.items():
+        if not ipaddress.ip_network(prefix).subnet_of(ipaddress.ip_network("10.244.0.0/16")):
+            continue
+        if learned_from is None or any(p.get("peerId") == learned_from for p in paths):
+            out.add(prefix)
+    return out
+
+
+def test_the_other_rack_learns_exactly_one_route_per_rack(lab):
+    # tor2a hears rack1 over both uplinks: the aggregate, and no node block of rack1.
+    for uplink_tor, address in (("tor1a", "172.31.0.0"), ("tor1b", "172.31.0.2")):
+        learned = lab.lab.wait_for(lambda a=address: pod_routes(lab, "tor2a", learned_from=a) or None, timeout=40,
+                                   what=f"rack1's routes on tor2a from {uplink_tor}")
+        assert learned == {RACK_POOLS["rack1"]}, learned
+    # And rack1's ToRs hear rack2 as one route.
+    for tor in ("tor1a", "tor1b"):
+        learned = lab.lab.wait_for(lambda t=tor: pod_routes(lab, t, learned_from=UPLINK_OF[t]) or None, timeout=40,
+                                   what=f"rack2's routes on {tor}")
+        assert learned == {RACK_POOLS["rack2"]}, learned
+
+
+def test_the_rack_keeps_its_node_blocks(lab):
+    # No summary-only: the rack's ToRs still hold every block of their own nodes.
+    for node in RACKS["rack1"]["nodes"]:
+        assert lab.blocks[node] in lab.lab.wait_for(lambda: pod_routes(lab, "tor1a") or None, timeout=30, what="tor1a's table")
+
+
+def test_cross_rack_traffic_follows_the_aggregate(lab):
+    source = str(ipaddress.ip_network(lab.blocks["r2n01"])[1])
+    target = str(ipaddress.ip_network(lab.blocks["r1n02"])[1])
+
+    def aggregate_in_kernel():
+        return lab.lab.exec("r2n01", "ip", "route", "show", RACK_POOLS["rack1"]).stdout.strip() or None
+
+    route = lab.lab.wait_for(aggregate_in_kernel, timeout=30, what="rack1's aggregate in r2n01's kernel")
+    assert "via 10.0.2.2" in route, route
+    # r2n01 has no route to rack1's blocks themselves: only the aggregate.
+    assert lab.lab.exec("r2n01", "ip", "route", "show", lab.blocks["r1n02"]).stdout.strip() == ""
+    greeting = lab.lab.wait_for(functools.partial(lab.lab.tcp_probe, "r2n01", source, "r1n02", target),
+                                timeout=20, what=f"TCP {source} -> {target}")
+    assert greeting == "hello from r1n02"
+
+
+def test_second_push_changes_nothing(lab):
+    for tor in lab.tors():
+        result = frr_tor_config.run_module(lab.push[tor], lab.runner(tor), check_mode=False)
+        assert result["changed"] is False, result
