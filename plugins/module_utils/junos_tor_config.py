@@ -100,7 +100,10 @@ def _strip_namespaces(root):
 
 def _configuration(xml_text):
     """The <configuration> element of a reply (or the document itself)."""
-    root = _strip_namespaces(ET.fromstring(xml_text))
+    try:
+        root = _strip_namespaces(ET.fromstring(xml_text))
+    except ET.ParseError as err:
+        raise JunosPushError("cannot read the configuration document: %s" % err)
     if root.tag == "configuration":
         return root
     found = root.find(".//configuration")

@@ -140,6 +140,14 @@ else:
     NETCONF_IMPORT_ERROR = None
 
 
+# What a failed call leaves behind, for the message.
+AFTER_FAILURE = {
+    "pushed": "nothing was committed (a loaded candidate was discarded)",
+    "confirmed": "the commit stays unconfirmed: Junos rolls it back when the confirm timer runs out",
+    "rolled_back": "rollback 1 was not committed: an unconfirmed commit still rolls back when its timer runs out",
+}
+
+
 class NetconfSession(object):
     """The session the push logic drives, over the persistent NETCONF connection."""
 
@@ -221,10 +229,9 @@ def main():
                       comment=params["comment"], check_mode=module.check_mode, router_id=params["router_id"])
     except JunosPushError as err:
         module.fail_json(msg=str(err))
-    except (AnsibleConnectionError, ValueError) as err:
+    except AnsibleConnectionError as err:
         # An rpc-error reply names the statement Junos refused; secrets in it are redacted.
-        module.fail_json(msg="NETCONF %s: %s; nothing was committed (a loaded candidate was discarded)"
-                         % (params["state"], redact(to_text(err))))
+        module.fail_json(msg="NETCONF %s: %s; %s" % (params["state"], redact(to_text(err)), AFTER_FAILURE[params["state"]]))
     result["compare"] = result.pop("diff")
     if module._diff and result["changed"]:
         result["diff"] = {"prepared": result["compare"]}

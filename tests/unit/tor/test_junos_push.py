@@ -205,3 +205,10 @@ def test_rollback_loads_rollback_1_and_commits_or_discards():
     with pytest.raises(ValueError):
         rollback(session)
     assert session.calls == ["lock", "load-configuration rollback 1", "commit", "discard-changes", "unlock"]
+
+
+def test_a_document_that_is_not_xml_is_refused_before_the_load():
+    session = RecordingSession()
+    with pytest.raises(JunosPushError, match="cannot read the configuration document"):
+        push(session, "<configuration><policy-options>", "CALICO-", 65001, 5)
+    assert session.calls == ["lock", "get-configuration", "unlock"]
