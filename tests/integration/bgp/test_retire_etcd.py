@@ -5,7 +5,6 @@ blocks, and ``calicoctl ipam check`` then reports nothing leaked; a second run c
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
