@@ -2,6 +2,7 @@
 
     python benchmarks/plan_bench.py            # in-process: 100, 1,000 and 5,000 nodes
     python benchmarks/plan_bench.py --playbook # also render.yml on 2,000 and 5,000 nodes
+    python benchmarks/plan_bench.py --rack-pools  # the same inventories with a /20 pool per rack
 
 Targets: 5,000 nodes planned and validated in under 1 s in-process, growing linearly (the
 printed 5,000/1,000 ratio should stay near 5); ``ansible-playbook playbooks/render.yml`` under
@@ -28,8 +29,9 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import Inv
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan  # noqa: E402
 
 
-def synthetic(nodes: int, racks: int) -> InventoryInput:
-    """ToR as_per_rack design: ``racks`` racks, nodes spread evenly, two ToRs per rack."""
+def synthetic(nodes: int, racks: int, rack_pools: bool = False) -> InventoryInput:
+    """ToR as_per_rack design: ``racks`` racks, nodes spread evenly, two ToRs per rack; with
+    ``rack_pools`` a /20 pool per rack (1,024 of them fit the /10), forecast for every rack."""
     per_rack = -(-nodes // racks)
     cluster = {
         "calico_cluster_name": "bench",
@@ -48,6 +50,8 @@ def synthetic(nodes: int, racks: int) -> InventoryInput:
         base = (r // 100, (r % 100) * 2)
         tors = ["%s-tor%s" % (rack, x) for x in "ab"]
         cluster["calico_racks"][rack] = {"asn": 65000 + r, "subnets": [subnet], "tor_routers": tors}
+        if rack_pools:
+            cluster["calico_racks"][rack]["index"] = r
         for i, t in enumerate(tors):
             groups["tor_routers"].append(t)
             hosts[t] = {
@@ -64,11 +68,13 @@ def synthetic(nodes: int, racks: int) -> InventoryInput:
             groups["k8s_cluster"].append(name)
             groups["kube_control_plane" if n < 3 else "kube_node"].append(name)
             hosts[name] = {"ansible_host": "10.%d.%d.%d" % (base[0], base[1] + (10 + i) // 256, (10 + i) % 256), "calico_rack": rack}
+    if rack_pools:
+        cluster["calico_rack_pool_prefix_length"] = 20
     return InventoryInput(cluster=cluster, groups=groups, hosts=hosts)
 
 
-def time_plan(nodes: int, racks: int, repeat: int = 5) -> float:
-    inv = synthetic(nodes, racks)
+def time_plan(nodes: int, racks: int, repeat: int = 5, rack_pools: bool = False) -> float:
+    inv = synthetic(nodes, racks, rack_pools)
     times = []
     for _run in range(repeat):
         gc.collect()  # start each run from the same heap state
@@ -133,11 +139,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--playbook", action="store_true", help="also time playbooks/render.yml against ansible-inventory --list")
     parser.add_argument("--playbook-nodes", type=int, nargs="+", default=[2000, 5000])
+    parser.add_argument("--rack-pools", action="store_true", help="a pool per rack (forecast per rack, aggregates per ToR)")
     args = parser.parse_args()
     results = {}
     for nodes, racks in ((100, 5), (1000, 50), (5000, 250)):
-        results[nodes] = time_plan(nodes, racks)
-        print("plan+preflight %5d nodes, %3d racks: %7.1f ms (median of 5)" % (nodes, racks, results[nodes] * 1000))
+        results[nodes] = time_plan(nodes, racks, rack_pools=args.rack_pools)
+        print("plan+preflight %5d nodes, %3d racks%s: %7.1f ms (median of 5)" % (
+            nodes, racks, ", rack pools" if args.rack_pools else "", results[nodes] * 1000))
     print("ratio 5,000/1,000 nodes: %.2f (linear = 5.0)" % (results[5000] / results[1000]))
     print("target 5,000 nodes < 1 s: %s" % ("met" if results[5000] < 1.0 else "MISSED"))
     for nodes in args.playbook_nodes if args.playbook else []:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import DEFAULT_BGP_TIMERS
@@ -178,7 +179,9 @@ def _tor_import_filter(ctx: _Ctx, cluster: dict, pools: list[dict], design: str)
         if family == 6 and not cluster["dual_stack"]:
             rules[family] = []
             continue
-        family_rules = [{"action": "Accept", "matchOperator": "In", "cidr": p["cidr"]} for p in pools if p["family"] == family]
+        # Collapsed: neighbouring pools (hundreds of rack pools) make one rule.
+        nets = ipaddress.collapse_addresses(ipaddress.ip_network(p["cidr"]) for p in pools if p["family"] == family)
+        family_rules = [{"action": "Accept", "matchOperator": "In", "cidr": str(net)} for net in nets]
         if tor_sends_default(ctx, design):
             family_rules.append({"action": "Accept", "matchOperator": "Equal", "cidr": default})
         rules[family] = family_rules + [{"action": "Reject"}]

@@ -9,6 +9,17 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.input_schema import 
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _addr, _as_int, _Ctx, _is_dotted_quad, _net
 
 
+def _without(networks: list, holes: list) -> list:
+    """``networks`` minus ``holes`` (each hole inside one of them or outside all), sorted."""
+    out = list(networks)
+    for hole in holes:
+        pieces = []
+        for net in out:
+            pieces += list(net.address_exclude(hole)) if hole.subnet_of(net) else [net]
+        out = pieces
+    return sorted(out)
+
+
 def tor_sends_default(ctx: _Ctx, design: str | None) -> bool:
     """Whether the ToRs pass the default they learned from their uplinks down to the nodes."""
     return design == "downward_default" or bool(ctx.v["calico_tor_send_default"])
@@ -36,6 +47,12 @@ def _tor_sessions(ctx: _Ctx, cluster: dict, bgp: dict, racks: dict, nodes: dict,
         ctx.f.error("calico_tor_object_prefix", "%r must be upper-case letters, digits, '-' or '_'." % v["calico_tor_object_prefix"], "e.g. CALICO-.")
     # IPv6 sessions only in a ToR design of a dual-stack cluster (the BGP section checks the addresses).
     dual_stack = cluster["dual_stack"] and design is not None
+    # Every rack pool of a family, collapsed once: each router sends the other racks' pools down
+    # as this union minus its own rack's pools (a handful of entries even for hundreds of racks).
+    rack_pool_union = {
+        family: list(ipaddress.collapse_addresses(_net(p["cidr"]) for p in pools if p["origin"] == "rack" and p["family"] == family))
+        for family in (4, 6)
+    }
     sessions: dict[str, dict] = {}
     for t in tors.values():
         rack = racks.get(t["rack"]) if t["rack"] else None
@@ -43,15 +60,17 @@ def _tor_sessions(ctx: _Ctx, cluster: dict, bgp: dict, racks: dict, nodes: dict,
         rack_nodes = rack["nodes"] if rack else []
         # The rack's pool blocks: what nodes may announce and, except in downward_default,
         # what the router passes down to them. Another rack's rack pool arrives from the
-        # uplinks as that rack's aggregate, so it goes down whole (the aggregate or longer).
+        # uplinks as that rack's aggregate, so the other racks' pools go down whole (the
+        # aggregates or longer).
         accept, pool_blocks, aggregates = [], [], []
+        other_racks = set()  # families in which other racks have pools
         for p in pools:
             if p["family"] == 6 and not dual_stack:
                 continue
             host_len = 32 if p["family"] == 4 else 128
             if p["racks"] and t["rack"] not in p["racks"]:
                 if p["origin"] == "rack":
-                    pool_blocks.append({"prefix": p["cidr"], "ge": None, "le": host_len, "family": p["family"]})
+                    other_racks.add(p["family"])
                 continue
             entry = {"prefix": p["cidr"], "ge": p["block_size"] if p["block_size"] < host_len else None, "le": host_len, "family": p["family"]}
             accept.append(entry)
@@ -59,6 +78,10 @@ def _tor_sessions(ctx: _Ctx, cluster: dict, bgp: dict, racks: dict, nodes: dict,
             if p["origin"] == "rack" and not p["disabled"]:
                 # One route per rack and family towards the spine; the blocks stay for the rack's own nodes.
                 aggregates.append({"prefix": p["cidr"], "family": p["family"]})
+        for family in sorted(other_racks):
+            own = [_net(p["cidr"]) for p in pools if p["origin"] == "rack" and p["family"] == family and t["rack"] in p["racks"]]
+            pool_blocks += [{"prefix": str(net), "ge": None, "le": 32 if family == 4 else 128, "family": family}
+                            for net in _without(rack_pool_union[family], own)]
         for cidr in bgp["service_cluster_ips"] + bgp["service_external_ips"] + bgp["service_loadbalancer_ips"]:
             net = ipaddress.ip_network(cidr)
             accept.append({"prefix": cidr, "ge": None, "le": 32 if net.version == 4 else 128, "family": net.version})

@@ -50,8 +50,9 @@ def test_rack_pools_and_disabled_pools_are_all_let_in():
     inv.cluster["calico_racks"]["r1"]["index"] = 0
     inv.cluster["calico_racks"]["r2"]["index"] = 1
     rules = built(inv)["bgp"]["tor_import_filter"]["import_v4"]
-    # The previous pool's blocks hold pods until the migration ends; other racks' aggregates arrive too.
-    assert [r.get("cidr") for r in rules] == ["172.16.0.0/16", "10.244.0.0/22", "10.244.4.0/22", None]
+    # The previous pool's blocks hold pods until the migration ends; every rack's pool (both racks'
+    # /22s, collapsed into one /21) arrives too.
+    assert [r.get("cidr") for r in rules] == ["10.244.0.0/21", "172.16.0.0/16", None]
 
 
 @pytest.mark.parametrize("mode", ["full_mesh", "route_reflectors"])
