@@ -138,7 +138,8 @@ def test_plan_advice_and_the_node_check_agree_on_the_largest_pod_mtu(inventory, 
         warned = bool(advice)
         if warned:
             # The advice names the largest pod MTU that fits, in the message and in the fix.
-            assert "(= %d)" % fits in advice[0].message and "set calico_mtu to %d " % fits in advice[0].fix
+            assert advice[0].message.startswith("%d exceeds the smallest node interface MTU 1500 " % mtu)
+            assert "(= %d)" % fits in advice[0].message and advice[0].fix == "set calico_mtu to %d or 'auto'." % fits
         m = result.plan["manifest"]
         node_ip = next(iter(result.plan["nodes"].values()))["ip"]
         host = node_interface.check(link, node_ip, None, m["encapsulation_overhead"], m["veth_mtu"],
