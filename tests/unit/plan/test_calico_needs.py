@@ -99,6 +99,10 @@ def test_the_ipv6_default_pool_follows_the_encapsulation_in_calico_yaml(encapsul
         (lambda: base(calico_encapsulation="vxlan"), "VXLAN"),
         (lambda: base(calico_encapsulation="vxlan_cross_subnet"), "VXLAN"),
         (lambda: dual_stack(calico_encapsulation="vxlan"), "VXLAN over IPv6"),
+        # VXLAN on the IPv4 pool only: the IPv6 pool's packets are not encapsulated.
+        (lambda: dual_stack(calico_encapsulation="none", calico_ip_pools=[
+            {"name": "v4", "cidr": "10.244.0.0/16", "encapsulation": "vxlan"},
+            {"name": "v6", "cidr": "fd00:10:244::/56", "encapsulation": "none"}]), "VXLAN"),
         (lambda: base(calico_encapsulation="none", calico_wireguard=True), "WireGuard over IPv4"),
         # WireGuard (60) outweighs IPIP (20) and VXLAN over IPv4 (50); IPv6 VXLAN (70) does not
         # outweigh IPv6 WireGuard (80).
@@ -263,3 +267,7 @@ def test_explicit_pool_block_sizes_calico_accepts(cidr, block, valid):
         {"name": "extra", "cidr": cidr, "block_size": block, "encapsulation": "none"}]))
     errors = [e for e in result.errors if e.subject == "calico_ip_pools[extra].block_size"]
     assert bool(errors) is not valid, [str(e) for e in result.errors]
+    if errors:
+        v4 = ":" not in cidr
+        assert errors[0].message == "block size %d is outside %s for IPv%d." % (block, "20..32" if v4 else "116..128", 4 if v4 else 6)
+        assert errors[0].fix == "use a block size in %s (Calico's default is %d)." % ("20..32" if v4 else "116..128", 26 if v4 else 122)
