@@ -271,3 +271,17 @@ def test_explicit_pool_block_sizes_calico_accepts(cidr, block, valid):
         v4 = ":" not in cidr
         assert errors[0].message == "block size %d is outside %s for IPv%d." % (block, "20..32" if v4 else "116..128", 4 if v4 else 6)
         assert errors[0].fix == "use a block size in %s (Calico's default is %d)." % ("20..32" if v4 else "116..128", 26 if v4 else 122)
+
+
+@pytest.mark.parametrize(("pod_cidr", "warned"), [("10.244.0.0/24", False), ("10.244.0.0/25", True)])
+def test_one_block_per_node_is_enough(pod_cidr, warned):
+    """Four nodes, blocks of /26: a /24 holds exactly four blocks (no warning), a /25 two."""
+    result = build_plan(base(calico_pod_cidr=pod_cidr, calico_block_size=26))
+    assert result.ok, [str(e) for e in result.errors]
+    assert any("borrow addresses" in w.message for w in result.warnings) is warned
+
+
+def test_a_pool_of_exactly_one_block_is_valid():
+    result = build_plan(base(calico_pod_cidr="10.244.0.0/16", calico_ip_pools=[
+        {"name": "one-block", "cidr": "10.244.1.0/26", "block_size": 26, "encapsulation": "ipip"}]))
+    assert not [e for e in result.errors if e.subject == "calico_ip_pools[one-block].block_size"], [str(e) for e in result.errors]
