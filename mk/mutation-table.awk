@@ -1,5 +1,6 @@
 # Per-module table from `mutmut results --all true` lines ("    <mutant name>: <status>").
-# Mutants not run yet ("not checked") are left out, so a partial run shows only what it ran.
+# Mutants without a result yet ("not checked") are left out: the table shows every mutant tested
+# so far, by this run or an earlier one in the same build/mutation.
 # "no tests" (no selected test reaches the function) is a survivor: it counts against the score.
 BEGIN { FS = ": " }
 {

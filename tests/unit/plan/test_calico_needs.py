@@ -99,6 +99,10 @@ def test_the_ipv6_default_pool_follows_the_encapsulation_in_calico_yaml(encapsul
         (lambda: base(calico_encapsulation="vxlan"), "VXLAN"),
         (lambda: base(calico_encapsulation="vxlan_cross_subnet"), "VXLAN"),
         (lambda: dual_stack(calico_encapsulation="vxlan"), "VXLAN over IPv6"),
+        # VXLAN on the IPv4 pool only: the IPv6 pool's packets are not encapsulated.
+        (lambda: dual_stack(calico_encapsulation="none", calico_ip_pools=[
+            {"name": "v4", "cidr": "10.244.0.0/16", "encapsulation": "vxlan"},
+            {"name": "v6", "cidr": "fd00:10:244::/56", "encapsulation": "none"}]), "VXLAN"),
         (lambda: base(calico_encapsulation="none", calico_wireguard=True), "WireGuard over IPv4"),
         # WireGuard (60) outweighs IPIP (20) and VXLAN over IPv4 (50); IPv6 VXLAN (70) does not
         # outweigh IPv6 WireGuard (80).
@@ -138,7 +142,8 @@ def test_plan_advice_and_the_node_check_agree_on_the_largest_pod_mtu(inventory, 
         warned = bool(advice)
         if warned:
             # The advice names the largest pod MTU that fits, in the message and in the fix.
-            assert "(= %d)" % fits in advice[0].message and "set calico_mtu to %d " % fits in advice[0].fix
+            assert advice[0].message.startswith("%d exceeds the smallest node interface MTU 1500 " % mtu)
+            assert "(= %d)" % fits in advice[0].message and advice[0].fix == "set calico_mtu to %d or 'auto'." % fits
         m = result.plan["manifest"]
         node_ip = next(iter(result.plan["nodes"].values()))["ip"]
         host = node_interface.check(link, node_ip, None, m["encapsulation_overhead"], m["veth_mtu"],
@@ -262,3 +267,21 @@ def test_explicit_pool_block_sizes_calico_accepts(cidr, block, valid):
         {"name": "extra", "cidr": cidr, "block_size": block, "encapsulation": "none"}]))
     errors = [e for e in result.errors if e.subject == "calico_ip_pools[extra].block_size"]
     assert bool(errors) is not valid, [str(e) for e in result.errors]
+    if errors:
+        v4 = ":" not in cidr
+        assert errors[0].message == "block size %d is outside %s for IPv%d." % (block, "20..32" if v4 else "116..128", 4 if v4 else 6)
+        assert errors[0].fix == "use a block size in %s (Calico's default is %d)." % ("20..32" if v4 else "116..128", 26 if v4 else 122)
+
+
+@pytest.mark.parametrize(("pod_cidr", "warned"), [("10.244.0.0/24", False), ("10.244.0.0/25", True)])
+def test_one_block_per_node_is_enough(pod_cidr, warned):
+    """Four nodes, blocks of /26: a /24 holds exactly four blocks (no warning), a /25 two."""
+    result = build_plan(base(calico_pod_cidr=pod_cidr, calico_block_size=26))
+    assert result.ok, [str(e) for e in result.errors]
+    assert any("borrow addresses" in w.message for w in result.warnings) is warned
+
+
+def test_a_pool_of_exactly_one_block_is_valid():
+    result = build_plan(base(calico_pod_cidr="10.244.0.0/16", calico_ip_pools=[
+        {"name": "one-block", "cidr": "10.244.1.0/26", "block_size": 26, "encapsulation": "ipip"}]))
+    assert not [e for e in result.errors if e.subject == "calico_ip_pools[one-block].block_size"], [str(e) for e in result.errors]

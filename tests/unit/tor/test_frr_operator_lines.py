@@ -147,6 +147,8 @@ def test_creating_the_router_is_owned_only_when_the_collection_creates_it():
     created = [((), "router bgp 65001")]
     assert foreign_changes(created, "CALICO-", set(), "65001", router_created=True) == []
     assert foreign_changes(created, "CALICO-", set(), "65001") == created
+    spine = (("router bgp 65001",), "neighbor 172.31.0.1 remote-as 65002")
+    assert foreign_changes(created + [spine], "CALICO-", set(), "65001", router_created=True) == [spine]
     # Deleting a router, or creating one of another AS, is never the collection's.
     for change in (((), "no router bgp 65001"), ((), "router bgp 65099")):
         assert foreign_changes([change], "CALICO-", set(), "65001", router_created=True) == [change]
@@ -160,6 +162,11 @@ def test_creating_the_router_is_owned_only_when_the_collection_creates_it():
         ("no ipv6 prefix-list CALICO-OLD-V6 seq 5 permit ::/0", True),
         ("no route-map CALICO-TO-NODES permit 10", True),
         ("no bgp as-path access-list CALICO-RACK-LOCAL seq 5 permit ^$", True),
+        # The short forms that delete a whole list or route-map.
+        ("no route-map CALICO-OLD", True),
+        ("no bgp as-path access-list CALICO-OLD", True),
+        # Only prefix-lists, route-maps and AS-path lists are the collection's, whatever their name.
+        ("bgp community-list standard CALICO-COMMUNITY permit 65001:1", False),
         ("no ip prefix-list SPINE-ANY", False),
         ("route-map SPINE-POLICY permit 10", False),
         ("agentx", False),
@@ -193,3 +200,11 @@ def test_owned_neighbors_are_the_prefixed_groups_and_their_members():
 )
 def test_router_lines_owned_with_and_without_no(line, context, owned):
     assert owned_router_line(line, context, "CALICO-", {"10.0.1.5"}) is owned
+
+
+def test_the_collection_adds_and_removes_its_address_families():
+    router = ("router bgp 65001",)
+    changes = [(router, "address-family ipv6 unicast"), (router, "no address-family ipv6 unicast")]
+    assert foreign_changes(changes, "CALICO-", set(), "65001") == []
+    other = [(router, "no address-family l2vpn evpn")]
+    assert foreign_changes(other, "CALICO-", set(), "65001") == other
