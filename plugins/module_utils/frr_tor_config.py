@@ -318,6 +318,9 @@ def foreign_changes(changes, prefix, neighbors, asn, router_created=False):
                 continue
             if len(context) == 1 and bare in OWNED_ADDRESS_FAMILIES:
                 continue
+            # The router's identity is the collection's only in a router bgp it creates.
+            if len(context) == 1 and router_created and line.startswith(NEW_ROUTER_ONLY_PREFIXES):
+                continue
         foreign.append((context, line))
     return foreign
 

@@ -7,10 +7,13 @@ best-path tie-breakers, keepalive/hold timers, neighbour logging, redistribution
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from sample_plan import make_plan
 
 from ansible_collections.onprem.calico.plugins.module_utils.frr_tor_config import (
+    FrrConfigError,
     foreign_changes,
     merge,
     owned_neighbors,
@@ -44,7 +47,7 @@ OPERATOR_IPV4 = [
 RUNNING = "\n".join(
     ["frr version 8.4.4", "frr defaults traditional", "hostname tor1", "!",
      "route-map SPINE-POLICY permit 10", "exit", "!",
-     "router bgp 65001", " bgp router-id 10.255.0.9"] + OPERATOR_BODY
+     "router bgp 65001", " bgp router-id 10.255.0.1"] + OPERATOR_BODY
     + [" !", " address-family ipv4 unicast"] + OPERATOR_IPV4 + [" exit-address-family", "exit", "!", "end", ""])
 
 
@@ -70,11 +73,18 @@ def test_operator_lines_inside_router_bgp_survive_in_order(design):
     router = router_of(merged)
     assert [line for line in router if line in OPERATOR_BODY] == OPERATOR_BODY
     assert [line for line in ipv4_family_of(router) if line in OPERATOR_IPV4] == OPERATOR_IPV4
-    # The collection's router-wide line replaced the router's own; nothing else of it changed.
-    assert " bgp router-id 10.255.0.9" not in router
+    # The router's identity stays its own: its router id once, no graceful-restart timers added.
+    assert router.count(" bgp router-id 10.255.0.1") == 1
+    assert not [line for line in router if "graceful-restart restart-time" in line or "stalepath-time" in line]
     # Merging again changes no line (the design line may move within the block: FRR prints the
     # router's lines in its own order, and frr-reload.py compares lines, not their order).
     assert sorted(merge(merged, owned, "CALICO-").splitlines()) == sorted(merged.splitlines())
+
+
+def test_another_router_id_on_the_router_stops_the_merge():
+    owned = owned_config().replace("router bgp 65101", "router bgp 65001")
+    with pytest.raises(FrrConfigError, match="bgp router-id is 10.255.0.9 but the plan says 10.255.0.1"):
+        merge(RUNNING.replace("bgp router-id 10.255.0.1", "bgp router-id 10.255.0.9"), owned, "CALICO-")
 
 
 def test_a_design_line_next_to_operator_bestpath_lines_is_added_not_swapped():
@@ -104,12 +114,20 @@ def test_a_change_to_an_operator_address_family_line_is_foreign(line):
 
 def test_the_collection_router_wide_lines_are_owned_and_pass_the_safety_net():
     """The counterpart: the lines the collection does own are not reported as foreign."""
-    owned_lines = ["bgp router-id 10.255.0.1", "bgp graceful-restart restart-time 120",
-                   "bgp graceful-restart stalepath-time 360", "bgp listen limit 200",
-                   "bgp listen range 10.1.1.0/24 peer-group CALICO-NODES"]
+    owned_lines = ["bgp listen limit 200", "bgp listen range 10.1.1.0/24 peer-group CALICO-NODES"]
     changes = [(("router bgp 65001",), prefix + line) for line in owned_lines for prefix in ("", "no ")]
     changes.append((("router bgp 65001",), "bgp bestpath as-path multipath-relax"))
     assert foreign_changes(changes, "CALICO-", set(), "65001") == []
+
+
+def test_the_router_identity_is_owned_only_in_a_router_the_collection_creates():
+    identity = [(("router bgp 65001",), line) for line in
+                ("bgp router-id 10.255.0.1", "bgp graceful-restart restart-time 120", "bgp graceful-restart stalepath-time 360")]
+    assert foreign_changes(identity, "CALICO-", set(), "65001") == identity
+    assert foreign_changes([((), "router bgp 65001")] + identity, "CALICO-", set(), "65001", router_created=True) == []
+    # Taking an identity line away is never the collection's, even from a router it created.
+    removal = [(("router bgp 65001",), "no bgp router-id 10.255.0.9")]
+    assert foreign_changes(removal, "CALICO-", set(), "65001", router_created=True) == removal
 
 
 def test_the_safety_net_reads_every_change_of_a_mixed_list():
@@ -121,8 +139,6 @@ def test_the_safety_net_reads_every_change_of_a_mixed_list():
         ((), "route-map CALICO-TO-NODES permit 10"),
         (("route-map CALICO-TO-NODES permit 10",), "match ip address prefix-list CALICO-NODE-PREFIXES-V4"),
         (router, "neighbor 10.0.1.11 peer-group CALICO-NODES"),
-        (router, "no bgp router-id 10.255.0.9"),
-        (router, "bgp router-id 10.255.0.1"),
         (router, "address-family ipv6 unicast"),
         (router, "bgp bestpath as-path multipath-relax"),
         (ipv4, "neighbor CALICO-NODES route-map CALICO-FROM-NODES in"),
@@ -131,6 +147,7 @@ def test_the_safety_net_reads_every_change_of_a_mixed_list():
         ((), "no route-map SPINE-POLICY permit 10"),
         (("route-map SPINE-POLICY permit 10",), "no match ip address prefix-list SPINE-ANY"),
         (router, "no bgp bestpath compare-routerid"),
+        (router, "no bgp router-id 10.255.0.9"),
         (router, "no timers bgp 3 9"),
         (router, "no bgp bestpath as-path multipath-relax"),
         (ipv4, "no redistribute connected route-map SPINE-POLICY"),
@@ -138,7 +155,8 @@ def test_the_safety_net_reads_every_change_of_a_mixed_list():
         (("router bgp 65001 vrf mgmt",), "no neighbor 192.0.2.1 remote-as 65100"),
         ((), "no router bgp 65001"),
     ]
-    changes = [change for pair in zip(owned, foreign) for change in pair]
+    changes = [change for pair in itertools.zip_longest(owned, foreign) for change in pair if change]
+    assert len(changes) == len(owned) + len(foreign)
     neighbors = {"10.0.1.11", "CALICO-NODES"}
     assert foreign_changes(changes, "CALICO-", neighbors, "65001") == foreign
 
@@ -189,7 +207,8 @@ def test_owned_neighbors_are_the_prefixed_groups_and_their_members():
 @pytest.mark.parametrize(
     ("line", "context", "owned"),
     [
-        ("no bgp router-id 10.255.0.9", "", True),
+        ("no bgp router-id 10.255.0.9", "", False),
+        ("bgp listen limit 200", "", True),
         ("no neighbor 10.0.1.5 peer-group CALICO-NODES", "", True),
         ("neighbor CALICO-NEW peer-group", "", True),
         ("no neighbor 172.31.0.1 remote-as 65002", "", False),
