@@ -273,12 +273,17 @@ def test_explicit_pool_block_sizes_calico_accepts(cidr, block, valid):
         assert errors[0].fix == "use a block size in %s (Calico's default is %d)." % ("20..32" if v4 else "116..128", 26 if v4 else 122)
 
 
-@pytest.mark.parametrize(("pod_cidr", "warned"), [("10.244.0.0/24", False), ("10.244.0.0/25", True)])
-def test_one_block_per_node_is_enough(pod_cidr, warned):
-    """Four nodes, blocks of /26: a /24 holds exactly four blocks (no warning), a /25 two."""
-    result = build_plan(base(calico_pod_cidr=pod_cidr, calico_block_size=26))
-    assert result.ok, [str(e) for e in result.errors]
-    assert any("borrow addresses" in w.message for w in result.warnings) is warned
+# A node takes whole blocks: 63 pods plus its IP-in-IP tunnel address (Calico gives tunl0 an
+# address from the pool) are 64 addresses, one /26 block, so four nodes need four /26 blocks.
+@pytest.mark.parametrize(("pod_cidr", "outcome"),
+                         [("10.244.0.0/23", "quiet"), ("10.244.0.0/24", "warned"), ("10.244.0.0/25", "refused")])
+def test_the_pool_forecast_counts_whole_blocks_per_node(pod_cidr, outcome):
+    result = build_plan(base(calico_pod_cidr=pod_cidr, calico_block_size=26, calico_encapsulation="ipip",
+                             calico_max_pods_per_node=63))
+    refused = [e for e in result.errors if "pool" in e.subject or "pod_cidr" in e.subject]
+    warned = [w for w in result.warnings if "%" in w.message]
+    assert (outcome == "refused") is bool(refused), [str(e) for e in result.errors]
+    assert (outcome == "warned") is bool(warned), [w.message for w in result.warnings]
 
 
 def test_a_pool_of_exactly_one_block_is_valid():
