@@ -44,10 +44,10 @@ class ActionModule(ActionBase):
         warnings = [str(w) for w in built.warnings]
         for w in warnings:
             self._display.warning("preflight: " + w)
-        if built.plan is not None:
-            for line in pool_forecast_lines(built.plan):
-                self._display.display("preflight: " + line)
-        result.update(changed=False, plan=built.plan)
+        # The pool forecast goes in the result (plan.yml shows it): printing it here would land
+        # outside the stdout callback's document (the json callback's, for one).
+        result.update(changed=False, plan=built.plan,
+                      pool_forecast=pool_forecast_lines(built.plan) if built.plan is not None else [])
         if built.plan is not None:
             result["ansible_facts"] = {"calico_plan": built.plan}
         if errors and fail_on_error:

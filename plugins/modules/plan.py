@@ -66,6 +66,12 @@ preflight_warnings:
   returned: unless the task failed
   type: list
   elements: str
+pool_forecast:
+  description: One line per IP pool, the addresses its nodes can need against its size (playbooks/plan.yml shows them).
+  returned: always
+  type: list
+  elements: str
+  sample: ["pool default-ipv4-ippool (10.244.0.0/16): 12 node(s) x 2 block(s) of /26 = 1536 of 65536 addresses (2.3 %)"]
 ansible_facts:
   description: C(calico_plan), the plan, when it is valid.
   returned: success
