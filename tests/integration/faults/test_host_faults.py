@@ -56,6 +56,10 @@ def sysctl_module(netns, dropin, fault=None):
 
 def test_rerun_after_a_fault_between_dropin_and_live_values_converges(netns, tmp_path):
     dropin = str(tmp_path / "sysctl.d" / "90-calico.conf")
+    # A new namespace copies the host's IPv4 conf/all values (devconf_inherit_init_net 0): start
+    # it from 0 so the module's writes are the only way to 1, whatever the host runs with.
+    for key in SYSCTLS:
+        subprocess.run(["ip", "netns", "exec", netns, "sysctl", "-qw", key + "=0"], check=True)
     assert live(netns) == {key: "0" for key in SYSCTLS}
     status, out = sysctl_module(netns, dropin, fault="hosts_sysctl_after_dropin")
     assert status == "FAILED" and "fault injected at hosts_sysctl_after_dropin" in out
