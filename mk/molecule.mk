@@ -2,7 +2,7 @@
 # Debian image built by tests/images/build-image.sh; no image registry. Needs root.
 #   make molecule                          every scenario, in parallel
 #   make molecule MOLECULE_SCENARIOS=ufw   one scenario
-MOLECULE_SCENARIOS ?= nftables firewalld ufw missing-ipip
+MOLECULE_SCENARIOS ?= nftables firewalld ufw missing-ipip uninstall
 # Scenarios are mostly waiting on podman exec round trips, so they overlap well even on 2 cores.
 MOLECULE_JOBS ?= 4
 MOLECULE_LOGS := build/molecule
