@@ -37,6 +37,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import re
 import xml.etree.ElementTree as ET
 
@@ -191,12 +192,9 @@ def push(session, candidate_xml, prefix, asn, confirm_minutes, comment=None, che
 
     Returns a dict: changed, diff (redacted compare text), removed, kept_secrets, committed.
     """
-    session.lock()
-    loaded = False
-    try:
+    with _locked_candidate(session) as load:
         prepared = prepare(candidate_xml, session.get_configuration(READ_FILTER), prefix, asn, router_id)
-        loaded = True  # from here on the candidate may hold our change: discard it on any failure
-        session.load_configuration(prepared["config"])
+        load(session.load_configuration, prepared["config"])
         session.commit_check()
         diff = (session.compare() or "").strip()
         committed = bool(diff) and not check_mode
@@ -204,15 +202,31 @@ def push(session, candidate_xml, prefix, asn, confirm_minutes, comment=None, che
             session.commit(confirm_minutes=confirm_minutes, comment=comment)
         else:
             session.discard_changes()
-        loaded = False
+    return {"changed": bool(diff), "diff": redact(diff), "removed": prepared["removed"],
+            "kept_secrets": prepared["kept_secrets"], "committed": committed}
+
+
+@contextlib.contextmanager
+def _locked_candidate(session):
+    """The configuration lock around one change. Yields ``load(method, *args)``, through which
+    every load is sent: once one was sent, a failure inside the block discards the candidate
+    before the unlock, so nothing half-loaded is left for the next commit. A refusal before any
+    load only unlocks."""
+    loaded = []
+
+    def load(method, *args):
+        loaded.append(method)  # before the call: a load that fails half way is discarded too
+        return method(*args)
+
+    session.lock()
+    try:
+        yield load
     except Exception:
         if loaded:
             _discard_quietly(session)
         raise
     finally:
         session.unlock()
-    return {"changed": bool(diff), "diff": redact(diff), "removed": prepared["removed"],
-            "kept_secrets": prepared["kept_secrets"], "committed": committed}
 
 
 def _discard_quietly(session):
@@ -225,25 +239,12 @@ def _discard_quietly(session):
 
 def confirm(session, comment=None):
     """The confirming commit of a verified push."""
-    session.lock()
-    try:
+    with _locked_candidate(session):
         session.commit(comment=comment)
-    finally:
-        session.unlock()
 
 
 def rollback(session, comment=None):
     """Back to the configuration before the last commit (rollback 1), committed at once."""
-    session.lock()
-    loaded = False
-    try:
-        loaded = True
-        session.load_rollback(1)
+    with _locked_candidate(session) as load:
+        load(session.load_rollback, 1)
         session.commit(comment=comment)
-        loaded = False
-    except Exception:
-        if loaded:
-            _discard_quietly(session)
-        raise
-    finally:
-        session.unlock()

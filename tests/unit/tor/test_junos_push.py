@@ -18,6 +18,7 @@ from ansible_collections.onprem.calico.plugins.module_utils.junos_tor_config imp
     REDACTED,
     JunosPushError,
     decode_secret,
+    confirm,
     prepare,
     push,
     redact,
@@ -205,6 +206,26 @@ def test_rollback_loads_rollback_1_and_commits_or_discards():
     with pytest.raises(ValueError):
         rollback(session)
     assert session.calls == ["lock", "load-configuration rollback 1", "commit", "discard-changes", "unlock"]
+
+
+def test_confirm_commits_inside_the_lock_and_never_discards():
+    session = RecordingSession()
+    confirm(session)
+    assert session.calls == ["lock", "commit", "unlock"]
+    session = RecordingSession(fail_on="commit")
+    with pytest.raises(ValueError):
+        confirm(session)
+    # Nothing was loaded: the unconfirmed commit stays for its timer to roll back, nothing to discard.
+    assert session.calls == ["lock", "commit", "unlock"]
+
+
+@pytest.mark.parametrize("failing", ["lock", "load-configuration rollback 1"])
+def test_rollback_failing_at_the_lock_or_load(failing):
+    session = RecordingSession(fail_on=failing)
+    with pytest.raises(ValueError):
+        rollback(session)
+    expected = {"lock": ["lock"], "load-configuration rollback 1": ["lock", "load-configuration rollback 1", "discard-changes", "unlock"]}
+    assert session.calls == expected[failing]
 
 
 def test_a_document_that_is_not_xml_is_refused_before_the_load():
