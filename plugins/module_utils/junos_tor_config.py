@@ -45,7 +45,7 @@ REDACTED = "<redacted>"
 # Owned object kinds: (parent path inside <configuration>, element name).
 OWNED_KINDS = (("policy-options", "policy-statement"), ("policy-options", "as-path"),
                ("policy-options", "as-list"), ("protocols/bgp", "group"))
-READ_FILTER = ("<configuration><routing-options><autonomous-system/><router-id/></routing-options>"
+READ_FILTER = ("<configuration><routing-options><autonomous-system/><router-id/><aggregate/><rib/></routing-options>"
                "<policy-options/><protocols><bgp/></protocols></configuration>")
 SECRET_TAGS = ("authentication-key",)
 # "authentication-key "$9$..."; ## SECRET-DATA" (compare text) and <authentication-key>..</..> (XML)
@@ -129,10 +129,15 @@ def _router_asn(configuration):
 def prepare(candidate_xml, running_xml, prefix, asn, router_id=None):
     """The document to load and what it does, from the rendered one and the router's reading.
 
+    Owned: the objects named ``prefix``* (each replaced whole) and the aggregate routes under
+    ``routing-options`` (``aggregate``, ``rib <name> aggregate``) that name a ``prefix``* policy;
+    owned ones on the router the plan no longer has are deleted (``delete="delete"``).
+
     Raises JunosPushError, before anything is loaded, when the router has no BGP AS or another
     one, another router id than ``router_id`` (one the router sets; without it Junos takes
-    lo0's address, which is not checked), or when the rendered document holds an object outside
-    the owned names.
+    lo0's address, which is not checked), when the rendered document holds an object outside
+    the owned names, when a planned aggregate route would replace one of the site's own, or when
+    the site's own configuration still names an owned object the plan no longer has.
     """
     if not prefix:
         raise JunosPushError("object_prefix is empty: the collection could not tell its objects apart")
@@ -149,7 +154,7 @@ def prepare(candidate_xml, running_xml, prefix, asn, router_id=None):
         raise JunosPushError("the router's routing-options router-id is %s but the plan says %s; the collection never "
                              "changes a router id: fix calico_tor_router_id or the router" % (running_id, router_id))
     candidate = _configuration(candidate_xml)
-    kept_secrets, removed = [], []
+    kept_secrets, removed, stale_names = [], [], set()
     for parent, kind in OWNED_KINDS:
         planned = _objects(candidate, parent, kind)
         foreign = sorted(name for name in planned if not name.startswith(prefix))
@@ -162,12 +167,11 @@ def prepare(candidate_xml, running_xml, prefix, asn, router_id=None):
                 kept_secrets += _keep_equal_secrets(element, on_router.get(name))
         for name in sorted(set(on_router) - set(planned)):
             if name.startswith(prefix):
-                holder = candidate
-                for step in parent.split("/"):
-                    holder = holder.find(step) if holder.find(step) is not None else ET.SubElement(holder, step)
-                stale = ET.SubElement(holder, kind, {"delete": "delete"})
-                ET.SubElement(stale, "name").text = name
+                _delete(_holder(candidate, parent.split("/")), kind, name)
                 removed.append("%s %s" % (kind, name))
+                stale_names.add(name)
+    removed += _stale_aggregate_routes(candidate, running, prefix)
+    _refuse_dangling_references(running, stale_names, prefix)
     return {"config": ET.tostring(candidate, encoding="unicode"), "kept_secrets": kept_secrets, "removed": removed}
 
 
@@ -185,6 +189,97 @@ def _keep_equal_secrets(planned_group, running_group):
             planned.text = stored
             kept.append("%s %s" % (planned_group.findtext("name"), tag))
     return kept
+
+
+def _holder(configuration, steps):
+    """The element at ``steps`` (tags, or (tag, name) for a keyed one) in the document, created when missing."""
+    holder = configuration
+    for step in steps:
+        tag, name = step if isinstance(step, tuple) else (step, None)
+        found = next((child for child in holder.findall(tag)
+                      if name is None or (child.findtext("name") or "").strip() == name), None)
+        if found is None:
+            found = ET.SubElement(holder, tag)
+            if name is not None:
+                ET.SubElement(found, "name").text = name
+        holder = found
+    return holder
+
+
+def _delete(holder, kind, name):
+    stale = ET.SubElement(holder, kind, {"delete": "delete"})
+    ET.SubElement(stale, "name").text = name
+
+
+def _aggregate_routes(configuration):
+    """{(rib, prefix): route} of the aggregate routes under routing-options: rib None for
+    ``routing-options aggregate`` (inet.0), else the rib's name (``rib inet6.0 aggregate``)."""
+    routes = {}
+    routing = configuration.find("routing-options")
+    if routing is None:
+        return routes
+    ribs = [(None, routing)] + [((rib.findtext("name") or "").strip(), rib) for rib in routing.findall("rib")]
+    for rib, holder in ribs:
+        for route in holder.findall("aggregate/route"):
+            routes[(rib, (route.findtext("name") or "").strip())] = route
+    return routes
+
+
+def _owned_route(route, prefix):
+    """An aggregate route is the collection's when it names an owned policy (the rack aggregate's
+    contributor policy): the site's own aggregates name none or their own."""
+    return any((policy.text or "").strip().startswith(prefix) for policy in route.findall("policy"))
+
+
+def _route_label(rib, name):
+    return ("rib %s aggregate route %s" % (rib, name)) if rib else "aggregate route %s" % name
+
+
+def _stale_aggregate_routes(candidate, running, prefix):
+    """Delete the owned aggregate routes the plan no longer has; refuse a planned route that is
+    not owned or that would replace one of the site's own. Returns what is deleted."""
+    planned, on_router = _aggregate_routes(candidate), _aggregate_routes(running)
+    for (rib, name), route in sorted(planned.items(), key=lambda item: (item[0][0] or "", item[0][1])):
+        if not _owned_route(route, prefix):
+            raise JunosPushError("the rendered document holds routing-options %s without a %s* policy, outside the "
+                                 "owned objects; nothing was loaded" % (_route_label(rib, name), prefix))
+        present = on_router.get((rib, name))
+        if present is not None and not _owned_route(present, prefix):
+            raise JunosPushError(
+                "the router already has routing-options %s of its own (policy %s), which the collection never replaces; "
+                "nothing was loaded: remove it by hand if the rack aggregate may take its place, or give the rack "
+                "another calico_racks index" % (_route_label(rib, name), ", ".join(
+                    (p.text or "").strip() for p in present.findall("policy")) or "none"))
+    removed = []
+    for rib, name in sorted(set(on_router) - set(planned), key=lambda key: (key[0] or "", key[1])):
+        if _owned_route(on_router[(rib, name)], prefix):
+            steps = ["routing-options"] + ([("rib", rib)] if rib else []) + ["aggregate"]
+            _delete(_holder(candidate, steps), "route", name)
+            removed.append("routing-options " + _route_label(rib, name))
+    return removed
+
+
+def _refuse_dangling_references(running, stale_names, prefix):
+    """Junos refuses to commit a deleted policy that something still names (the site's uplink
+    export chain naming CALICO-TO-UPLINKS once rack pools are off): say who names it and what
+    to remove, before anything is loaded, instead of a failing commit check."""
+    users = []  # (stale name, "where")
+    for parent, kind in OWNED_KINDS:
+        for name, element in sorted(_objects(running, parent, kind).items()):
+            if not name.startswith(prefix):
+                users += [(child.text.strip(), "%s %s %s" % (kind, name, child.tag)) for child in element.iter()
+                          if child.tag != "name" and (child.text or "").strip() in stale_names]
+    for (rib, name), route in sorted(_aggregate_routes(running).items(), key=lambda item: (item[0][0] or "", item[0][1])):
+        if not _owned_route(route, prefix):
+            users += [(policy.text.strip(), "routing-options %s policy" % _route_label(rib, name))
+                      for policy in route.findall("policy") if (policy.text or "").strip() in stale_names]
+    if users:
+        raise JunosPushError(
+            "the plan no longer has %s, but the site's own configuration still names %s (%s); Junos would refuse the "
+            "commit, so nothing was loaded: remove the name there first (for example from the uplink group's export "
+            "chain: delete protocols bgp group <uplinks> export %s), then run again" % (
+                ", ".join(sorted(set(name for name, _where in users))), "them" if len(set(u[0] for u in users)) > 1 else "it",
+                "; ".join("%s names %s" % (where, name) for name, where in users), users[0][0]))
 
 
 def push(session, candidate_xml, prefix, asn, confirm_minutes, comment=None, check_mode=False, router_id=None):

@@ -6,7 +6,8 @@ device keeps an active and a candidate configuration (XML), a rollback history a
 records every RPC it receives, and answers what the push and the verification use:
 ``get-software-information``, ``lock`` / ``unlock``, ``get-configuration`` (with a subtree
 filter, or ``compare="rollback"`` as text), ``load-configuration`` (``action="replace"``
-with ``replace="replace"`` / ``delete="delete"`` on elements, or ``rollback="N"``),
+with ``replace="replace"`` / ``delete="delete"`` on elements, everything else merged, or
+``rollback="N"``),
 ``commit-configuration`` (``check``, ``confirmed``, a plain confirming commit),
 ``discard-changes``, ``close-session`` and ``<command format="json">show bgp summary``.
 Like Junos it stores an ``authentication-key`` as ``$9$`` text with a random salt, so loading
@@ -32,7 +33,6 @@ CAPABILITIES = ("urn:ietf:params:netconf:base:1.0", "urn:ietf:params:netconf:cap
                 "urn:ietf:params:netconf:capability:confirmed-commit:1.0",
                 "urn:ietf:params:netconf:capability:validate:1.0", "http://xml.juniper.net/netconf/junos/1.0")
 SECRET_TAGS = ("authentication-key",)
-CONTAINERS = ("configuration", "policy-options", "protocols", "bgp", "routing-options")
 
 # The $9$ alphabet and weights (the same public scheme the push decodes), for encoding here.
 FAMILIES = ("QzF3n6/9CAtpu0O", "B1IREhcSyrleKvMW8LXx", "7N-dVbwsY2g4oaJZGUDj", "iHkq.mPf5T")
@@ -123,7 +123,9 @@ class FakeJunos:
                 if match is not None:
                     target.remove(match)
                 continue
-            replace = child.get("replace") == "replace" or (action == "replace" and child.tag not in CONTAINERS)
+            # Like Junos: with action="replace" only an element marked replace="replace" is swapped
+            # whole; every other element is merged into the one with the same name.
+            replace = action == "replace" and child.get("replace") == "replace"
             clean = copy.deepcopy(child)
             clean.attrib.pop("replace", None)
             if match is None:
