@@ -9,11 +9,17 @@ read, load (owned objects only, update replace), commit check, compare, commit c
 unlock, then the confirming commit after verification; a second run with ``changed=0``; a
 changed password detected and pushed; check mode committing nothing and showing the diff with
 every secret redacted; a failing commit check discarded and unlocked; a failed verification
-rolled back at once.
+rolled back at once. With rack pools (a second device whose uplink group exports
+CALICO-TO-UPLINKS, with an aggregate route of the site's own): the rack aggregate pushed, a
+rerun with ``changed=0``, a moved rack pool replacing the owned aggregate in one commit, rack
+pools turned off refused while the uplinks still export the owned policy, then, once the site
+has taken it out of its chain, every owned aggregate object removed and the site's left as
+they were.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import subprocess
@@ -252,3 +258,113 @@ def test_another_as_stops_before_anything_is_loaded(server, tmp_path):
     assert proc.returncode != 0 and recap["tor1"]["failed"] == 1
     assert "the router runs AS 65001 but the plan says AS 65009" in proc.stdout
     assert config_rpcs(device, start) == ["lock", "get-configuration", "unlock"]
+
+
+# --- rack pools: the rack aggregate under ownership (issue 17) ------------------------------
+
+RACK_POOL_ACTIVE = """<configuration>
+  <routing-options>
+    <router-id>10.255.0.1</router-id>
+    <autonomous-system><as-number>65001</as-number></autonomous-system>
+    <aggregate><route><name>10.99.0.0/16</name><policy>SITE-AGGREGATE</policy></route></aggregate>
+  </routing-options>
+  <policy-options>
+    <policy-statement><name>SITE-AGGREGATE</name><term><name>ALL</name><then><accept/></then></term></policy-statement>
+    <policy-statement><name>SITE-OUT</name><term><name>ALL</name><then><accept/></then></term></policy-statement>
+  </policy-options>
+  <protocols>
+    <bgp>
+      <group>
+        <name>SPINE</name><type>external</type><export>CALICO-TO-UPLINKS</export><export>SITE-OUT</export>
+        <neighbor><name>172.31.0.1</name><peer-as>65100</peer-as></neighbor>
+      </group>
+    </bgp>
+  </protocols>
+</configuration>"""
+
+
+@pytest.fixture(scope="module")
+def rack_pool_server():
+    srv = NetconfServer(FakeJunos(RACK_POOL_ACTIVE))
+    try:
+        yield srv
+    finally:
+        srv.close()
+
+
+def rack_pool_inventory(tmp_path, port, index):
+    racks = {"r1": {"asn": 65001, "subnets": ["10.0.1.0/24"], "tor_routers": ["tor1"], "index": index}}
+    return write_inventory(tmp_path, port, calico_racks=racks, calico_rack_pool_prefix_length=22)
+
+
+def aggregate_routes(device):
+    return {r.findtext("name"): [p.text for p in r.findall("policy")] for r in device.active.iterfind("routing-options/aggregate/route")}
+
+
+def site_objects(device):
+    """The site's own objects the rack-pool push must leave as they are, as text."""
+    policies = [p for p in device.active.iterfind("policy-options/policy-statement") if not p.findtext("name").startswith("CALICO-")]
+    groups = [g for g in device.active.iterfind("protocols/bgp/group") if g.findtext("name") == "SPINE"]
+    return [ET.tostring(e, encoding="unicode") for e in policies + groups]
+
+
+def test_rack_pool_aggregate_pushed_rerun_unchanged_then_replaced_when_the_rack_moves(rack_pool_server, tmp_path):
+    device = rack_pool_server.device
+    site = site_objects(device)
+    start = len(device.rpcs)
+    proc, recap = run_playbook(rack_pool_inventory(tmp_path, rack_pool_server.port, index=0))
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert recap["tor1"]["changed"] >= 1
+    assert config_rpcs(device, start) == PUSH + CONFIRM
+    assert aggregate_routes(device) == {"10.99.0.0/16": ["SITE-AGGREGATE"], "10.244.0.0/22": ["CALICO-RACK-AGGREGATE"]}
+
+    start = len(device.rpcs)
+    proc, recap = run_playbook(rack_pool_inventory(tmp_path, rack_pool_server.port, index=0))
+    assert recap["tor1"]["changed"] == 0, proc.stdout[-3000:]
+    assert config_rpcs(device, start) == ["lock", "get-configuration", "load-configuration", "commit-configuration check",
+                                          "get-configuration compare", "discard-changes", "unlock"]
+
+    # The rack's pool moves (another index): the old aggregate goes, the new one comes, in one commit.
+    start = len(device.rpcs)
+    proc, recap = run_playbook(rack_pool_inventory(tmp_path, rack_pool_server.port, index=2), "--diff")
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert config_rpcs(device, start) == PUSH + CONFIRM
+    load = next(rpc for rpc in device.rpcs[start:] if rpc[0] == "load-configuration")
+    routes = [(r.findtext("name"), r.get("replace") or r.get("delete")) for r in ET.fromstring(load[2]).iter("route")]
+    assert routes == [("10.244.8.0/22", "replace"), ("10.244.0.0/22", "delete")]
+    assert "\n-        route 10.244.0.0/22 {" in proc.stdout and "\n+        route 10.244.8.0/22 {" in proc.stdout
+    assert aggregate_routes(device) == {"10.99.0.0/16": ["SITE-AGGREGATE"], "10.244.8.0/22": ["CALICO-RACK-AGGREGATE"]}
+    assert site_objects(device) == site
+
+    proc, recap = run_playbook(rack_pool_inventory(tmp_path, rack_pool_server.port, index=2))
+    assert recap["tor1"]["changed"] == 0, proc.stdout[-3000:]
+
+
+def test_rack_pools_off_while_the_uplinks_still_export_the_owned_policy_stops_before_the_load(rack_pool_server, tmp_path):
+    device = rack_pool_server.device
+    before = ET.tostring(device.active, encoding="unicode")
+    start = len(device.rpcs)
+    proc, recap = run_playbook(write_inventory(tmp_path, rack_pool_server.port))
+    assert proc.returncode != 0 and recap["tor1"]["failed"] == 1
+    assert "group SPINE export names CALICO-TO-UPLINKS" in proc.stdout, proc.stdout[-3000:]
+    assert config_rpcs(device, start) == ["lock", "get-configuration", "unlock"]
+    assert ET.tostring(device.active, encoding="unicode") == before
+
+
+def test_rack_pools_off_remove_every_owned_aggregate_object_and_nothing_else(rack_pool_server, tmp_path):
+    device = rack_pool_server.device
+    spine = next(g for g in device.active.iterfind("protocols/bgp/group") if g.findtext("name") == "SPINE")
+    spine.remove(spine.find("export"))  # the site takes CALICO-TO-UPLINKS out of its chain first
+    device.candidate = copy.deepcopy(device.active)
+    site = site_objects(device)
+    start = len(device.rpcs)
+    proc, recap = run_playbook(write_inventory(tmp_path, rack_pool_server.port))
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert config_rpcs(device, start) == PUSH + CONFIRM
+    assert aggregate_routes(device) == {"10.99.0.0/16": ["SITE-AGGREGATE"]}
+    owned = sorted(p.findtext("name") for p in device.active.iterfind("policy-options/policy-statement")
+                   if p.findtext("name").startswith("CALICO-"))
+    assert "CALICO-TO-UPLINKS" not in owned and "CALICO-RACK-AGGREGATE" not in owned and owned
+    assert site_objects(device) == site
+    proc, recap = run_playbook(write_inventory(tmp_path, rack_pool_server.port))
+    assert recap["tor1"]["changed"] == 0, proc.stdout[-3000:]
