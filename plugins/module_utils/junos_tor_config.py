@@ -13,13 +13,20 @@ plain Python and testable without Ansible.
 One push, all inside the configuration lock::
 
     lock
-    get-configuration      routing-options AS, policy-options, protocols bgp (the owned part is read)
+    get-configuration      routing-options AS, router id and aggregate routes, policy-options,
+                           protocols bgp (the owned part is read)
     load-configuration     action="replace", only owned objects (each replace="replace"; owned
                            objects the plan no longer has delete="delete")
     commit-configuration   <check/>
     get-configuration      compare="rollback" rollback="0" (the change, as "show | compare")
     commit-configuration   <confirmed/> <confirm-timeout>  (or discard-changes: check mode, no change)
     unlock
+
+Owned: the objects named with the prefix and the aggregate routes under ``routing-options``
+that name a policy with the prefix (an aggregate has no name of its own; the rendered ones all
+name the rack aggregate's contributor policy, so the router records what is owned). The site's
+aggregates are never in the document; a planned one the site already has, or a stale owned
+policy the site's configuration still names, stops the push before the load.
 
 Any failure after the load discards the candidate before the unlock, so nothing half-loaded is
 left for the next commit. A confirming commit (``confirm``) and a rollback to the configuration

@@ -14,7 +14,8 @@ short_description: Replace the Calico-owned BGP objects on a Junos router over N
 description:
   - In one configuration lock, reads the router's AS and BGP configuration, loads O(config)
     with C(load-configuration action="replace") (every owned object carries C(replace="replace");
-    owned objects on the router the plan no longer has are added with C(delete="delete")),
+    owned objects on the router the plan no longer has are added with C(delete="delete"); an
+    aggregate route under C(routing-options) is owned when it names a policy with O(object_prefix)),
     runs C(commit check), compares the candidate with the active configuration and, when they
     differ, commits with C(confirmed) and O(confirm_minutes). Any failure after the load
     discards the candidate before the lock is released.
@@ -76,7 +77,11 @@ attributes:
 requirements:
   - ncclient (controller)
 notes:
-  - The module does not bootstrap BGP and never changes the AS, router id or anything under C(routing-options).
+  - The module does not bootstrap BGP and never changes the AS, router id or anything under C(routing-options)
+    but the aggregate routes it owns (those naming a policy with O(object_prefix)).
+  - A planned aggregate route the router already has without an owned policy, or an owned object the plan no
+    longer has that the router's other configuration still names (an uplink export chain), stops the push
+    before anything is loaded.
 seealso:
   - module: junipernetworks.junos.junos_config
 """
@@ -110,7 +115,7 @@ removed:
   returned: state=pushed
   type: list
   elements: str
-  sample: [policy-statement CALICO-OLD-POLICY]
+  sample: [policy-statement CALICO-OLD-POLICY, routing-options aggregate route 10.244.0.0/22]
 kept_secrets:
   description: Secrets left as the router stores them because they decode to the planned ones.
   returned: state=pushed
