@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
 import re
 
@@ -10,14 +11,94 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import 
 
 
 def _without(networks: list, holes: list) -> list:
-    """``networks`` minus ``holes`` (each hole inside one of them or outside all), sorted."""
-    out = list(networks)
-    for hole in holes:
-        pieces = []
-        for net in out:
-            pieces += list(net.address_exclude(hole)) if hole.subnet_of(net) else [net]
-        out = pieces
-    return sorted(out)
+    """``networks`` minus ``holes`` (each hole inside one of them or outside all), sorted, as the
+    fewest networks covering what is left. Worked out on integers: ``address_exclude`` builds a
+    network object per step and, once per rack, was the plan's hot spot with rack pools."""
+    out = []
+    for net in networks:
+        inside = sorted((int(h.network_address), int(h.broadcast_address)) for h in holes if h.version == net.version and h.subnet_of(net))
+        if not inside:
+            out.append(net)
+            continue
+        start = int(net.network_address)
+        for hole_start, hole_last in inside:
+            out += _cidrs(net.version, start, hole_start - 1)
+            start = max(start, hole_last + 1)
+        out += _cidrs(net.version, start, int(net.broadcast_address))
+    # Disjoint networks of one family: their first addresses order them.
+    return sorted(out, key=lambda net: (net.version, int(net.network_address)))
+
+
+def _cidrs(version: int, start: int, last: int) -> list:
+    """The fewest networks covering the addresses ``start``..``last`` (none when empty)."""
+    bits = 32 if version == 4 else 128
+    nets = []
+    while start <= last:
+        # The largest block aligned at start that ends inside the range.
+        size = (start & -start) if start else 1 << bits
+        while size > last - start + 1:
+            size >>= 1
+        nets.append(ipaddress.ip_network((start, bits - size.bit_length() + 1)))
+        start += size
+    return nets
+
+
+class _RackPrefixes:
+    """The pool prefixes of a rack's routers, worked out once per rack (its routers share them):
+    hundreds of rack pools made a scan of every pool per router the plan's hot spot."""
+
+    def __init__(self, pools: list[dict], dual_stack: bool):
+        considered = [p for p in pools if p["family"] == 4 or dual_stack]
+        # Each rack looks only at the pools for every rack and those naming it (in pool order),
+        # and counts the rack pools of other racks per family instead of scanning them.
+        self._shared = [(position, p) for position, p in enumerate(considered) if not p["racks"]]
+        self._naming: dict = {}
+        self._racked_rack_pools = {4: 0, 6: 0}
+        for position, p in enumerate(considered):
+            for rack_name in dict.fromkeys(p["racks"]):
+                self._naming.setdefault(rack_name, []).append((position, p))
+            if p["racks"] and p["origin"] == "rack":
+                self._racked_rack_pools[p["family"]] += 1
+        # Every rack pool of a family, collapsed once: each rack's routers send the other racks'
+        # pools down as this union minus their own rack's pools (a handful of entries even for
+        # hundreds of racks).
+        self._union = {
+            family: list(ipaddress.collapse_addresses(_net(p["cidr"]) for p in pools if p["origin"] == "rack" and p["family"] == family))
+            for family in (4, 6)
+        }
+        self._done: dict = {}
+
+    def of(self, rack_name) -> tuple[list[dict], list[dict], list[dict]]:
+        """(accept, pool_blocks, aggregates) for a router of ``rack_name``, as new lists of new dicts."""
+        if rack_name not in self._done:
+            self._done[rack_name] = self._work_out(rack_name)
+        return tuple([dict(entry) for entry in entries] for entries in self._done[rack_name])
+
+    def _work_out(self, rack_name):
+        # The rack's pool blocks: what nodes may announce and, except in downward_default,
+        # what the router passes down to them. Another rack's rack pool arrives from the
+        # uplinks as that rack's aggregate, so the other racks' pools go down whole (the
+        # aggregates or longer).
+        accept, pool_blocks, aggregates = [], [], []
+        own: dict[int, list] = {4: [], 6: []}  # this rack's rack pools per family
+        naming = self._naming.get(rack_name, [])
+        for _position, p in heapq.merge(self._shared, naming, key=lambda item: item[0]):
+            host_len = 32 if p["family"] == 4 else 128
+            entry = {"prefix": p["cidr"], "ge": p["block_size"] if p["block_size"] < host_len else None, "le": host_len, "family": p["family"]}
+            accept.append(entry)
+            pool_blocks.append(dict(entry))
+            if p["origin"] == "rack" and rack_name in p["racks"]:
+                own[p["family"]].append(_net(p["cidr"]))
+            if p["origin"] == "rack" and not p["disabled"]:
+                # One route per rack and family towards the spine; the blocks stay for the rack's own nodes.
+                aggregates.append({"prefix": p["cidr"], "family": p["family"]})
+        # Families in which other racks have rack pools: those go down as the union minus our own.
+        other_racks = [family for family in (4, 6)
+                       if self._racked_rack_pools[family] > sum(1 for _position, p in naming if p["origin"] == "rack" and p["family"] == family)]
+        for family in other_racks:
+            pool_blocks += [{"prefix": str(net), "ge": None, "le": 32 if family == 4 else 128, "family": family}
+                            for net in _without(self._union[family], own[family])]
+        return accept, pool_blocks, aggregates
 
 
 def tor_sends_default(ctx: _Ctx, design: str | None) -> bool:
@@ -47,41 +128,13 @@ def _tor_sessions(ctx: _Ctx, cluster: dict, bgp: dict, racks: dict, nodes: dict,
         ctx.f.error("calico_tor_object_prefix", "%r must be upper-case letters, digits, '-' or '_'." % v["calico_tor_object_prefix"], "e.g. CALICO-.")
     # IPv6 sessions only in a ToR design of a dual-stack cluster (the BGP section checks the addresses).
     dual_stack = cluster["dual_stack"] and design is not None
-    # Every rack pool of a family, collapsed once: each router sends the other racks' pools down
-    # as this union minus its own rack's pools (a handful of entries even for hundreds of racks).
-    rack_pool_union = {
-        family: list(ipaddress.collapse_addresses(_net(p["cidr"]) for p in pools if p["origin"] == "rack" and p["family"] == family))
-        for family in (4, 6)
-    }
+    rack_prefixes = _RackPrefixes(pools, dual_stack)
     sessions: dict[str, dict] = {}
     for t in tors.values():
         rack = racks.get(t["rack"]) if t["rack"] else None
         cluster_id = ctx.inv.hosts.get(t["name"], {}).get("calico_tor_cluster_id")
         rack_nodes = rack["nodes"] if rack else []
-        # The rack's pool blocks: what nodes may announce and, except in downward_default,
-        # what the router passes down to them. Another rack's rack pool arrives from the
-        # uplinks as that rack's aggregate, so the other racks' pools go down whole (the
-        # aggregates or longer).
-        accept, pool_blocks, aggregates = [], [], []
-        other_racks = set()  # families in which other racks have pools
-        for p in pools:
-            if p["family"] == 6 and not dual_stack:
-                continue
-            host_len = 32 if p["family"] == 4 else 128
-            if p["racks"] and t["rack"] not in p["racks"]:
-                if p["origin"] == "rack":
-                    other_racks.add(p["family"])
-                continue
-            entry = {"prefix": p["cidr"], "ge": p["block_size"] if p["block_size"] < host_len else None, "le": host_len, "family": p["family"]}
-            accept.append(entry)
-            pool_blocks.append(entry)
-            if p["origin"] == "rack" and not p["disabled"]:
-                # One route per rack and family towards the spine; the blocks stay for the rack's own nodes.
-                aggregates.append({"prefix": p["cidr"], "family": p["family"]})
-        for family in sorted(other_racks):
-            own = [_net(p["cidr"]) for p in pools if p["origin"] == "rack" and p["family"] == family and t["rack"] in p["racks"]]
-            pool_blocks += [{"prefix": str(net), "ge": None, "le": 32 if family == 4 else 128, "family": family}
-                            for net in _without(rack_pool_union[family], own)]
+        accept, pool_blocks, aggregates = rack_prefixes.of(t["rack"])
         for cidr in bgp["service_cluster_ips"] + bgp["service_external_ips"] + bgp["service_loadbalancer_ips"]:
             net = ipaddress.ip_network(cidr)
             accept.append({"prefix": cidr, "ge": None, "le": 32 if net.version == 4 else 128, "family": net.version})
