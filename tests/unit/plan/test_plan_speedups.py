@@ -78,3 +78,18 @@ def test_overlapping_later_equals_every_pool_against_every_other():
                 net = ipaddress.ip_network((earlier.network_address, rng.randint(earlier.prefixlen // 2, earlier.max_prefixlen)), strict=False)
             nets.append(({"name": "p%d" % len(nets)}, net))
         assert _overlapping_later(nets) == overlapping_pairwise(nets), nets
+
+
+def test_build_plan_leaves_the_cycle_collector_as_it_found_it():
+    import gc
+
+    from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
+    from plan_inputs import tor_base
+
+    assert gc.isenabled()
+    assert build_plan(tor_base()).ok and gc.isenabled()
+    gc.disable()
+    try:
+        assert build_plan(tor_base()).ok and not gc.isenabled()
+    finally:
+        gc.enable()
