@@ -3,6 +3,8 @@
     python benchmarks/plan_bench.py            # in-process: 100, 1,000 and 5,000 nodes
     python benchmarks/plan_bench.py --playbook # also render.yml on 2,000 and 5,000 nodes
     python benchmarks/plan_bench.py --rack-pools  # the same inventories with a /20 pool per rack
+    python benchmarks/plan_bench.py --digest      # sha256 of each plan: run on two commits to show
+                                                  # that a speed-up left the plans byte-identical
 
 Targets: 5,000 nodes planned and validated in under 1 s in-process, growing linearly (the
 printed 5,000/1,000 ratio should stay near 5); ``ansible-playbook playbooks/render.yml`` under
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
+import json
 import os
 import statistics
 import subprocess
@@ -143,7 +147,14 @@ def main() -> None:
     parser.add_argument("--playbook", action="store_true", help="also time playbooks/render.yml against ansible-inventory --list")
     parser.add_argument("--playbook-nodes", type=int, nargs="+", default=[2000, 5000])
     parser.add_argument("--rack-pools", action="store_true", help="a pool per rack (forecast per rack, aggregates per ToR)")
+    parser.add_argument("--digest", action="store_true", help="print the sha256 of each plan (sorted JSON) instead of timing")
     args = parser.parse_args()
+    if args.digest:
+        for nodes, racks in ((1000, 50), (5000, 250)):
+            plan = build_plan(synthetic(nodes, racks, args.rack_pools)).plan
+            print("plan %5d nodes, %3d racks%s: sha256 %s" % (nodes, racks, ", rack pools" if args.rack_pools else "",
+                                                              hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()))
+        return
     results = {}
     print("load average %.2f %.2f %.2f" % os.getloadavg())
     for nodes, racks in ((100, 5), (1000, 50), (5000, 250)):
