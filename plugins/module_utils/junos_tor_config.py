@@ -170,7 +170,9 @@ def prepare(candidate_xml, running_xml, prefix, asn, router_id=None):
                                  % (kind, ", ".join(foreign), prefix))
         on_router = _objects(running, parent, kind)
         for name, element in planned.items():
-            if kind == "group":
+            if element.get("delete") == "delete":
+                stale_names.add(name)  # deleted by the document itself (uninstall)
+            elif kind == "group":
                 kept_secrets += _keep_equal_secrets(element, on_router.get(name))
         for name in sorted(set(on_router) - set(planned)):
             if name.startswith(prefix):

@@ -9,7 +9,9 @@ text instead, they remove them and touch nothing else:
   they govern the uplinks too, and changing the router id would reset every session. EOS and
   NX-OS pushes never send those lines in the first place.
 - Junos: the same objects ``render_junos`` writes for this router, each marked
-  ``delete="delete"``; nothing under ``routing-options`` was ever the collection's.
+  ``delete="delete"``. The push deletes every other owned object on the router too, as ones
+  the plan no longer has: the rack-pool policies and the aggregate routes naming a
+  ``CALICO-*`` policy (the only part of ``routing-options`` the collection owns).
 """
 
 from __future__ import annotations

@@ -39,8 +39,8 @@ SITE_POLICIES = """
     <policy-statement><name>SITE-OUT</name><term><name>ALL</name><then><accept/></then></term></policy-statement>"""
 
 
-def junos_document(index=0, rack_pools=True, dual_stack=False):
-    """tor1's rendered Junos document: rack r1 at ``index`` (r2 at 3), or no rack pools."""
+def junos_plan(index=0, rack_pools=True, dual_stack=False):
+    """The plan with tor1 on Junos: rack r1 at ``index`` (r2 at 3), or no rack pools."""
     cluster = {"calico_pod_cidr": "10.244.0.0/16"}
     if dual_stack:
         cluster["calico_pod_cidr_v6"] = "fd00:10:244::/56"
@@ -64,7 +64,12 @@ def junos_document(index=0, rack_pools=True, dual_stack=False):
                              ansible_connection="ansible.netcommon.netconf")
     result = build_plan(inv)
     assert result.ok, [str(e) for e in result.errors]
-    return next(a.content for a in tor.render(result.plan, RenderContext()) if a.path.startswith("tor/tor1."))
+    return result.plan
+
+
+def junos_document(**plan_options):
+    """tor1's rendered Junos document."""
+    return next(a.content for a in tor.render(junos_plan(**plan_options), RenderContext()) if a.path.startswith("tor/tor1."))
 
 
 def device(aggregates="", policies="", groups=""):
@@ -192,3 +197,29 @@ def test_the_uplink_export_chain_still_naming_a_stale_policy_stops_before_the_lo
     spine.remove(spine.find("export"))
     assert "policy-statement CALICO-TO-UPLINKS" in push_to(fake, junos_document(rack_pools=False))["removed"]
     assert [e.text for e in spine.iter("export")] == ["SITE-OUT"]
+
+
+
+def test_uninstall_removes_the_rack_pool_objects_the_removal_document_does_not_name():
+    from ansible_collections.onprem.calico.plugins.plugin_utils.tor.removal import removal_config
+
+    fake = device(SITE_AGGREGATES, SITE_POLICIES)
+    push_to(fake, junos_document(dual_stack=True))
+    prepared = push_to(fake, removal_config(junos_plan(dual_stack=True), "tor1"))
+    assert {"policy-statement CALICO-RACK-AGGREGATE", "policy-statement CALICO-TO-UPLINKS", "routing-options aggregate route 10.244.0.0/22",
+            "routing-options rib inet6.0 aggregate route fd00:10:244::/64"} <= set(prepared["removed"])
+    assert aggregates(fake) == SITE
+    assert policy_names(fake) == ["SITE-AGGREGATE", "SITE-OUT"]
+    assert [g.findtext("name") for g in fake.active.iterfind("protocols/bgp/group")] == []
+
+
+def test_uninstall_while_the_site_still_names_an_owned_policy_stops_before_the_load():
+    from ansible_collections.onprem.calico.plugins.plugin_utils.tor.removal import removal_config
+
+    # A site policy that matches on the owned AS path: the removal document deletes it by name.
+    site_policy = ("<policy-statement><name>SITE-IN</name><term><name>LOCAL</name><from><as-path>CALICO-RACK-LOCAL</as-path>"
+                   "</from><then><accept/></then></term></policy-statement>")
+    fake = device(SITE_AGGREGATES, SITE_POLICIES + site_policy)
+    push_to(fake, junos_document())
+    with pytest.raises(JunosPushError, match="policy-statement SITE-IN as-path names CALICO-RACK-LOCAL"):
+        push_to(fake, removal_config(junos_plan(), "tor1"))
