@@ -221,17 +221,15 @@ def _delete(holder, kind, name):
 
 
 def _aggregate_routes(configuration):
-    """{(rib, prefix): route} of the aggregate routes under routing-options: rib None for
-    ``routing-options aggregate`` (inet.0), else the rib's name (``rib inet6.0 aggregate``)."""
-    routes = {}
+    """{(rib, prefix): route} of the aggregate routes under routing-options, ``routing-options
+    aggregate`` (inet.0, rib "") first, then each ``rib <name> aggregate`` (inet6.0)."""
+    found = []
     routing = configuration.find("routing-options")
-    if routing is None:
-        return routes
-    ribs = [(None, routing)] + [((rib.findtext("name") or "").strip(), rib) for rib in routing.findall("rib")]
-    for rib, holder in ribs:
-        for route in holder.findall("aggregate/route"):
-            routes[(rib, (route.findtext("name") or "").strip())] = route
-    return routes
+    if routing is not None:
+        ribs = [("", routing)] + [((rib.findtext("name") or "").strip(), rib) for rib in routing.findall("rib")]
+        found = [((rib, (route.findtext("name") or "").strip()), route)
+                 for rib, holder in ribs for route in holder.findall("aggregate/route")]
+    return dict(sorted(found, key=lambda item: item[0]))
 
 
 def _owned_route(route, prefix):
@@ -248,7 +246,7 @@ def _stale_aggregate_routes(candidate, running, prefix):
     """Delete the owned aggregate routes the plan no longer has; refuse a planned route that is
     not owned or that would replace one of the site's own. Returns what is deleted."""
     planned, on_router = _aggregate_routes(candidate), _aggregate_routes(running)
-    for (rib, name), route in sorted(planned.items(), key=lambda item: (item[0][0] or "", item[0][1])):
+    for (rib, name), route in planned.items():
         if not _owned_route(route, prefix):
             raise JunosPushError("the rendered document holds routing-options %s without a %s* policy, outside the "
                                  "owned objects; nothing was loaded" % (_route_label(rib, name), prefix))
@@ -260,8 +258,8 @@ def _stale_aggregate_routes(candidate, running, prefix):
                 "another calico_racks index" % (_route_label(rib, name), ", ".join(
                     (p.text or "").strip() for p in present.findall("policy")) or "none"))
     removed = []
-    for rib, name in sorted(set(on_router) - set(planned), key=lambda key: (key[0] or "", key[1])):
-        if _owned_route(on_router[(rib, name)], prefix):
+    for (rib, name), route in on_router.items():
+        if (rib, name) not in planned and _owned_route(route, prefix):
             steps = ["routing-options"] + ([("rib", rib)] if rib else []) + ["aggregate"]
             _delete(_holder(candidate, steps), "route", name)
             removed.append("routing-options " + _route_label(rib, name))
@@ -278,7 +276,7 @@ def _refuse_dangling_references(running, stale_names, prefix):
             if not name.startswith(prefix):
                 users += [(child.text.strip(), "%s %s %s" % (kind, name, child.tag)) for child in element.iter()
                           if child.tag != "name" and (child.text or "").strip() in stale_names]
-    for (rib, name), route in sorted(_aggregate_routes(running).items(), key=lambda item: (item[0][0] or "", item[0][1])):
+    for (rib, name), route in _aggregate_routes(running).items():
         if not _owned_route(route, prefix):
             users += [(policy.text.strip(), "routing-options %s policy" % _route_label(rib, name))
                       for policy in route.findall("policy") if (policy.text or "").strip() in stale_names]
