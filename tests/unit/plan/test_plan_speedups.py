@@ -34,8 +34,8 @@ def random_case(rng):
     version = rng.choice((4, 6))
     bits = 32 if version == 4 else 128
     base = ipaddress.ip_network("10.0.0.0/%d" % rng.randint(4, 28) if version == 4 else "fd00::/%d" % rng.randint(8, 120), strict=False)
-    networks = list(ipaddress.collapse_addresses(random_net(rng, base, bits) for _ in range(rng.randint(0, 6))))
-    holes = [random_net(rng, rng.choice(networks) if networks and rng.random() < 0.8 else base, bits) for _ in range(rng.randint(0, 3))]
+    networks = list(ipaddress.collapse_addresses(random_net(rng, base, bits) for _net in range(rng.randint(0, 6))))
+    holes = [random_net(rng, rng.choice(networks) if networks and rng.random() < 0.8 else base, bits) for _hole in range(rng.randint(0, 3))]
     if networks and rng.random() < 0.1:
         holes.append(rng.choice(networks))  # a hole that is the whole network
     # One rack's own pools never overlap each other.

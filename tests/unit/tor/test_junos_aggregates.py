@@ -199,7 +199,6 @@ def test_the_uplink_export_chain_still_naming_a_stale_policy_stops_before_the_lo
     assert [e.text for e in spine.iter("export")] == ["SITE-OUT"]
 
 
-
 def test_uninstall_removes_the_rack_pool_objects_the_removal_document_does_not_name():
     from ansible_collections.onprem.calico.plugins.plugin_utils.tor.removal import removal_config
 
