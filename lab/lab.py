@@ -8,7 +8,9 @@
     .venv/bin/python lab/lab.py status  [-i inventory/lab]   show what exists
 
 The topology (hosts, racks, addresses, networks) is read from the inventory with
-``ansible-inventory``, so the inventory is the only place it is written down. Every step is
+``ansible-inventory``, so the inventory is the only place it is written down. ``-i`` may be given
+more than once, as to ansible-playbook: ``-i inventory/lab -i inventory/lab-scale-out/node.yml``
+adds the containers of the extra source (a node added by a scale out, tests/e2e/test_lab_scale_out.py). Every step is
 idempotent: ``up`` on a running lab changes nothing and takes seconds.
 
 Lab scaffolding only: nothing in the collection imports this file.
@@ -56,12 +58,16 @@ def run(argv, check=True, capture=True):
     return proc
 
 
-def load_topology(inventory):
-    """Containers and networks of the lab, from the inventory."""
+def inventory_args(inventories):
+    return [arg for inventory in inventories for arg in ("-i", inventory)]
+
+
+def load_topology(inventories):
+    """Containers and networks of the lab, from the inventory sources."""
     ansible_inventory = os.path.join(os.path.dirname(sys.executable), "ansible-inventory")
     if not os.path.exists(ansible_inventory):
         ansible_inventory = "ansible-inventory"
-    data = json.loads(run([ansible_inventory, "-i", inventory, "--list"]).stdout)
+    data = json.loads(run([ansible_inventory] + inventory_args(inventories) + ["--list"]).stdout)
     hostvars = data["_meta"]["hostvars"]
 
     def members(group):
@@ -74,7 +80,7 @@ def load_topology(inventory):
 
     nodes, tors, spines = members("k8s_cluster"), members("tor_routers"), members("lab_spines")
     if not nodes or not tors:
-        raise LabError("%s: the lab inventory needs hosts in k8s_cluster and tor_routers" % inventory)
+        raise LabError("%s: the lab inventory needs hosts in k8s_cluster and tor_routers" % " ".join(inventories))
     any_vars = hostvars[nodes[0]]
     networks = {name: list(subnets) for name, subnets in any_vars["lab_networks"].items()}
     prefix = any_vars["lab_container_prefix"]
@@ -198,13 +204,13 @@ def wait_booted(name, timeout=120):
         time.sleep(1)
 
 
-def up(inventory, prepare=True):
-    topo = load_topology(inventory)
+def up(inventories, prepare=True):
+    topo = load_topology(inventories)
     build_images()
     stale = stale_networks(topo["networks"])
     if stale:
         print("networks %s changed in the inventory: recreating the lab" % ", ".join(stale))
-        down(inventory)
+        down(inventories)
     ensure_networks(topo["networks"])
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(topo["containers"])) as pool:
         states = list(pool.map(ensure_container, topo["containers"]))
@@ -217,14 +223,14 @@ def up(inventory, prepare=True):
             playbook = "ansible-playbook"
         env = dict(os.environ)
         env.setdefault("CONTAINERS_CONF", CONTAINERS_CONF)
-        proc = subprocess.run([playbook, "-i", inventory] + design_args(os.environ.get("LAB_DESIGN") or "as_per_rack")
+        proc = subprocess.run([playbook] + inventory_args(inventories) + design_args(os.environ.get("LAB_DESIGN") or "as_per_rack")
                               + [os.path.join(REPO, "playbooks", "lab", "prepare.yml")], env=env, cwd=REPO, check=False)
         if proc.returncode != 0:
             raise LabError("playbooks/lab/prepare.yml failed (rc=%d)" % proc.returncode)
 
 
-def down(inventory):
-    topo = load_topology(inventory)
+def down(inventories):
+    topo = load_topology(inventories)
     names = [c["name"] for c in topo["containers"]]
     existing = [n for n in names if container_state(n)[0] is not None]
     if existing:
@@ -236,8 +242,8 @@ def down(inventory):
             print("removed network %s" % name)
 
 
-def status(inventory):
-    topo = load_topology(inventory)
+def status(inventories):
+    topo = load_topology(inventories)
     for spec in topo["containers"]:
         state = container_state(spec["name"])[0] or "absent"
         print("%-24s %-10s %s" % (spec["name"], state, " ".join("%s=%s" % (n[0], n[1]) for n in spec["networks"])))
@@ -247,19 +253,21 @@ def status(inventory):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("action", choices=["up", "down", "status"])
-    parser.add_argument("-i", "--inventory", default=os.path.join(REPO, "inventory", "lab"))
+    parser.add_argument("-i", "--inventory", action="append",
+                        help="inventory source, repeatable (default: inventory/lab)")
     parser.add_argument("--no-prepare", action="store_true", help="up: skip playbooks/lab/prepare.yml")
     args = parser.parse_args(argv)
+    inventories = args.inventory or [os.path.join(REPO, "inventory", "lab")]
     if os.geteuid() != 0:
         print("lab.py: the lab needs root (debootstrap, privileged containers)", file=sys.stderr)
         return 1
     try:
         if args.action == "up":
-            up(args.inventory, prepare=not args.no_prepare)
+            up(inventories, prepare=not args.no_prepare)
         elif args.action == "down":
-            down(args.inventory)
+            down(inventories)
         else:
-            return 0 if status(args.inventory) else 3
+            return 0 if status(inventories) else 3
     except LabError as err:
         print("lab.py: %s" % err, file=sys.stderr)
         return 1

@@ -19,6 +19,7 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import (
     render_all,
     stale_secret_files,
 )
+from ansible_collections.onprem.calico.plugins.plugin_utils.bundle import PLAN_FILE, PREVIOUS_PLAN_FILE
 from ansible_collections.onprem.calico.plugins.plugin_utils.placeholders import render_secrets
 
 
@@ -65,6 +66,7 @@ class ActionModule(ActionBase):
 
         base = plan["cluster"]["artifacts_dir"]
         changed, diffs = [], []
+        plan_replaced = False
         for art in artifacts:
             path = os.path.join(base, art.path)
             mode = int(art.mode, 8)
@@ -78,6 +80,7 @@ class ActionModule(ActionBase):
             if before == art.content and same_mode:
                 continue
             changed.append(art.path)
+            plan_replaced = plan_replaced or (art.path == PLAN_FILE and before not in (None, art.content))
             if self._task.diff:
                 # Secrets are placeholders here, so every artifact's diff can be shown.
                 diffs.append({"before_header": path, "after_header": path, "before": before or "", "after": art.content})
@@ -88,6 +91,9 @@ class ActionModule(ActionBase):
                          for p in removed)
         if not self._task.check_mode:
             for art in artifacts:
+                if art.path == PLAN_FILE and plan_replaced:
+                    # The replaced plan is the baseline of the report's "What changed where".
+                    os.replace(os.path.join(base, PLAN_FILE), os.path.join(base, PREVIOUS_PLAN_FILE))
                 if art.path in changed:
                     write_atomic(os.path.join(base, art.path), art.content, int(art.mode, 8))
             for path in removed:

@@ -14,6 +14,7 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.onprem.calico.plugins.plugin_utils import plan_changes
 from ansible_collections.onprem.calico.plugins.plugin_utils.report import (
     build_report,
     render_dot,
@@ -62,8 +63,10 @@ class ActionModule(ActionBase):
             if not isinstance(item, dict) or not {"stage", "reason"} <= set(item):
                 raise AnsibleError("report: every 'skipped' entry needs 'stage' and 'reason', got %r." % (item,))
         allow_unverified = boolean(args.get("allow_unverified", False), strict=True)
-        report = build_report(plan, tors, nodes, skipped, allow_unverified=allow_unverified)
         base = plan["cluster"]["artifacts_dir"]
+        baseline, previous = plan_changes.load_baseline(base, plan)
+        changes = plan_changes.compare(previous, plan, baseline)
+        report = build_report(plan, tors, nodes, skipped, allow_unverified=allow_unverified, plan_changes=changes)
         files = {os.path.join(base, "report.md"): render_markdown(report),
                  os.path.join(base, "topology.dot"): render_dot(report)}
         svg_path = os.path.join(base, "topology.svg")
@@ -98,6 +101,8 @@ class ActionModule(ActionBase):
                        "peer_view": s.tor_view, "node_view": s.node_view, "state": s.status}
                       for s in report.sessions],
             files=sorted(files),
+            plan_changes=[{"where": c.where, "what": c.what} for c in changes.changes],
+            changed_hosts=plan_changes.changed_hosts(changes),
         )
         if self._task.check_mode:
             result["changed"] = bool(differing)

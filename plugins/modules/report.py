@@ -19,6 +19,10 @@ description:
   - Returns the console summary and the sessions that are not Established, naming their nodes.
     It never fails because of session states; the verify stage decides that.
   - The files hold no timestamps, so an unchanged network reports C(changed=false).
+  - Lists what changed where (section "What changed where" of C(report.md), and the console
+    summary) - per node, ToR router and rack, then per cluster-wide plan section - against the plan
+    rendered before this one into the same directory (C(plan.json) when it differs from this
+    run's plan, else C(plan.previous.json), which the render keeps whenever C(plan.json) changes).
 options:
   plan:
     description: The plan (the C(calico_plan) fact set by M(onprem.calico.plan)).
@@ -113,4 +117,20 @@ files:
   returned: always
   type: list
   elements: str
+plan_changes:
+  description:
+    - What the plan changed against the one rendered before it, one entry per node (C(node NAME)),
+      router (C(router NAME)), rack (C(rack NAME)) or plan section, with one line per difference.
+    - Empty when nothing changed or no earlier, different plan exists.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"where": "node r2-w3", "what": ["added: rack r2, 10.77.2.14, AS 65002, peers tor2a"]},
+           {"where": "router tor2a", "what": ["neighbors: r2-w3 added"]}]
+changed_hosts:
+  description: The nodes and routers whose own plan entry was added, removed or changed (from RV(plan_changes)).
+  returned: always
+  type: list
+  elements: str
+  sample: [r2-w3, tor2a]
 """

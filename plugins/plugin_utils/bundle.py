@@ -20,6 +20,8 @@ import os
 MANIFEST_FILE = "artifacts.json"
 REVIEW_FILE = "review.md"
 PLAN_FILE = "plan.json"
+# The plan.json a render replaced (plugin_utils.plan_changes: what the last plan change touched).
+PREVIOUS_PLAN_FILE = "plan.previous.json"
 FORMAT = 1
 
 # Plan fields that differ between machines for the same inventory (paths into one filesystem).

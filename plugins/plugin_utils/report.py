@@ -22,6 +22,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+from ansible_collections.onprem.calico.plugins.plugin_utils import plan_changes as changes_of_plan
+
 ESTABLISHED = "Established"
 UP, DOWN, UNVERIFIED = "up", "down", "not verified"
 # A view from a host that could not be asked: shown, but it checks nothing.
@@ -66,6 +68,8 @@ class Report:
     # A session nobody could check is a failure unless the user accepts it
     # (calico_verify_allow_unverified): an unasked router must not pass for a healthy one.
     allow_unverified: bool = False
+    # What the plan changed against the one rendered before it (None: not computed).
+    plan_changes: changes_of_plan.PlanChanges | None = None
 
     @property
     def down(self) -> list[Session]:
@@ -142,7 +146,7 @@ def expected_sessions(plan: dict) -> dict[tuple[str, str], Session]:
 
 
 def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None, skipped: list | None = None,
-                 allow_unverified: bool = False) -> Report:
+                 allow_unverified: bool = False, plan_changes: changes_of_plan.PlanChanges | None = None) -> Report:
     tors = tors or {}
     nodes = nodes or {}
     sessions = expected_sessions(plan)
@@ -181,7 +185,7 @@ def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None
                 session.tor_view = view or states.get(far_ip, "missing")
     ordered = sorted(sessions.values(), key=lambda s: (s.rack or "", s.node, s.peer))
     return Report(plan=plan, sessions=ordered, routes=routes, skipped=list(skipped or []), errors=errors,
-                  allow_unverified=allow_unverified)
+                  allow_unverified=allow_unverified, plan_changes=plan_changes)
 
 
 def headline(report: Report) -> str:
@@ -227,6 +231,8 @@ def render_markdown(report: Report) -> str:
             cluster["version"], cluster["datastore"], bgp["mode"], design, cluster["pod_cidr"], len(plan["nodes"])),
         "",
     ]
+    if report.plan_changes is not None:
+        out += changes_of_plan.render_markdown(report.plan_changes)
     racks = plan.get("racks") or {}
     if racks:
         out += ["## Racks", ""]
@@ -331,6 +337,8 @@ def render_text(report: Report) -> list[str]:
         lines.append("  routes on %s: %d (%s)" % (host, len(routes), ", ".join(r["dst"] for r in routes[:4]) + (", ..." if len(routes) > 4 else "")))
     for skip in report.skipped:
         lines.append("  skipped %s: %s" % (skip["stage"], skip["reason"]))
+    if report.plan_changes is not None:
+        lines += changes_of_plan.render_text(report.plan_changes)
     return lines
 
 

@@ -141,6 +141,13 @@ def converge(design, artifacts_root):
     return _CONVERGED[design]
 
 
+def lab_changed(state):
+    """Record that a test took the lab beyond what converge() left (e.g. a node added): the next
+    converge() of any design runs again, and untouched_lab() recreates the containers."""
+    _CONVERGED.clear()
+    _CONVERGED[state] = None
+
+
 def untouched_lab(design):
     """The lab as `lab.py up` leaves new containers, in ``design``: recreated when a design was
     converged on it in this session (a reset for another design keeps the nodes' host

@@ -19,7 +19,7 @@ def lab_module():
 
 @pytest.fixture(scope="module")
 def topology(lab_module):
-    return lab_module.load_topology(os.path.join(REPO, "inventory", "lab"))
+    return lab_module.load_topology([os.path.join(REPO, "inventory", "lab")])
 
 
 def test_two_racks_three_nodes_each_the_tors_and_the_spine(topology):
@@ -66,4 +66,16 @@ def test_network_missing_from_lab_networks_is_an_error(lab_module, tmp_path):
         "    k8s_cluster:\n      hosts:\n        n1: {lab_network: calico-lab-r9, lab_rack_ip: 10.77.9.11, lab_l2_ip: 10.77.10.11}\n"
         "    tor_routers:\n      hosts:\n        t1: {lab_network: calico-lab-r1, calico_tor_peer_ip: 10.77.1.2, lab_fabric_ip: 10.77.0.2}\n")
     with pytest.raises(lab_module.LabError, match="n1: network calico-lab-r9 is not in lab_networks"):
-        lab_module.load_topology(str(inventory))
+        lab_module.load_topology([str(inventory)])
+
+
+def test_the_scale_out_source_adds_one_node_to_rack_r2(lab_module, topology):
+    """inventory/lab-scale-out/node.yml beside inventory/lab: one container more, on rack r2's
+    network and the l2 network, with the rack's group variables (tests/e2e/test_lab_scale_out.py)."""
+    grown = lab_module.load_topology([os.path.join(REPO, "inventory", "lab"),
+                                      os.path.join(REPO, "inventory", "lab-scale-out", "node.yml")])
+    assert grown["networks"] == topology["networks"]
+    added = [c for c in grown["containers"] if c not in topology["containers"]]
+    assert added == [{"host": "r2-w3", "name": "calico-lab-r2-w3", "image": "localhost/calico-lab-node:latest",
+                      "networks": [("calico-lab-r2", "10.77.2.14", "fd00:77:2::14"), ("calico-lab-l2", "10.77.10.24", None)],
+                      "sysctls": []}]
