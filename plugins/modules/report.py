@@ -55,7 +55,7 @@ options:
     default: false
   uplinks:
     description:
-      - With rack pools, what each ToR advertises to its uplink neighbours, by router name:
+      - With rack pools, what each ToR advertises to its uplink neighbours, by router name, each
         C({uplinks, problems, error}) as M(onprem.calico.frr_uplink_routes) returns it (the
         C(calico_verify) role reads EOS, NX-OS and Junos the same way). A router with
         aggregates that is missing here counts as a problem unless O(allow_unverified).
