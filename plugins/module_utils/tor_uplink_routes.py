@@ -47,24 +47,21 @@ def _prefixes(texts, family):
     return out
 
 
-def _nxos_prefixes(node):
-    """Every ``ipprefix`` / ``ipv6prefix`` value under an NX-OS JSON answer, at any depth."""
+def _nxos_prefixes(node, found):
+    """Append every ``ipprefix`` / ``ipv6prefix`` value under an NX-OS JSON answer, at any depth,
+    skipping VRFs other than default; returns ``found``."""
     if isinstance(node, list):
         for item in node:
-            for found in _nxos_prefixes(item):
-                yield found
+            _nxos_prefixes(item, found)
     elif isinstance(node, dict):
         for key, value in node.items():
             if key in ("ipprefix", "ipv6prefix"):
-                yield value
-            elif key == "ROW_vrf" and isinstance(value, (dict, list)):
-                for vrf in _as_list(value):
-                    if vrf.get("vrf-name-out", "default") == "default":
-                        for found in _nxos_prefixes(vrf):
-                            yield found
+                found.append(value)
+            elif key == "ROW_vrf":
+                _nxos_prefixes([vrf for vrf in _as_list(value) if vrf.get("vrf-name-out", "default") == "default"], found)
             else:
-                for found in _nxos_prefixes(value):
-                    yield found
+                _nxos_prefixes(value, found)
+    return found
 
 
 def parse_advertised(platform, answer, family):
@@ -76,7 +73,7 @@ def parse_advertised(platform, answer, family):
         vrf = ((answer.get("vrfs") or {}).get("default")) or {}
         texts = list((vrf.get("bgpRouteEntries") or {}).keys())
     elif platform == "nxos":
-        texts = list(_nxos_prefixes(answer))
+        texts = _nxos_prefixes(answer, [])
     elif platform == "junos":
         texts = []
         for info in _as_list(answer.get("route-information")):

@@ -221,7 +221,8 @@ def headline(report: Report) -> str:
     if not total:
         return "No BGP sessions are expected by the plan (BGP mode %s)." % report.plan["bgp"]["mode"]
     if report.ok and not counts[UNVERIFIED]:
-        return "All %d BGP sessions Established%s." % (total, "; the uplinks get each rack aggregate alone" if report.uplinks and all(r["state"] == ESTABLISHED for r in report.uplinks) else "")
+        uplinks_ok = report.uplinks and all(r["state"] == ESTABLISHED for r in report.uplinks)
+        return "All %d BGP sessions Established%s." % (total, "; the uplinks get each rack aggregate alone" if uplinks_ok else "")
     parts = []
     if counts[DOWN]:
         parts.append("%d of %d BGP sessions NOT Established (nodes: %s)" % (
@@ -322,6 +323,12 @@ def _uplink_result(row: dict) -> str:
     return "; ".join(row["problems"]) if row["problems"] else "ok"
 
 
+def _first_specifics(specifics: list[str]) -> str:
+    if not specifics:
+        return "-"
+    return ", ".join(specifics[:5]) + (" (%d in all)" % len(specifics) if len(specifics) > 5 else "")
+
+
 def _uplink_section(report: Report) -> list[str]:
     """Rack pools: per ToR and uplink neighbour, the aggregates and any more-specific it is sent."""
     if not report.uplinks:
@@ -331,8 +338,7 @@ def _uplink_section(report: Report) -> list[str]:
            "Each rack aggregate must be there, and no prefix inside it.", ""]
     out += _table(["router", "uplink", "family", "state", "aggregates advertised", "more-specifics advertised", "result"], [
         (r["router"], r["peer"], "IPv%s" % r["family"] if r["family"] != "-" else "-", r["state"],
-         ", ".join(r["aggregates"]) or "-", ", ".join(r["specifics"][:5]) + (" (%d)" % len(r["specifics"]) if len(r["specifics"]) > 5 else "") or "-",
-         _uplink_result(r))
+         ", ".join(r["aggregates"]) or "-", _first_specifics(r["specifics"]), _uplink_result(r))
         for r in report.uplinks])
     out.append("")
     return out

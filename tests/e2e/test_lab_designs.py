@@ -17,7 +17,8 @@ import os
 
 import pytest
 
-from labtools import SITE, bgp_next_hops, bgp_prefixes, bird_sessions, converge, kernel_routes, ping, pod_address, podman_exec, router_routes, router_sessions, run
+from labtools import (SITE, bgp_next_hops, bgp_prefixes, bird_sessions, converge, kernel_routes, ping, pod_address, podman_exec,
+                      router_routes, router_sessions, run)
 
 NODES = ["r1-cp", "r1-w1", "r1-w2", "r2-cp", "r2-w1", "r2-w2"]
 RACK_OF = {n: n[:2] for n in NODES}
