@@ -180,16 +180,20 @@ def test_spine_sees_the_pod_blocks(design, converged):
         assert sorted(bgp_next_hops("spine", BLOCKS[family]["r1-w1"])) == [TOR_FABRIC_IP[family]["tor1a"], TOR_FABRIC_IP[family]["tor1b"]]
 
 
-def test_node_blocks_stay_in_their_rack(design, converged):
+def test_node_blocks_stay_in_their_rack(design, converged, artifacts_root):
     if design != "rack_pools":
         pytest.skip("%s: every router holds every block" % design)
     assert converged.rc == 0, "first converge failed"
+    with open(os.path.join(artifacts_root, design, "report.md"), encoding="utf-8") as handle:
+        report = handle.read()
     for rack, tors in RACK_TORS.items():
         own = {b for n, b in RACK_POOL_BLOCK.items() if RACK_OF[n] == rack}
         for tor in tors:
             held = {p for p in bgp_prefixes(tor) if in_pod_cidr(p)}
             # Its own rack's blocks and aggregate, the other rack's aggregate: no foreign block.
             assert held == own | set(RACK_POOL.values()), (tor, sorted(held))
+            # The verify stage read the same on the sending side: the spine is sent the aggregate alone.
+            assert "| %s | %s | IPv4 | Established | %s | - | ok |" % (tor, SPINE_IP[4], RACK_POOL[rack]) in report, report
 
 
 def test_pods_reach_each_other(design, converged):
