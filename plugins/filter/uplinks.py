@@ -38,8 +38,9 @@ def _families(router):
 
 
 def calico_verify_uplink_summary_commands(router):
-    """EOS / NX-OS: the summary commands of the families the router aggregates."""
-    return ["show %s bgp summary | json" % ("ip" if family == 4 else "ipv6") for family in _families(router)]
+    """EOS / NX-OS: the summary commands of the families the router aggregates (the tor stage's)."""
+    ipv6 = "show bgp ipv6 unicast summary | json" if router["platform"] == "nxos" else "show ipv6 bgp summary | json"
+    return ["show ip bgp summary | json" if family == 4 else ipv6 for family in _families(router)]
 
 
 def calico_verify_uplink_queries(summaries, platform, router):

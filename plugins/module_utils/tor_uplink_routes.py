@@ -17,7 +17,7 @@ planned node address nor inside one of the router's listen ranges (dynamic node 
 Outputs parsed (one neighbour, one address family):
 * FRR ``show bgp ipv4|ipv6 unicast neighbors <peer> advertised-routes json``
 * EOS ``show ip|ipv6 bgp neighbors <peer> advertised-routes | json``
-* NX-OS ``show ip|ipv6 bgp neighbors <peer> advertised-routes | json``
+* NX-OS ``show ip bgp neighbors <peer> advertised-routes | json`` (IPv6: ``show bgp ipv6 unicast neighbors ...``)
 * Junos ``show route advertising-protocol bgp <peer> | display json``
 """
 
@@ -93,8 +93,10 @@ def advertised_command(platform, peer, family):
     """The read-only command whose answer ``parse_advertised`` reads."""
     if platform == "frr":
         return "show bgp %s unicast neighbors %s advertised-routes json" % ("ipv4" if family == 4 else "ipv6", peer)
-    if platform in ("eos", "nxos"):
+    if platform == "eos" or (platform == "nxos" and family == 4):
         return "show %s bgp neighbors %s advertised-routes | json" % ("ip" if family == 4 else "ipv6", peer)
+    if platform == "nxos":
+        return "show bgp ipv6 unicast neighbors %s advertised-routes | json" % peer
     if platform == "junos":
         # One command for both families: parse_advertised keeps the family asked for.
         return "show route advertising-protocol bgp %s" % peer

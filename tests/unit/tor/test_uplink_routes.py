@@ -88,7 +88,9 @@ def test_commands_per_platform():
     assert advertised_command("frr", "10.77.0.1", 4) == "show bgp ipv4 unicast neighbors 10.77.0.1 advertised-routes json"
     assert advertised_command("frr", "fd00:77::1", 6) == "show bgp ipv6 unicast neighbors fd00:77::1 advertised-routes json"
     assert advertised_command("eos", "10.77.0.1", 4) == "show ip bgp neighbors 10.77.0.1 advertised-routes | json"
-    assert advertised_command("nxos", "fd00:77::1", 6) == "show ipv6 bgp neighbors fd00:77::1 advertised-routes | json"
+    assert advertised_command("nxos", "10.77.0.1", 4) == "show ip bgp neighbors 10.77.0.1 advertised-routes | json"
+    assert advertised_command("nxos", "fd00:77::1", 6) == "show bgp ipv6 unicast neighbors fd00:77::1 advertised-routes | json"
+    assert advertised_command("eos", "fd00:77::1", 6) == "show ipv6 bgp neighbors fd00:77::1 advertised-routes | json"
     assert advertised_command("junos", "10.77.0.1", 4) == "show route advertising-protocol bgp 10.77.0.1"
 
 
