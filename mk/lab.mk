@@ -3,7 +3,7 @@
 # Needs root (debootstrap, privileged containers).
 #   make demo [DESIGN=name]  build images if needed, bring the lab up in that BGP design
 #                    (inventory/lab-designs/: as_per_rack (default), as_per_node, downward_default,
-#                    full_mesh, route_reflectors, dual_stack), run the stages, print the report
+#                    full_mesh, route_reflectors, dual_stack, rack_pools), run the stages, print the report
 #   make demo-down   remove the lab's containers and networks
 #   make e2e         the end-to-end and fault tests (tests/e2e): a lab of their own, always removed
 #   make lab-bench [DESIGNS="a b"]  per design: first converge, no-op rerun, ToR push -> Established

@@ -47,7 +47,7 @@ def _write_if_changed(path, content):
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("plan", "tors", "nodes", "skipped", "dot", "allow_unverified"))
+    _VALID_ARGS = frozenset(("plan", "tors", "nodes", "skipped", "dot", "allow_unverified", "uplinks"))
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
@@ -57,8 +57,8 @@ class ActionModule(ActionBase):
         if not isinstance(plan, dict) or "cluster" not in plan:
             raise AnsibleError("report: 'plan' must be the plan built by onprem.calico.plan (calico_plan).")
         # Plain JSON types, as plan.json holds them (values from Ansible carry tags).
-        plan, tors, nodes, skipped = json.loads(json.dumps(
-            [plan, args.get("tors") or {}, args.get("nodes") or {}, args.get("skipped") or []]))
+        plan, tors, nodes, skipped, uplinks = json.loads(json.dumps(
+            [plan, args.get("tors") or {}, args.get("nodes") or {}, args.get("skipped") or [], args.get("uplinks") or {}]))
         for item in skipped:
             if not isinstance(item, dict) or not {"stage", "reason"} <= set(item):
                 raise AnsibleError("report: every 'skipped' entry needs 'stage' and 'reason', got %r." % (item,))
@@ -66,7 +66,8 @@ class ActionModule(ActionBase):
         base = plan["cluster"]["artifacts_dir"]
         baseline, previous = plan_changes.load_baseline(base, plan)
         changes = plan_changes.compare(previous, plan, baseline)
-        report = build_report(plan, tors, nodes, skipped, allow_unverified=allow_unverified, plan_changes=changes)
+        report = build_report(plan, tors, nodes, skipped, allow_unverified=allow_unverified,
+                              uplinks=uplinks, plan_changes=changes)
         files = {os.path.join(base, "report.md"): render_markdown(report),
                  os.path.join(base, "topology.dot"): render_dot(report)}
         svg_path = os.path.join(base, "topology.svg")

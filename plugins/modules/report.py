@@ -57,6 +57,14 @@ options:
         it; with V(true) the report lists it under "Not verified" and C(ok) ignores it.
     type: bool
     default: false
+  uplinks:
+    description:
+      - With rack pools, what each ToR advertises to its uplink neighbours, by router name, each
+        C({uplinks, problems, error}) as M(onprem.calico.frr_uplink_routes) returns it (the
+        C(calico_verify) role reads EOS, NX-OS and Junos the same way). A router with
+        aggregates that is missing here counts as a problem unless O(allow_unverified).
+    type: dict
+    default: {}
 attributes:
   check_mode:
     support: full
@@ -89,11 +97,15 @@ summary:
   type: list
   elements: str
 ok:
-  description: Whether every planned session is Established (sessions nobody checked count as failures unless O(allow_unverified)).
+  description:
+    - Whether every planned session is Established (sessions nobody checked count as failures unless O(allow_unverified)),
+      and, with rack pools, every uplink gets each rack aggregate and no prefix inside it.
   returned: always
   type: bool
 problems:
-  description: One line per session that is not Established (or not verified, unless O(allow_unverified)), naming node, peer and states.
+  description:
+    - One line per session that is not Established (or not verified, unless O(allow_unverified)), naming node, peer and states;
+      then one per uplink problem (a missing rack aggregate, leaked more-specifics), naming the router and the uplink.
   returned: always
   type: list
   elements: str

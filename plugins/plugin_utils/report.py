@@ -15,6 +15,9 @@ Gathered data, keyed by inventory name (anything missing is shown as "not verifi
     the node's own view of its BGP peers (calico-node, or the lab's BIRD stand-in).
 ``routes``: ``ip -j route`` entries (``dst`` plus ``gateway`` or ``nexthops``).
 ``skipped``: ``[{"stage", "reason"}]``: stages the run did not do, and why.
+``uplinks``: ``{router: {"uplinks": [...], "problems": [str], "error": str|None}}``
+    with rack pools, what each ToR advertises to its uplink neighbours
+    (module_utils/tor_uplink_routes.py ``check_router``); see ``uplink_checks``.
 """
 
 from __future__ import annotations
@@ -70,6 +73,9 @@ class Report:
     allow_unverified: bool = False
     # What the plan changed against the one rendered before it (None: not computed).
     plan_changes: changes_of_plan.PlanChanges | None = None
+    # Rack pools: per router, what its uplinks receive (UplinkCheck), and what went wrong.
+    uplinks: list = field(default_factory=list)
+    uplink_problems: list = field(default_factory=list)
 
     @property
     def down(self) -> list[Session]:
@@ -83,7 +89,8 @@ class Report:
     def problems(self) -> list[str]:
         return [s.problem() for s in self.down] + (
             [] if self.allow_unverified else
-            ["%s <-> %s (%s, AS %s): nobody could check it" % (s.node, s.peer, s.peer_ip, s.peer_asn) for s in self.unverified])
+            ["%s <-> %s (%s, AS %s): nobody could check it" % (s.node, s.peer, s.peer_ip, s.peer_asn) for s in self.unverified]
+        ) + self.uplink_problems
 
     @property
     def affected_nodes(self) -> list[str]:
@@ -92,7 +99,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.down and (self.allow_unverified or not self.unverified)
+        return not self.down and (self.allow_unverified or not self.unverified) and not self.uplink_problems
 
     def counts(self) -> dict[str, int]:
         out = {UP: 0, DOWN: 0, UNVERIFIED: 0}
@@ -145,8 +152,32 @@ def expected_sessions(plan: dict) -> dict[tuple[str, str], Session]:
     return out
 
 
+def uplink_checks(plan: dict, uplinks: dict, allow_unverified: bool) -> tuple[list[dict], list[str]]:
+    """(rows, problems) of what each rack-pool ToR advertises to its uplinks.
+
+    Rows are the gathered per-uplink entries with the router's name. A router with aggregates
+    that was not asked (unreachable, failed) is a problem unless ``allow_unverified``, as a
+    session nobody checked is: the spine may be getting every node block.
+    """
+    rows, problems = [], []
+    for name, router in sorted((plan.get("tor_routers") or {}).items()):
+        if not router.get("aggregates"):
+            continue
+        data = uplinks.get(name) or {}
+        if data.get("error") or not data:
+            if not allow_unverified:
+                problems.append("%s: what its uplinks receive was not checked (%s)" % (name, data.get("error") or "router not asked"))
+            rows.append({"router": name, "peer": "-", "family": "-", "state": "not verified", "aggregates": [], "missing": [],
+                         "specifics": [], "problems": [data.get("error") or "router not asked"]})
+            continue
+        rows += [dict(row, router=name) for row in data.get("uplinks") or []]
+        problems += ["%s: %s" % (name, p) for p in data.get("problems") or []]
+    return rows, problems
+
+
 def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None, skipped: list | None = None,
-                 allow_unverified: bool = False, plan_changes: changes_of_plan.PlanChanges | None = None) -> Report:
+                 allow_unverified: bool = False, uplinks: dict | None = None,
+                 plan_changes: changes_of_plan.PlanChanges | None = None) -> Report:
     tors = tors or {}
     nodes = nodes or {}
     sessions = expected_sessions(plan)
@@ -184,8 +215,10 @@ def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None
                 far_ip = (plan["nodes"].get(session_node) or {}).get("ip")
                 session.tor_view = view or states.get(far_ip, "missing")
     ordered = sorted(sessions.values(), key=lambda s: (s.rack or "", s.node, s.peer))
+    uplink_rows, uplink_problems = uplink_checks(plan, uplinks or {}, allow_unverified)
     return Report(plan=plan, sessions=ordered, routes=routes, skipped=list(skipped or []), errors=errors,
-                  allow_unverified=allow_unverified, plan_changes=plan_changes)
+                  allow_unverified=allow_unverified, uplinks=uplink_rows, uplink_problems=uplink_problems,
+                  plan_changes=plan_changes)
 
 
 def headline(report: Report) -> str:
@@ -194,7 +227,8 @@ def headline(report: Report) -> str:
     if not total:
         return "No BGP sessions are expected by the plan (BGP mode %s)." % report.plan["bgp"]["mode"]
     if report.ok and not counts[UNVERIFIED]:
-        return "All %d BGP sessions Established." % total
+        uplinks_ok = report.uplinks and all(r["state"] == ESTABLISHED for r in report.uplinks)
+        return "All %d BGP sessions Established%s." % (total, "; the uplinks get each rack aggregate alone" if uplinks_ok else "")
     parts = []
     if counts[DOWN]:
         parts.append("%d of %d BGP sessions NOT Established (nodes: %s)" % (
@@ -205,6 +239,8 @@ def headline(report: Report) -> str:
             else "a failure; set calico_verify_allow_unverified: true to accept"))
     if counts[UP]:
         parts.append("%d Established" % counts[UP])
+    if report.uplink_problems:
+        parts.append("%d uplink problem(s) with the rack aggregates" % len(report.uplink_problems))
     return "; ".join(parts) + "."
 
 
@@ -252,6 +288,7 @@ def render_markdown(report: Report) -> str:
                          "%d/%d" % (up, len(mine)), report.errors.get(t["name"], "")))
         out += _table(["router", "platform", "AS", "peer address", "rack", "sessions up", "error"], rows)
         out.append("")
+    out += _uplink_section(report)
     out += _pool_section(plan)
     out += ["## Nodes", ""]
     out += _table(["node", "rack", "address", "AS", "roles", "peers"], [
@@ -286,6 +323,33 @@ def render_markdown(report: Report) -> str:
     out += ["- **%s**: %s" % (s["stage"], s["reason"]) for s in report.skipped] or ["Nothing was skipped."]
     out.append("")
     return "\n".join(out)
+
+
+def _uplink_result(row: dict) -> str:
+    if row["state"] not in (ESTABLISHED, "not verified"):
+        return "uplink %s, not checked" % row["state"]
+    return "; ".join(row["problems"]) if row["problems"] else "ok"
+
+
+def _first_specifics(specifics: list[str]) -> str:
+    if not specifics:
+        return "-"
+    return ", ".join(specifics[:5]) + (" (%d in all)" % len(specifics) if len(specifics) > 5 else "")
+
+
+def _uplink_section(report: Report) -> list[str]:
+    """Rack pools: per ToR and uplink neighbour, the aggregates and any more-specific it is sent."""
+    if not report.uplinks:
+        return []
+    out = ["## What the uplinks receive (rack aggregates)", "",
+           "Read on each ToR: the routes it advertises to every BGP neighbour that is not a node session. "
+           "Each rack aggregate must be there, and no prefix inside it.", ""]
+    out += _table(["router", "uplink", "family", "state", "aggregates advertised", "more-specifics advertised", "result"], [
+        (r["router"], r["peer"], "IPv%s" % r["family"] if r["family"] != "-" else "-", r["state"],
+         ", ".join(r["aggregates"]) or "-", _first_specifics(r["specifics"]), _uplink_result(r))
+        for r in report.uplinks])
+    out.append("")
+    return out
 
 
 def pool_forecast_lines(plan: dict) -> list[str]:
@@ -333,6 +397,9 @@ def render_text(report: Report) -> list[str]:
         state = {UP: "Established", DOWN: "DOWN", UNVERIFIED: "not verified"}[s.status]
         detail = "" if s.status != DOWN else "  (" + s.problem().split(": ", 1)[1] + ")"
         lines.append("  %-*s  %-15s %s%s" % (width, label, s.peer_ip, state, detail))
+    for row in report.uplinks:
+        lines.append("  %s -> uplink %s (IPv%s): %s; %s" % (
+            row["router"], row["peer"], row["family"], ", ".join(row["aggregates"]) or "no aggregate", _uplink_result(row)))
     for host, routes in sorted(report.routes.items()):
         lines.append("  routes on %s: %d (%s)" % (host, len(routes), ", ".join(r["dst"] for r in routes[:4]) + (", ..." if len(routes) > 4 else "")))
     for skip in report.skipped:

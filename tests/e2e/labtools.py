@@ -80,6 +80,12 @@ def router_routes(router, family=4):
     return kernel_routes(router, family, "bgp")
 
 
+def bgp_prefixes(router, family=4):
+    """Every prefix in an FRR router's BGP table (best path or not), read with vtysh."""
+    afi = "ipv6" if family == 6 else "ipv4"
+    return set(json.loads(podman_exec(router, "vtysh", "-c", "show bgp %s unicast json" % afi).stdout or "{}").get("routes") or {})
+
+
 def bgp_next_hops(router, prefix):
     """The global next hops of the best (multi)paths of ``prefix`` in an FRR router's BGP table."""
     afi = "ipv6" if ":" in prefix else "ipv4"

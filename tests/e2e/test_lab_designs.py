@@ -4,8 +4,8 @@ For each design (inventory/lab-designs/<name>.yml) the lab is switched (lab.py u
 machines), the product stages run (lab/site.sh), and the machines themselves are read:
 every planned session Established on both ends, each node's kernel holding exactly the routes
 the design gives it and nothing else from the spine, the spine seeing the pod blocks (ToR
-designs), pod-to-pod pings, ECMP over rack r1's two ToRs where the design intends it, and a
-rerun reporting changed=0.
+designs; in rack_pools exactly one route per rack, and no node block outside its rack), pod-to-pod
+pings, ECMP over rack r1's two ToRs where the design intends it, and a rerun reporting changed=0.
 
 The expectations are written out from the topology (inventory/lab/hosts.yml), not derived
 with the collection's own code.
@@ -17,7 +17,8 @@ import os
 
 import pytest
 
-from labtools import SITE, converge, bgp_next_hops, bird_sessions, kernel_routes, ping, pod_address, podman_exec, router_routes, router_sessions, run
+from labtools import (SITE, bgp_next_hops, bgp_prefixes, bird_sessions, converge, kernel_routes, ping, pod_address, podman_exec,
+                      router_routes, router_sessions, run)
 
 NODES = ["r1-cp", "r1-w1", "r1-w2", "r2-cp", "r2-w1", "r2-w2"]
 RACK_OF = {n: n[:2] for n in NODES}
@@ -42,16 +43,30 @@ TOR_FABRIC_IP = {4: {"tor1a": "10.77.0.11", "tor1b": "10.77.0.12", "tor2a": "10.
 NODE_IP = {4: RACK_IP, 6: RACK_IP6}
 ROUTER_IP = {4: TOR_IP, 6: TOR_IP6}
 BLOCKS = {4: BLOCK, 6: BLOCK6}
+# rack_pools (inventory/lab-designs/rack_pools.yml): a /22 per rack, and node N's block is block N
+# of its rack's pool (the same lab_pod_block rule).
+RACK_POOL = {"r1": "10.244.0.0/22", "r2": "10.244.4.0/22"}
+RACK_POOL_BLOCK = {"r1-cp": "10.244.0.0/26", "r1-w1": "10.244.0.64/26", "r1-w2": "10.244.0.128/26",
+                   "r2-cp": "10.244.4.192/26", "r2-w1": "10.244.5.0/26", "r2-w2": "10.244.5.64/26"}
 
-TOR_DESIGNS = ("as_per_rack", "as_per_node", "downward_default", "dual_stack")
+TOR_DESIGNS = ("as_per_rack", "as_per_node", "downward_default", "dual_stack", "rack_pools")
 L2_DESIGNS = ("full_mesh", "route_reflectors")
 REFLECTORS = ("r1-cp", "r2-cp")
 # The whole matrix, in the order it runs (as_per_rack first: test_lab.py left the lab in it).
-DESIGNS = ("as_per_rack", "as_per_node", "downward_default", "full_mesh", "route_reflectors", "dual_stack")
+DESIGNS = ("as_per_rack", "as_per_node", "downward_default", "full_mesh", "route_reflectors", "dual_stack", "rack_pools")
 
 
 def families(design):
     return (4, 6) if design == "dual_stack" else (4,)
+
+
+def blocks_of(design, family=4):
+    """{node: pod block} in the design."""
+    return RACK_POOL_BLOCK if design == "rack_pools" else BLOCKS[family]
+
+
+def in_pod_cidr(prefix):
+    return prefix != "default" and ipaddress.ip_network(prefix).subnet_of(ipaddress.ip_network("10.244.0.0/16"))
 
 
 def node_peers(design, node):
@@ -104,7 +119,8 @@ def test_every_planned_session_established_on_both_ends(design, converged):
 
 def expected_node_routes(design, node, family=4):
     """{prefix: next hops} the node's BIRD must put in its kernel, nothing more."""
-    own = {BLOCKS[family][node]: ["blackhole"]}
+    blocks = blocks_of(design, family)
+    own = {blocks[node]: ["blackhole"]}
     rack_tors = sorted(ROUTER_IP[family][t] for t in RACK_TORS[RACK_OF[node]])
     if design == "downward_default":
         return dict(own, default=rack_tors)  # only the default the ToRs learned from the spine
@@ -116,16 +132,19 @@ def expected_node_routes(design, node, family=4):
     for other in NODES:
         if other == node:
             continue
+        if design == "rack_pools" and RACK_OF[other] != RACK_OF[node]:
+            routes[RACK_POOL[RACK_OF[other]]] = rack_tors  # the other rack is its aggregate only
+            continue
         # Same rack: the ToRs reflect the block with its node as next hop (iBGP) or send it
         # with themselves as next hop (eBGP); other racks: always through the rack's ToRs.
-        routes[BLOCKS[family][other]] = rack_tors
+        routes[blocks[other]] = rack_tors
     return routes
 
 
 def test_each_node_gets_exactly_what_the_design_gives_it(design, converged):
     assert converged.rc == 0, "first converge failed"
     for node, family in itertools.product(NODES, families(design)):
-        blocks = BLOCKS[family]
+        blocks = blocks_of(design, family)
         routes = kernel_routes(node, family)
         leaked = SPINE_ROUTES & set(routes) - ({"default"} if design == "downward_default" else set())
         assert not leaked, "%s: %s got %s from the spine: %s" % (design, node, sorted(leaked), routes)
@@ -145,6 +164,12 @@ def test_spine_sees_the_pod_blocks(design, converged):
     if design not in TOR_DESIGNS:
         pytest.skip("%s: the nodes do not peer with the ToRs; the spine has no part in it" % design)
     assert converged.rc == 0, "first converge failed"
+    if design == "rack_pools":
+        # One route per rack in the spine's BGP table (and kernel), rack r1's through both ToRs.
+        assert {p for p in bgp_prefixes("spine") if in_pod_cidr(p)} == set(RACK_POOL.values())
+        assert {p for p in router_routes("spine") if in_pod_cidr(p)} == set(RACK_POOL.values())
+        assert sorted(bgp_next_hops("spine", RACK_POOL["r1"])) == [TOR_FABRIC_IP[4]["tor1a"], TOR_FABRIC_IP[4]["tor1b"]]
+        return
     for family in families(design):
         routes = router_routes("spine", family)
         for node in NODES:
@@ -155,10 +180,28 @@ def test_spine_sees_the_pod_blocks(design, converged):
         assert sorted(bgp_next_hops("spine", BLOCKS[family]["r1-w1"])) == [TOR_FABRIC_IP[family]["tor1a"], TOR_FABRIC_IP[family]["tor1b"]]
 
 
+def test_node_blocks_stay_in_their_rack(design, converged, artifacts_root):
+    if design != "rack_pools":
+        pytest.skip("%s: every router holds every block" % design)
+    assert converged.rc == 0, "first converge failed"
+    with open(os.path.join(artifacts_root, design, "report.md"), encoding="utf-8") as handle:
+        report = handle.read()
+    for rack, tors in RACK_TORS.items():
+        own = {b for n, b in RACK_POOL_BLOCK.items() if RACK_OF[n] == rack}
+        for tor in tors:
+            held = {p for p in bgp_prefixes(tor) if in_pod_cidr(p)}
+            # Its own rack's blocks and aggregate, the other rack's aggregate: no foreign block.
+            assert held == own | set(RACK_POOL.values()), (tor, sorted(held))
+            # The verify stage read the same on the sending side: the spine is sent the aggregate alone.
+            assert "| %s | %s | IPv4 | Established | %s | - | ok |" % (tor, SPINE_IP[4], RACK_POOL[rack]) in report, report
+
+
 def test_pods_reach_each_other(design, converged):
     assert converged.rc == 0, "first converge failed"
     pods = {node: pod_address(node) for node in NODES}
     assert len(set(pods.values())) == len(NODES)
+    for node, address in pods.items():
+        assert ipaddress.ip_address(address) in ipaddress.ip_network(blocks_of(design)[node]), (design, node, address)
     for source, target in (("r1-cp", "r2-w2"), ("r2-w1", "r1-w2"), ("r1-w1", "r1-w2")):
         result = ping(source, pods[source], pods[target])
         assert result.returncode == 0, "%s: %s -> %s: %s" % (design, source, target, result.stdout + result.stderr)
@@ -181,7 +224,7 @@ def test_ecmp_over_rack_r1s_two_tors(design, converged):
     assert converged.rc == 0, "first converge failed"
     for family in families(design):
         wanted = sorted([ROUTER_IP[family]["tor1a"], ROUTER_IP[family]["tor1b"]])
-        prefix = "default" if design == "downward_default" else BLOCKS[family]["r2-w2"]
+        prefix = {"downward_default": "default", "rack_pools": RACK_POOL["r2"]}.get(design, BLOCKS[family]["r2-w2"])
         for node in ("r1-cp", "r1-w1", "r1-w2"):
             assert kernel_routes(node, family)[prefix] == wanted, (design, node, kernel_routes(node, family))
     wanted = sorted([TOR_IP["tor1a"], TOR_IP["tor1b"]])

@@ -10,8 +10,10 @@ confirmation (a second ``commit`` of the same session confirms, ``abort`` or the
 expiring restores the configuration from before); ``abort`` of an open session drops it.
 Show commands answered from that state: ``show running-config`` (text), ``show version``,
 ``show hostname``, ``show configuration sessions``, ``show ip bgp summary`` and
-``show ipv6 bgp summary`` (JSON; each configured node neighbour is Established unless the
-test set another state for it).
+``show ipv6 bgp summary`` (JSON; each configured neighbour, in a peer group or with its own
+``remote-as``, is Established unless the test set another state for it), and ``show ip|ipv6
+bgp neighbors <peer> advertised-routes`` (JSON ``bgpRouteEntries``: the prefixes the test put
+in ``advertised[peer]``).
 
 Listens on 127.0.0.1 only; ``close()`` stops it. Every request is kept in ``requests`` so
 tests can assert the exact command sequence.
@@ -68,6 +70,7 @@ class FakeEos:
         self.sessions = {}  # name -> candidate tree
         self.pending = {}  # name -> (previous running, timer)
         self.peer_states = {}  # ip -> state other than Established
+        self.advertised = {}  # neighbour ip -> [prefixes] it is sent
         self.requests = []  # [[command, ...], ...]
         self.lock = threading.RLock()  # the commit timer rolls back from its own thread
         self._mode = None  # (session name, stack of child lists)
@@ -162,6 +165,11 @@ class FakeEos:
             return {"sessions": {name: {"state": "pending"} for name in list(self.sessions) + list(self.pending)}}
         if command in ("show ip bgp summary", "show ipv6 bgp summary"):
             return {"vrfs": {"default": {"peers": self._peers(6 if "ipv6" in command else 4)}}}
+        advertised = re.match(r"^show (?:ip|ipv6) bgp neighbors (\S+) advertised-routes$", command)
+        if advertised:
+            entries = {p: {"address": p.split("/")[0], "maskLength": int(p.split("/")[1])}
+                       for p in self.advertised.get(advertised.group(1), [])}
+            return {"vrfs": {"default": {"routerId": "10.255.0.1", "bgpRouteEntries": entries}}}
         raise ValueError(f"fake EOS does not know {command!r}")
 
     def _peers(self, family):
@@ -175,7 +183,9 @@ class FakeEos:
             if words[:1] == ["neighbor"] and len(words) == 5 and words[2:4] == ["peer", "group"]:
                 members[words[1]] = words[4]
         peers = {}
-        for address, group in members.items():
+        # Peer group members, and neighbours with their own remote-as (a group name is no address).
+        direct = {a: None for a in asn_of if a not in members and re.fullmatch(r"[0-9a-fA-F.:]+", a)}
+        for address, group in dict(direct, **members).items():
             if ipaddress.ip_address(address).version != family:
                 continue
             peers[address] = {"peerState": self.peer_states.get(address, "Established"),

@@ -17,7 +17,7 @@ import pytest
 
 from lab import RACKS, TorLab, build_lab_plan
 
-from ansible_collections.onprem.calico.plugins.modules import frr_tor_config
+from ansible_collections.onprem.calico.plugins.modules import frr_tor_config, frr_uplink_routes
 from ansible_collections.onprem.calico.plugins.plugin_utils import tor as tor_renderer
 from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderContext
 
@@ -111,6 +111,51 @@ def test_cross_rack_traffic_follows_the_aggregate(lab):
     greeting = lab.lab.wait_for(functools.partial(lab.lab.tcp_probe, "r2n01", source, "r1n02", target),
                                 timeout=20, what=f"TCP {source} -> {target}")
     assert greeting == "hello from r1n02"
+
+
+def uplink_check(lab, tor, timeout):
+    """The verify stage's FRR reader (frr_uplink_routes) run against the router's namespace."""
+    params = {"router": lab.plan["tor_routers"][tor], "timeout": timeout, "interval": 1, "vtysh": "vtysh",
+              "vty_socket": lab.lab.vty_socket(tor)}
+    return frr_uplink_routes.run_module(params, lab.runner(tor))
+
+
+def test_verify_finds_the_aggregate_alone_on_every_uplink(lab):
+    # The uplinks are found by the reader itself: every neighbour that is not a node session.
+    uplinks = {"tor1a": ["172.31.0.1"], "tor1b": ["172.31.0.3"], "tor2a": ["172.31.0.0", "172.31.0.2"]}
+    for tor, peers in uplinks.items():
+        ok, result = uplink_check(lab, tor, timeout=40)
+        assert ok, result
+        pool = RACK_POOLS["rack1" if tor.startswith("tor1") else "rack2"]
+        assert [(r["peer"], r["family"], r["aggregates"], r["specifics"]) for r in result["uplinks"]] == [
+            (peer, 4, [pool], []) for peer in peers], result
+
+
+def test_verify_names_the_blocks_an_uplink_policy_without_the_call_leaks(lab):
+    # The site's uplink policy on tor1a loses the one line of docs/tor.md: it now permits everything.
+    vtysh = ["vtysh", "--vty_socket", lab.lab.vty_socket("tor1a")]
+    run = lab.runner("tor1a")
+
+    def set_call(present):
+        line = "call CALICO-TO-UPLINKS" if present else "no call CALICO-TO-UPLINKS"
+        for argv in (vtysh + ["-c", "configure terminal", "-c", "route-map SPINE-POLICY permit 10", "-c", line],
+                     vtysh + ["-c", "clear bgp ipv4 unicast 172.31.0.1 soft out"]):
+            rc, out, err = run(argv)
+            assert rc == 0, out + err
+
+    set_call(False)
+    try:
+        ok, result = uplink_check(lab, "tor1a", timeout=15)
+        assert not ok
+        rack1_blocks = sorted((lab.blocks[n] for n in RACKS["rack1"]["nodes"]), key=ipaddress.ip_network)
+        [row] = result["uplinks"]
+        assert (row["peer"], row["aggregates"], row["specifics"]) == ("172.31.0.1", [RACK_POOLS["rack1"]], rack1_blocks), row
+        assert result["problems"] == ["uplink 172.31.0.1: 2 more-specific prefix(es) of the rack aggregate advertised: %s "
+                                      "(the uplink export policy must call CALICO-TO-UPLINKS, docs/tor.md)" % ", ".join(rack1_blocks)]
+    finally:
+        set_call(True)
+    ok, result = uplink_check(lab, "tor1a", timeout=40)
+    assert ok, result
 
 
 def test_second_push_changes_nothing(lab):
