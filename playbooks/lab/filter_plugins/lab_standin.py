@@ -224,7 +224,7 @@ RELEASE_RULES = {
         "import_filter": "bgp_processor.go:678-725 (BGPFilters, then a higher priority overrides: preference 200)",
         "export_filter": "bgp_processor.go:727-803 (kernel metric <-> bgp_local_pref, BGPFilters, "
                          "calico_export_to_bgp_peers(same AS))",
-        "keepalive": "bird.cfg.template:124-126, client.go (BGPPeer.keepaliveTime)",
+        "keepalive": "bird.cfg.template:124-126, client.go:2044-2046 (BGPPeer.keepaliveTime)",
         "reject_disabled_pools": "bird_ipam.cfg.template:26-28, bgp_processor.go:927-931, 996-999",
         "export_function": "bird_ipam.cfg.template:4-63 (reject_tunnel_routes, reject_local_routes, "
                            "calico_export_to_bgp_peers)",
@@ -485,7 +485,9 @@ def lab_bird_config(node, plan, resources, k8s_resources=None, password=None):
         # A peering between calico nodes is configured on both ends: a node on the local side
         # peers with the nodes peerSelector picks, and a picked node peers back with every node
         # of the local side (calico-node's confd sees the peering from either node), each on
-        # the other's listen port.
+        # the other's listen port. Such peers take no localASNumber and no
+        # numAllowedLocalASNumbers: only a peerIP peer carries them (client.go nodeAsBGPPeers).
+        selector_spec = dict((k, v) for k, v in spec.items() if k not in ("localASNumber", "numAllowedLocalASNumbers"))
         others = []
         if selected(spec, me["labels"], node):
             others += [o for o in nodes.values() if selector_matches(spec["peerSelector"], o["labels"])]
@@ -497,7 +499,7 @@ def lab_bird_config(node, plan, resources, k8s_resources=None, password=None):
             for family in (4, 6):
                 other_ip = other["ip" if family == 4 else "ip6"]
                 if my_ip[family] and other_ip:
-                    add(family, prefix, other_ip, other["asn"], port=listen_port, spec=spec,
+                    add(family, prefix, other_ip, other["asn"], port=listen_port, spec=selector_spec,
                         rr_cluster_id=other["rr_cluster_id"], description=other["name"])
 
     pools = {4: [], 6: []}

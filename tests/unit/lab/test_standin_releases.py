@@ -199,6 +199,17 @@ def test_reflector_rules_are_the_same_in_every_release(lab_plan, standin):
         assert "  rr client;\n  rr cluster id 244.0.0.1;\n  password \"s\";" in text, version
 
 
+def test_selector_peers_take_no_local_as(lab_plan, standin):
+    """client.go nodeAsBGPPeers copies neither localASNumber nor numAllowedLocalASNumbers to a
+    peer picked by a selector; a peerIP peer has both (from 3.31 for localASNumber)."""
+    calico, k8s = rendered(lab_plan)
+    reflector(calico, k8s)
+    calico[-1]["spec"].update(localASNumber=65100, numAllowedLocalASNumbers=2)
+    peers = standin.lab_bird_config("r1-w1", at_release(lab_plan, "3.32.1"), calico, k8s)["peers"]
+    to_rr = next(p for p in peers if p["description"] == "r1-cp")
+    assert to_rr["local_asn"] is None and to_rr["allow_local_as"] is None and to_rr["protocol"].endswith("_port_179")
+
+
 def _image_present():
     if not shutil.which("podman"):
         return False
