@@ -20,9 +20,11 @@ def test_node_peers_and_as_come_from_the_resources(lab_plan, standin):
     cfg = standin.lab_bird_config("r1-w1", lab_plan, calico, k8s)
     assert cfg["asn"] == 65001  # from the Node's projectcalico.org/ASNumber annotation
     assert cfg["labels"] == {"onprem.calico/rack": "r1"}
-    # BGPPeers with a nodeSelector are node-specific peers: "Node_<ip>", multihop (bird.cfg.template:422-429).
-    assert [(p["description"], p["ip"], p["asn"], p["protocol"], p["multihop"]) for p in cfg["peers"]] == [
-        ("tor1a", "10.77.1.2", 65001, "Node_10_77_1_2", True), ("tor1b", "10.77.1.3", 65001, "Node_10_77_1_3", True)]
+    # BGPPeers with a nodeSelector are node-specific peers: "Node_<ip>", multihop without ttl
+    # security (bird.cfg.template:422-429 at v3.31.7).
+    assert [(p["description"], p["ip"], p["asn"], p["protocol"], p["mesh"], p["ttl_security"]) for p in cfg["peers"]] == [
+        ("tor1a", "10.77.1.2", 65001, "Node_10_77_1_2", False, 0), ("tor1b", "10.77.1.3", 65001, "Node_10_77_1_3", False, 0)]
+    assert cfg["release"] == lab_plan["cluster"]["version"] == "3.31.7"
     assert cfg["listen_port"] == 179 and cfg["router_id"] == "10.77.1.12" and cfg["peers6"] == []
     other = standin.lab_bird_config("r2-cp", lab_plan, calico, k8s)
     assert other["asn"] == 65002 and [p["description"] for p in other["peers"]] == ["tor2a"]
@@ -44,9 +46,11 @@ def test_mesh_peers_every_other_node_passive_towards_higher_addresses(lab_plan, 
             obj["spec"]["nodeToNodeMeshEnabled"] = True
     peers = {p["description"]: p for p in standin.lab_bird_config("r1-w1", lab_plan, calico, k8s)["peers"]}
     assert "r1-w1" not in peers and {"r1-cp", "r2-w2", "tor1a", "tor1b"} <= set(peers)
-    # bird.cfg.template:183 and 198-200: Mesh_<ip>, passive towards a (string-)higher address.
+    # bird.cfg.template:183-184 and 198-200: Mesh_<ip> (no port in the name) on the peer's listen
+    # port, passive towards a (string-)higher address, no multihop.
     assert peers["r2-w2"]["protocol"] == "Mesh_10_77_2_13" and peers["r2-w2"]["passive"] is True
-    assert peers["r1-cp"]["passive"] is False and peers["r1-cp"]["multihop"] is False
+    assert peers["r2-w2"]["port"] == 179 and peers["r2-w2"]["ttl_security"] is None
+    assert peers["r1-cp"]["passive"] is False and peers["r1-cp"]["mesh"] is True
 
 
 def test_route_reflector_gets_rr_clients_and_no_mesh(lab_plan, standin):
@@ -67,10 +71,13 @@ def test_route_reflector_gets_rr_clients_and_no_mesh(lab_plan, standin):
     # ...and peers back with every node the BGPPeer's local side selects, as reflector clients.
     clients = {p["description"]: p for p in rr["peers"] if p["protocol"].startswith("Node_1")}
     assert {"r1-w1", "r2-w2"} <= set(clients) and clients["r1-w1"]["rr_client"] is True
+    # Peers picked by a selector are calico nodes reached on their listen port (client.go
+    # nodeAsBGPPeers), so the port is in the name; a Node_ peer is never passive by itself.
+    assert clients["r2-w2"]["protocol"] == "Node_10_77_2_13_port_179" and clients["r2-w2"]["passive"] is False
     client = standin.lab_bird_config("r1-w1", lab_plan, calico, k8s)
     # ...and the others skip it in their mesh (line 182) but peer with it through the BGPPeer.
     to_rr = [p for p in client["peers"] if p["ip"] == "10.77.1.11"]
-    assert [p["protocol"] for p in to_rr] == ["Node_10_77_1_11"] and to_rr[0]["rr_client"] is False
+    assert [p["protocol"] for p in to_rr] == ["Node_10_77_1_11_port_179"] and to_rr[0]["rr_client"] is False
 
 
 def test_rendered_configuration_follows_confd(lab_plan, standin):
