@@ -216,6 +216,11 @@ class FakeKubeAPI:
                 if self.command == "GET":
                     return self._send(200, current)
                 if self.command == "DELETE":
+                    # DeleteOptions.preconditions.resourceVersion, as kube-apiserver checks it.
+                    wanted = (self._body().get("preconditions") or {}).get("resourceVersion")
+                    if wanted and wanted != current["metadata"]["resourceVersion"]:
+                        return self._status(409, "Conflict", "Precondition failed: resourceVersion %s, object has %s"
+                                            % (wanted, current["metadata"]["resourceVersion"]))
                     if not dry:
                         del api.objects[key]
                     return self._send(200, {"kind": "Status", "apiVersion": "v1", "status": "Success"})
