@@ -77,6 +77,9 @@ class FakeKubeAPI:
     def __init__(self):
         self.objects = {}  # (gv, plural, namespace, name) -> object
         self.requests = []
+        # Controllers of the fake cluster: called with (key, object) after an object is deleted,
+        # e.g. kube-controllers releasing the IPAM of a deleted Node.
+        self.on_delete = []
         self._version = 100
         self._lock = threading.Lock()
         handler = self._handler()
@@ -223,6 +226,8 @@ class FakeKubeAPI:
                                             % (wanted, current["metadata"]["resourceVersion"]))
                     if not dry:
                         del api.objects[key]
+                        for controller in api.on_delete:
+                            controller(key, current)
                     return self._send(200, {"kind": "Status", "apiVersion": "v1", "status": "Success"})
                 if self.command in ("PATCH", "PUT"):
                     body = self._body()
