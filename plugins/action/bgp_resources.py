@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from ansible.errors import AnsibleError
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.onprem.calico.plugins.plugin_utils import catalog, resources
@@ -41,7 +42,7 @@ def calicoctl_source(version, architecture, sha256=None, mirror=None):
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("plan", "bgp_password", "include_secret", "architecture", "calicoctl_sha256",
+    _VALID_ARGS = frozenset(("plan", "bgp_password", "include_secret", "with_calicoctl", "architecture", "calicoctl_sha256",
                              "calicoctl_mirror", "upstream_dir"))
     _requires_connection = False
 
@@ -60,13 +61,11 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg="Calico resources cannot be built; nothing was changed:\n- "
                           + "\n- ".join(exc.messages))
             return result
-        result.update(
-            changed=False,
-            calico=built.calico,
-            kubernetes=built.kubernetes,
-            calicoctl=calicoctl_source(plan["cluster"]["version"], args.get("architecture") or "x86_64",
-                                       args.get("calicoctl_sha256"), args.get("calicoctl_mirror")),
-        )
+        result.update(changed=False, calico=built.calico, kubernetes=built.kubernetes)
+        # A run without the API installs no calicoctl, so it needs no checksum for it either.
+        if boolean(args.get("with_calicoctl", True), strict=True):
+            result["calicoctl"] = calicoctl_source(plan["cluster"]["version"], args.get("architecture") or "x86_64",
+                                                   args.get("calicoctl_sha256"), args.get("calicoctl_mirror"))
         if args.get("include_secret"):
             result["secret"] = built.secret
         return result

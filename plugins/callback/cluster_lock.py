@@ -21,7 +21,7 @@ description:
     then broken with C(-e calico_lock_break=true) (docs/operations.md).
 requirements:
   - Enabled in ansible.cfg (C(callbacks_enabled = onprem.calico.cluster_lock)) or with the
-    environment variable C(ANSIBLE_CALLBACKS_ENABLED) (AWX job templates).
+    environment variable C(ANSIBLE_CALLBACKS_ENABLED) (set by the execution environment for AWX jobs).
 """
 
 import os
@@ -63,6 +63,10 @@ class CallbackModule(CallbackBase):
         super().__init__(*args, **kwargs)
         self.held = None  # {"lock": ..., "holder": ...} between taking and releasing
 
+    def _say(self, message):
+        # On stderr: stdout belongs to the stdout callback, whose document (json, AWX) it would break.
+        self._display.display(message, stderr=True)
+
     def v2_runner_on_ok(self, result):
         if result._task.action not in ("onprem.calico.cluster_lock", "cluster_lock") or context.CLIARGS.get("check"):
             return  # a check run writes no lock
@@ -81,13 +85,13 @@ class CallbackModule(CallbackBase):
         lock, holder = held["lock"], held["holder"]
         if lock["backend"] == "file":
             if cluster_lock.release_file(lock["path"], holder):
-                self._display.display("cluster lock %s: the run ended holding it; released for %s" % (lock["path"], holder))
+                self._say("cluster lock %s: the run ended holding it; released for %s" % (lock["path"], holder))
             else:
-                self._display.display("cluster lock %s: no longer held by %s" % (lock["path"], holder))
+                self._say("cluster lock %s: no longer held by %s" % (lock["path"], holder))
             return
         argv = unlock_command(context.CLIARGS, holder, sys.argv[0])
-        self._display.display("cluster lock: the run ended holding Lease %s/%s; releasing it: %s"
-                              % (lock["namespace"], lock["name"], " ".join(argv[:2])))
+        self._say("cluster lock: the run ended holding Lease %s/%s; releasing it: %s"
+                  % (lock["namespace"], lock["name"], " ".join(argv[:2])))
         proc = subprocess.run(argv, env=dict(os.environ, **{RELEASING: "1"}), capture_output=True, text=True, check=False)
         if proc.returncode:
             self._display.warning("Could not release the cluster lock (Lease %s/%s) of %s: %s\nRelease it by hand: "

@@ -128,16 +128,26 @@ def acquire_lease(store, namespace, name, holder, now, timeout, break_stale, che
     return True, previous
 
 
-def release_lease(store, namespace, name, holder, now, timeout, check_mode=False):
-    """Release the Lease if this holder has it (kept as an object, holder cleared). Returns changed."""
+def release_lease(store, namespace, name, holder, now, timeout, check_mode=False, delete=False):
+    """Release the Lease if this holder has it: kept as an object with the holder cleared, or
+    deleted with ``delete`` (an uninstall leaves nothing behind). Returns changed."""
     try:
         current = store.get(namespace, name)
     except NotFound:
         return False
     if lease_holder(current)[0] != holder:
         return False
-    if not check_mode:
-        store.replace(namespace, name, lease_body(namespace, name, "", now, timeout, current["metadata"]["resourceVersion"]))
+    if check_mode:
+        return True
+    version = current["metadata"]["resourceVersion"]
+    if delete:
+        try:
+            # The precondition keeps a Lease another run took in between: it is theirs now.
+            store.delete(namespace, name, version)
+        except LockConflict:
+            return False
+    else:
+        store.replace(namespace, name, lease_body(namespace, name, "", now, timeout, version))
     return True
 
 

@@ -9,6 +9,7 @@ half-applied. Unset, ``point`` does nothing. The points (docs/operations.md):
 
 - ``tor_frr_after_backup``: FRR push, the backup is written, nothing applied yet;
 - ``tor_frr_mid_apply``: FRR push, after the first frr-reload.py --reload (rolled back);
+- ``tor_junos_before_commit``: Junos push, the change loaded and checked, not committed (discarded);
 - ``bgp_resources_mid_apply``: BGP stage, after the first Calico object was written;
 - ``hosts_sysctl_after_dropin``: host preparation, the sysctl drop-in written, live values not yet.
 """
@@ -18,7 +19,8 @@ from __future__ import annotations
 import os
 
 ENVIRONMENT = "ONPREM_CALICO_FAULT"
-POINTS = ("tor_frr_after_backup", "tor_frr_mid_apply", "bgp_resources_mid_apply", "hosts_sysctl_after_dropin")
+POINTS = ("tor_frr_after_backup", "tor_frr_mid_apply", "tor_junos_before_commit", "bgp_resources_mid_apply",
+          "hosts_sysctl_after_dropin")
 
 
 def point(name, error=RuntimeError):

@@ -48,6 +48,8 @@ import contextlib
 import re
 import xml.etree.ElementTree as ET
 
+from ansible_collections.onprem.calico.plugins.module_utils import fault_injection
+
 REDACTED = "<redacted>"
 # Owned object kinds: (parent path inside <configuration>, element name).
 OWNED_KINDS = (("policy-options", "policy-statement"), ("policy-options", "as-path"),
@@ -301,6 +303,7 @@ def push(session, candidate_xml, prefix, asn, confirm_minutes, comment=None, che
         diff = (session.compare() or "").strip()
         committed = bool(diff) and not check_mode
         if committed:
+            fault_injection.point("tor_junos_before_commit", JunosPushError)
             session.commit(confirm_minutes=confirm_minutes, comment=comment)
         else:
             session.discard_changes()

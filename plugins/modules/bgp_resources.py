@@ -32,6 +32,12 @@ options:
     description: Return the password Secret in RV(secret); otherwise it is left out.
     type: bool
     default: false
+  with_calicoctl:
+    description:
+      - Return RV(calicoctl). C(false) for a run without the API (C(calico_bgp_skip_api)), which
+        installs no calicoctl and so needs no checksum for the release.
+    type: bool
+    default: true
   architecture:
     description: The target's machine architecture (C(ansible_facts.architecture)), for calicoctl.
     type: str
@@ -87,6 +93,6 @@ secret:
   type: dict
 calicoctl:
   description: C(url), C(sha256), C(sha256_source) and C(version) of the calicoctl binary for the target.
-  returned: always
+  returned: when O(with_calicoctl) is true
   type: dict
 """

@@ -45,6 +45,13 @@ options:
     description: Take the lock from another holder when it is older than I(timeout).
     type: bool
     default: false
+  delete:
+    description:
+      - C(state=absent), C(backend=lease) - delete the released Lease instead of keeping it with no
+        holder (the end of C(playbooks/uninstall.yml), which leaves nothing of the collection in
+        the cluster). The file backend always removes its file.
+    type: bool
+    default: false
   path:
     description: C(file) - the lock file.
     type: path
@@ -143,9 +150,9 @@ class LeaseStore:
         self.api = k8s_client.CoordinationV1Api(api)
 
     @staticmethod
-    def _call(method, *args):
+    def _call(method, *args, **kwargs):
         try:
-            return json.loads(method(*args, _preload_content=False).data)
+            return json.loads(method(*args, _preload_content=False, **kwargs).data)
         except ApiException as exc:
             if exc.status == 404:
                 raise cluster_lock.NotFound()
@@ -161,6 +168,10 @@ class LeaseStore:
 
     def replace(self, namespace, name, body):
         return self._call(self.api.replace_namespaced_lease, name, namespace, body)
+
+    def delete(self, namespace, name, resource_version):
+        options = k8s_client.V1DeleteOptions(preconditions=k8s_client.V1Preconditions(resource_version=resource_version))
+        return self._call(self.api.delete_namespaced_lease, name, namespace, body=options)
 
 
 def run(module, store=None):
@@ -179,7 +190,7 @@ def run(module, store=None):
                                                            p["break_stale"], module.check_mode)
         else:
             changed, previous = cluster_lock.release_lease(store, p["namespace"], p["name"], p["holder"], now, p["timeout"],
-                                                           module.check_mode), ""
+                                                           module.check_mode, p["delete"]), ""
     return {"changed": changed, "holder": p["holder"], "previous_holder": previous, "lock": lock}
 
 
@@ -191,6 +202,7 @@ def main():
             holder=dict(type="str", required=True),
             timeout=dict(type="int", default=10800),
             break_stale=dict(type="bool", default=False),
+            delete=dict(type="bool", default=False),
             path=dict(type="path"),
             namespace=dict(type="str", default="kube-system"),
             name=dict(type="str"),

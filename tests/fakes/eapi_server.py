@@ -74,6 +74,9 @@ class FakeEos:
         self.requests = []  # [[command, ...], ...]
         self.lock = threading.RLock()  # the commit timer rolls back from its own thread
         self._mode = None  # (session name, stack of child lists)
+        # Tests: in the next request that opens a configuration session, refuse the command with
+        # this index, as EOS refuses a command: the ones before it ran, the request stops there.
+        self.fail_session_command = None
 
     # --- configuration ------------------------------------------------------------
     def _apply(self, command):
@@ -199,9 +202,17 @@ class FakeEos:
         commands = params.get("cmds") or []
         self.requests.append([c["cmd"] if isinstance(c, dict) else c for c in commands])
         results = []
+        names = [c["cmd"] if isinstance(c, dict) else c for c in commands]
+        refuse = None
+        if self.fail_session_command is not None and any(n.startswith("configure session ") for n in names):
+            refuse, self.fail_session_command = self.fail_session_command, None
         with self.lock:
             try:
-                for command in commands:
+                for index, command in enumerate(commands):
+                    if index == refuse:
+                        self._mode = None  # an eAPI request that fails leaves configuration mode
+                        raise ValueError("CLI command %d of %d '%s' failed: invalid command (injected by the test)"
+                                         % (index + 1, len(names), names[index]))
                     results.append(self.run(command, output))
             except ValueError as err:
                 return {"jsonrpc": "2.0", "id": request.get("id"),

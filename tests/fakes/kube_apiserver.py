@@ -77,6 +77,9 @@ class FakeKubeAPI:
     def __init__(self):
         self.objects = {}  # (gv, plural, namespace, name) -> object
         self.requests = []
+        # Controllers of the fake cluster: called with (key, object) after an object is deleted,
+        # e.g. kube-controllers releasing the IPAM of a deleted Node.
+        self.on_delete = []
         self._version = 100
         self._lock = threading.Lock()
         handler = self._handler()
@@ -216,8 +219,15 @@ class FakeKubeAPI:
                 if self.command == "GET":
                     return self._send(200, current)
                 if self.command == "DELETE":
+                    # DeleteOptions.preconditions.resourceVersion, as kube-apiserver checks it.
+                    wanted = (self._body().get("preconditions") or {}).get("resourceVersion")
+                    if wanted and wanted != current["metadata"]["resourceVersion"]:
+                        return self._status(409, "Conflict", "Precondition failed: resourceVersion %s, object has %s"
+                                            % (wanted, current["metadata"]["resourceVersion"]))
                     if not dry:
                         del api.objects[key]
+                        for controller in api.on_delete:
+                            controller(key, current)
                     return self._send(200, {"kind": "Status", "apiVersion": "v1", "status": "Success"})
                 if self.command in ("PATCH", "PUT"):
                     body = self._body()

@@ -65,6 +65,9 @@ class FakeNxos:
         self.peer_states = {}
         self.requests = []
         self.lock = threading.Lock()
+        # Tests: refuse the configuration command with this index (counted over every cli_conf
+        # command from now on), as NX-OS refuses a command mid-batch: the ones before it stay applied.
+        self.fail_config_command = None
 
     def configure(self, commands):
         stack = [("root", self.running)]
@@ -145,8 +148,17 @@ class FakeNxos:
         outputs = []
         with self.lock:
             if api["type"] == "cli_conf":
-                self.configure(commands)
-                outputs = [{"code": "200", "msg": "Success", "body": {}} for _c in commands]
+                applied = commands
+                if self.fail_config_command is not None and self.fail_config_command < len(commands):
+                    applied = commands[:self.fail_config_command]
+                elif self.fail_config_command is not None:
+                    self.fail_config_command -= len(commands)
+                self.configure(applied)
+                outputs = [{"code": "200", "msg": "Success", "body": {}} for _c in applied]
+                if applied is not commands:
+                    self.fail_config_command = None
+                    outputs.append({"code": "400", "msg": "Input CLI command error", "input": commands[len(applied)],
+                                    "clierror": "% Invalid command (injected by the test)"})
             else:
                 for command in commands:
                     result = self.exec_command(command)

@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "fakes"))
 from kube_apiserver import FakeKubeAPI  # noqa: E402  pylint: disable=wrong-import-position
 
 RETIRED = "worker3"
+CLUSTER = "etcd-example"
 
 
 def retire(lab, kubeconfig):
@@ -56,5 +57,9 @@ def test_etcd_retire_releases_ipam_and_nothing_leaks(tmp_path):
         assert sorted(b["affinity"] for b in stored["IPAMBlock"].values()) == sorted("host:" + n for n in remaining)
         assert ["ipam", "check"] in [c["argv"][:2] for c in lab.calls()]
         assert ["delete", "nodes", RETIRED] in [c["argv"][:3] for c in lab.calls()]
+        # The run held the cluster lock (a Lease: this inventory uses the API) through the kubeconfig
+        # given for the BGP stage, and released it at its end.
+        lease = api.get("coordination.k8s.io/v1", "leases", "onprem-calico-" + CLUSTER, "kube-system")
+        assert lease is not None and not lease["spec"].get("holderIdentity"), lease
         proc, changed, failed = retire(lab, str(kubeconfig))
         assert (changed, failed) == (0, 0), proc.stdout[-5000:]

@@ -88,7 +88,7 @@ def test_second_concurrent_run_is_refused_naming_the_first(tmp_path):
 def test_failed_run_releases_its_lock(tmp_path):
     proc = run(HOLD, tmp_path, "-e", "lock_test_fail=true")
     assert proc.returncode != 0 and "injected stage failure" in proc.stdout
-    assert "the run ended holding it; released for" in proc.stdout
+    assert "the run ended holding it; released for" in proc.stderr  # not in the stdout callback's output
     assert not os.path.exists(tmp_path / "artifacts.lock")
 
 
@@ -139,10 +139,63 @@ def test_lease_refuses_another_holder_breaks_a_stale_one_and_is_released_by_the_
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         assert "Broke the stale cluster lock of awx-job-4711; this run (awx-job-4712) holds it now" in " ".join(proc.stdout.split())
         # lock.yml alone never releases: the callback did, at the end of the run, as after a failure.
-        assert "the run ended holding Lease kube-system/%s; releasing it" % name in proc.stdout
+        assert "the run ended holding Lease kube-system/%s; releasing it" % name in proc.stderr
         writes = [(r[0], r[1]) for r in api.writes() if "/leases" in r[1]]
         assert writes == [("PUT", "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/" + name)] * 2
         assert "holderIdentity" not in api.get(*LEASE, name, "kube-system")["spec"]
 
         proc = lease_run(api, tmp_path)  # a released Lease is free
         assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+def test_retire_and_uninstall_are_refused_while_another_run_holds_the_lock(tmp_path):
+    """retire_node.yml and uninstall.yml take the lock site.yml takes (hold.yml imports the same
+    lock.yml): while a run holds it, both stop at the lock, before any host or router is touched."""
+    lock = str(tmp_path / "artifacts.lock")
+    first = start(HOLD, tmp_path)
+    try:
+        wait_for(lock, first)
+        held = read_lock(lock)
+        for playbook, extra in (("playbooks/retire_node.yml", ("-e", '{"calico_retire": ["r1-w2"]}')),
+                                ("playbooks/uninstall.yml", ("-e", "calico_uninstall_confirm=yes"))):
+            proc = run(playbook, tmp_path, *extra)
+            assert proc.returncode != 0, proc.stdout[-3000:]
+            assert "is held by %s since %s" % (held["holder"], held["acquired"]) in proc.stdout, proc.stdout[-3000:]
+            # The lock was the run's last task: no later play started, no node or router was contacted.
+            assert re.findall(r"^TASK \[(.*?)\]", proc.stdout, re.M)[-1] == "Take the cluster lock (one run at a time)"
+            assert re.findall(r"^(\S+)\s+: ok=", proc.stdout, re.M) == ["localhost"], proc.stdout[-3000:]
+            assert read_lock(lock) == held
+    finally:
+        (tmp_path / "release").touch()
+        out = first.communicate(timeout=120)[0]
+    assert first.returncode == 0, out[-3000:]
+    assert not os.path.exists(lock)
+
+
+def execution_environment_env():
+    """The ENV instructions of execution-environment.yml's final build steps (what every AWX job
+    from the image runs with)."""
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    with open(os.path.join(REPO, "execution-environment.yml"), encoding="utf-8") as handle:
+        steps = yaml.safe_load(handle)["additional_build_steps"]["append_final"]
+    return dict(step.split(" ", 1)[1].split("=", 1) for step in steps if step.startswith("ENV "))
+
+
+def test_execution_environment_enables_the_callback_that_releases_a_failed_runs_lock(tmp_path):
+    """AWX: the site's ansible.cfg need not enable the callback; the image's environment does."""
+    bare_config = tmp_path / "ansible.cfg"  # this repository's ansible.cfg without callbacks_enabled
+    with open(os.path.join(REPO, "ansible.cfg"), encoding="utf-8") as handle:
+        bare_config.write_text("".join(line for line in handle if not line.startswith("callbacks_enabled")
+                                       ).replace("./", REPO + "/"))
+    lock = tmp_path / "artifacts.lock"
+    argv = command(HOLD, tmp_path, "-e", "lock_test_fail=true")
+    for env in ({}, execution_environment_env()):
+        if lock.exists():
+            lock.unlink()
+        proc = subprocess.run(argv, cwd=REPO, env=dict(environment(), ANSIBLE_CONFIG=str(bare_config), **env),
+                              capture_output=True, text=True, check=False, timeout=300)
+        assert proc.returncode != 0 and "injected stage failure" in proc.stdout, proc.stdout[-3000:]
+        # Without the image's environment nothing releases the failed run's lock; with it, the callback does.
+        assert lock.exists() is not bool(env), (env, proc.stderr[-2000:])
+    assert execution_environment_env()["ANSIBLE_CALLBACKS_ENABLED"].split(",")[0] == "onprem.calico.cluster_lock"

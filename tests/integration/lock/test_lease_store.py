@@ -71,6 +71,35 @@ def test_take_reenter_and_release(store):
     assert cl.acquire_lease(leases, NS, NAME, "awx-job-2", NOW, 600, False) == (True, "")
 
 
+def test_release_can_delete_the_lease_but_never_another_holders(store):
+    api, leases = store
+    cl.acquire_lease(leases, NS, NAME, "awx-job-1", NOW, 600, False)
+    assert cl.release_lease(leases, NS, NAME, "awx-job-2", NOW, 600, delete=True) is False
+    assert get_lease(api)["spec"]["holderIdentity"] == "awx-job-1"
+    assert cl.release_lease(leases, NS, NAME, "awx-job-1", NOW, 600, check_mode=True, delete=True) is True
+    assert get_lease(api) is not None
+    assert cl.release_lease(leases, NS, NAME, "awx-job-1", NOW, 600, delete=True) is True
+    assert get_lease(api) is None
+    assert cl.release_lease(leases, NS, NAME, "awx-job-1", NOW, 600, delete=True) is False
+
+
+def test_delete_keeps_a_lease_retaken_in_between(store):
+    """Between this run's read and its delete, the Lease changed hands: the resourceVersion
+    precondition makes the API server refuse the delete, and the new holder keeps it."""
+    api, leases = store
+    cl.acquire_lease(leases, NS, NAME, "awx-job-1", NOW, 600, False)
+
+    class Retaken(RacingStore):
+        def delete(self, namespace, name, resource_version):
+            lease = self.store.get(namespace, name)
+            lease["spec"]["holderIdentity"] = "awx-job-9"
+            self.store.replace(namespace, name, lease)
+            return self.store.delete(namespace, name, resource_version)
+
+    assert cl.release_lease(Retaken(leases, lambda: None), NS, NAME, "awx-job-1", NOW, 600, delete=True) is False
+    assert get_lease(api)["spec"]["holderIdentity"] == "awx-job-9"
+
+
 def test_racing_create_loses_with_the_winner_named(store):
     api, leases = store
 
