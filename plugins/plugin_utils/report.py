@@ -276,7 +276,8 @@ def render_markdown(report: Report) -> str:
         for t in tors.values():
             mine = [s for s in report.sessions if s.peer == t["name"]]
             up = sum(1 for s in mine if s.status == UP)
-            rows.append((t["name"], t["platform"], t["asn"], t.get("peer_ip") or "-", t.get("rack") or "-",
+            rows.append((t["name"], t["platform"], t["asn"], ", ".join(a for a in (t.get("peer_ip"), t.get("peer_ip6")) if a) or "-",
+                         t.get("rack") or "-",
                          "%d/%d" % (up, len(mine)), report.errors.get(t["name"], "")))
         out += _table(["router", "platform", "AS", "peer address", "rack", "sessions up", "error"], rows)
         out.append("")
@@ -375,6 +376,10 @@ def _dot_id(name: str) -> str:
     return '"%s"' % name.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
+def _node_label(node: dict) -> str:
+    return "\n".join([node["name"]] + [a for a in (node["ip"], node.get("ip6")) if a])
+
+
 def render_dot(report: Report) -> str:
     """Graphviz source: racks as clusters, ToRs as boxes, nodes as ellipses, sessions coloured."""
     plan = report.plan
@@ -392,11 +397,11 @@ def render_dot(report: Report) -> str:
         for tor in rack.get("tor_routers") or []:
             t = plan["tor_routers"].get(tor) or {}
             out.append("    %s [shape=box, style=filled, fillcolor=lightsteelblue, label=%s];" % (
-                _dot_id(tor), _dot_id("%s\n%s AS %s" % (tor, t.get("peer_ip") or "", t.get("asn")))))
+                _dot_id(tor), _dot_id("\n".join([tor] + [a for a in (t.get("peer_ip"), t.get("peer_ip6")) if a]
+                                                 + ["AS %s" % t.get("asn")]))))
             placed.add(tor)
         for node in rack.get("nodes") or []:
-            n = plan["nodes"][node]
-            out.append("    %s [shape=ellipse, label=%s];" % (_dot_id(node), _dot_id("%s\n%s" % (node, n["ip"]))))
+            out.append("    %s [shape=ellipse, label=%s];" % (_dot_id(node), _dot_id(_node_label(plan["nodes"][node]))))
             placed.add(node)
         out.append("  }")
     for name, t in (plan.get("tor_routers") or {}).items():
@@ -404,7 +409,7 @@ def render_dot(report: Report) -> str:
             out.append("  %s [shape=box, style=filled, fillcolor=lightsteelblue];" % _dot_id(name))
     for name, n in plan["nodes"].items():
         if name not in placed:
-            out.append("  %s [shape=ellipse, label=%s];" % (_dot_id(name), _dot_id("%s\n%s" % (name, n["ip"]))))
+            out.append("  %s [shape=ellipse, label=%s];" % (_dot_id(name), _dot_id(_node_label(n))))
     # One edge per pair of hosts: node-to-node sessions appear from both ends, and a dual-stack
     # pair has a session per family; the edge shows the worst of them.
     edges: dict[tuple[str, str], list[Session]] = {}

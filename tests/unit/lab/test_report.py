@@ -236,7 +236,7 @@ def test_dual_stack_report_counts_each_family(dual_stack_plan):
     assert headline(report) == "All 18 BGP sessions Established (9 IPv4, 9 IPv6)."
     text = render_markdown(report)
     assert "| r1-w2 | tor1b | IPv6 | fd00:77:1::3 | 65001 | tor | Established | Established | Established |" in text
-    assert "| tor1a | frr | 65001 | 10.77.1.2 | r1 | 6/6 |  |" in text
+    assert "| tor1a | frr | 65001 | 10.77.1.2, fd00:77:1::2 | r1 | 6/6 |  |" in text
 
 
 def test_dual_stack_ipv6_session_down_is_named_with_its_family(dual_stack_plan):
@@ -273,3 +273,11 @@ def test_planned_ipv6_session_nobody_checked_fails(dual_stack_plan):
 
 def test_node_side_readers_are_asked_for_both_families(dual_stack_plan):
     assert planned_peer_addresses(dual_stack_plan, "r1-w1") == ["10.77.1.2", "10.77.1.3", "fd00:77:1::2", "fd00:77:1::3"]
+
+
+def test_dual_stack_topology_shows_both_addresses(dual_stack_plan):
+    dot = render_dot(build_report(dual_stack_plan, *dual_stack_views(dual_stack_plan)))
+    assert '"tor1b" [shape=box, style=filled, fillcolor=lightsteelblue, label="tor1b\\n10.77.1.3\\nfd00:77:1::3\\nAS 65001"];' in dot
+    assert '"r2-w1" [shape=ellipse, label="r2-w1\\n10.77.2.12\\nfd00:77:2::12"];' in dot
+    # One edge per node-ToR pair, both families behind it.
+    assert dot.count(" -- ") == 9 and dot.count("IPv4 up, IPv6 up") == 9
