@@ -30,19 +30,24 @@ EOS6 = {"vrfs": {"default": {"routerId": "10.255.2.1", "asn": "65002", "vrf": "d
     "fd00:77:2::12": {"msgSent": 3, "inMsgQueue": 0, "prefixReceived": 0, "upDownTime": 1764450100.1, "version": 4,
                       "prefixAccepted": 0, "msgReceived": 2, "peerState": "Active", "outMsgQueue": 0,
                       "underMaintenance": False, "asn": "65002"}}}}}
-NXOS4 = {"TABLE_vrf": {"ROW_vrf": {"vrf-name-out": "default", "vrf-router-id": "10.255.2.1", "vrf-local-as": "65002",
-         "TABLE_af": {"ROW_af": {"af-id": "1", "TABLE_saf": {"ROW_saf": {"safi": "1", "af-name": "IPv4 Unicast",
-         "TABLE_neighbor": {"ROW_neighbor": [
-             {"neighborid": "10.77.2.11", "neighborversion": "4", "msgrecvd": "35", "msgsent": "33", "inq": "0", "outq": "0",
-              "neighboras": "65002", "time": "00:29:30", "state": "2", "prefixreceived": "2"},
-             {"neighborid": "10.77.2.12", "neighborversion": "4", "msgrecvd": "35", "msgsent": "33", "inq": "0", "outq": "0",
-              "neighboras": "65002", "time": "00:29:30", "state": "1", "prefixreceived": "1"}]}}}}}}}}
+
+
+def nxos_summary(af_id, af_name, rows):
+    """NX-OS's TABLE_/ROW_ layout of ``show ip bgp summary | json`` / ``show bgp ipv6 unicast summary | json``."""
+    return {"TABLE_vrf": {"ROW_vrf": {
+        "vrf-name-out": "default", "vrf-router-id": "10.255.2.1", "vrf-local-as": "65002",
+        "TABLE_af": {"ROW_af": {"af-id": af_id, "TABLE_saf": {"ROW_saf": {
+            "safi": "1", "af-name": af_name, "TABLE_neighbor": {"ROW_neighbor": rows}}}}}}}}
+
+
+def nxos_row(address, state, received):
+    return {"neighborid": address, "neighborversion": "4", "msgrecvd": "35", "msgsent": "33", "inq": "0", "outq": "0",
+            "neighboras": "65002", "time": "00:29:30", "state": state, "prefixreceived": received}
+
+
+NXOS4 = nxos_summary("1", "IPv4 Unicast", [nxos_row("10.77.2.11", "Established", "2"), nxos_row("10.77.2.12", "Established", "1")])
 # One neighbour only: NX-OS prints a single ROW_neighbor as an object, not a list.
-NXOS6 = {"TABLE_vrf": {"ROW_vrf": {"vrf-name-out": "default", "vrf-router-id": "10.255.2.1", "vrf-local-as": "65002",
-         "TABLE_af": {"ROW_af": {"af-id": "2", "TABLE_saf": {"ROW_saf": {"safi": "1", "af-name": "IPv6 Unicast",
-         "TABLE_neighbor": {"ROW_neighbor": {
-             "neighborid": "fd00:77:2::11", "neighborversion": "4", "msgrecvd": "12", "msgsent": "11", "inq": "0", "outq": "0",
-             "neighboras": "65002", "time": "00:05:10", "state": "1", "prefixreceived": "1"}}}}}}}}}
+NXOS6 = nxos_summary("2", "IPv6 Unicast", nxos_row("fd00:77:2::11", "Established", "1"))
 JUNOS46 = {"bgp-information": [{"bgp-peer": [
     {"peer-address": [{"data": "10.77.2.11+179"}], "peer-as": [{"data": "65002"}], "peer-state": [{"data": "Established"}]},
     {"peer-address": [{"data": "10.77.2.12+54821"}], "peer-as": [{"data": "65002"}], "peer-state": [{"data": "Established"}]},
