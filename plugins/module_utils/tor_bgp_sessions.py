@@ -91,8 +91,6 @@ def parse_summary(platform, summary):
 def parse_summaries(platform, summaries):
     """parse_summary() of one summary or of a list of them (EOS and NX-OS print the IPv6
     sessions in a summary of their own), each JSON text or data, merged."""
-    import json
-
     peers = {}
     for one in summaries if isinstance(summaries, list) else [summaries]:
         if isinstance(one, str):
