@@ -396,9 +396,9 @@ def render_dot(report: Report) -> str:
         out.append("    label=%s; style=rounded; color=gray60;" % _dot_id(label))
         for tor in rack.get("tor_routers") or []:
             t = plan["tor_routers"].get(tor) or {}
+            tor_label = [tor] + [a for a in (t.get("peer_ip"), t.get("peer_ip6")) if a] + ["AS %s" % t.get("asn")]
             out.append("    %s [shape=box, style=filled, fillcolor=lightsteelblue, label=%s];" % (
-                _dot_id(tor), _dot_id("\n".join([tor] + [a for a in (t.get("peer_ip"), t.get("peer_ip6")) if a]
-                                                 + ["AS %s" % t.get("asn")]))))
+                _dot_id(tor), _dot_id("\n".join(tor_label))))
             placed.add(tor)
         for node in rack.get("nodes") or []:
             out.append("    %s [shape=ellipse, label=%s];" % (_dot_id(node), _dot_id(_node_label(plan["nodes"][node]))))
