@@ -97,9 +97,9 @@ class ActionModule(ActionBase):
             + (["topology: %s" % svg_path] if svg_path in files else []),
             problems=report.problems,
             affected_nodes=report.affected_nodes,
-            unverified=["%s <-> %s" % (s.node, s.peer) for s in report.unverified],
-            sessions=[{"node": s.node, "peer": s.peer, "peer_ip": s.peer_ip, "kind": s.kind,
-                       "peer_view": s.tor_view, "node_view": s.node_view, "state": s.status}
+            unverified=["%s <-> %s%s" % (s.node, s.peer, " IPv%d" % s.family if report.dual_stack else "") for s in report.unverified],
+            sessions=[{"node": s.node, "peer": s.peer, "family": s.family, "node_ip": s.node_ip, "peer_ip": s.peer_ip,
+                       "kind": s.kind, "peer_view": s.tor_view, "node_view": s.node_view, "state": s.status}
                       for s in report.sessions],
             files=sorted(files),
             plan_changes=[{"where": c.where, "what": c.what} for c in changes.changes],

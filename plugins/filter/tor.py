@@ -7,8 +7,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config import (
@@ -16,7 +14,7 @@ from ansible_collections.onprem.calico.plugins.module_utils.cli_tor_config impor
     changes,
     leftover_checkpoints,
 )
-from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import parse_summary, session_problems
+from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import parse_summaries, session_problems
 
 
 def tor_router_config(plan, router, password=None, remove=False):
@@ -71,12 +69,7 @@ def tor_session_problems(summary, platform, neighbors, family=None):
     and IPv6 sessions in separate commands). ``family`` 4 or 6 checks that family's sessions only.
     """
     try:
-        observed = {}
-        for one in summary if isinstance(summary, list) else [summary]:
-            if isinstance(one, str):
-                one = json.loads(one or "{}")
-            observed.update(parse_summary(platform, one))
-        return session_problems(neighbors, observed, family=int(family) if family else None)
+        return session_problems(neighbors, parse_summaries(platform, summary), family=int(family) if family else None)
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise AnsibleFilterError("calico_tor: cannot read the %s BGP summary: %s" % (platform, err))
 

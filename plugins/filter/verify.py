@@ -12,7 +12,7 @@ __metaclass__ = type
 import json
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import parse_summary, summary_report
+from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import parse_summaries, summary_report
 from ansible_collections.onprem.calico.plugins.plugin_utils.report import (
     node_views_from_status,
     planned_peer_addresses,
@@ -25,12 +25,11 @@ def calico_verify_node_peers(plan, node):
 
 
 def calico_verify_tor_sessions(summary, platform, neighbors):
-    """One platform's BGP summary (EOS, NX-OS, Junos JSON) as the sessions list frr_bgp_verify
-    returns: [{node, ip, asn, state}] per planned neighbour."""
+    """One platform's BGP summary (EOS, NX-OS, Junos JSON, text or data), or a list of them
+    (EOS and NX-OS print IPv6 sessions in a summary of their own), as the sessions list
+    frr_bgp_verify returns: [{node, ip, asn, family, state}] per planned session."""
     try:
-        if isinstance(summary, str):
-            summary = json.loads(summary or "{}")
-        return summary_report(neighbors, parse_summary(platform, summary))
+        return summary_report(neighbors, parse_summaries(platform, summary))
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise AnsibleFilterError("calico_verify: cannot read the %s BGP summary: %s" % (platform, err))
 

@@ -367,24 +367,51 @@ def node_merge_patch(live_node, desired):
     return {"metadata": patch} if patch else None
 
 
-def expected_sessions(nodes, node_to_node_mesh, kinds=None):
-    """Per node, the peer addresses that must be Established: plan peers plus, with the mesh, every other node.
+def planned_sessions(nodes, node_to_node_mesh):
+    """Every BGP session the plan asks of each node, one entry per address family.
 
-    ``nodes`` is plan.nodes; ``kinds`` limits plan peers to those kinds (e.g. route_reflector).
+    ``nodes`` is plan.nodes. The plan's peers carry the IPv4 address and, for a ToR of a
+    dual-stack cluster, ``ip6``: a second session between the node's and the router's IPv6
+    addresses (calico-node's BIRD6 peers only with IPv6 neighbours). With the mesh on, every
+    other node is a peer too, over IPv6 as well where both have an IPv6 address. The verify
+    stage, its report and the CalicoNodeStatus check all read this one list.
+
+    Returns [{node, peer, kind, family, node_ip, peer_ip, peer_asn}] sorted by node, plan
+    peers first.
     """
-    out = {}
-    for name, node in nodes.items():
-        want = {}
+    out = []
+
+    def add(node, peer, kind, family, node_ip, peer_ip, peer_asn):
+        out.append({"node": node, "peer": peer, "kind": kind, "family": family,
+                    "node_ip": node_ip, "peer_ip": peer_ip, "peer_asn": peer_asn})
+
+    for name, node in sorted(nodes.items()):
+        planned = set()
         for peer in node.get("peers") or []:
-            if kinds is None or peer.get("kind") in kinds:
-                want[peer["ip"]] = peer.get("name") or peer["ip"]
-        if node_to_node_mesh and (kinds is None or "mesh" in kinds):
-            for other_name, other in nodes.items():
-                if other_name != name:
-                    want.setdefault(other["ip"], other_name)
-                    if other.get("ip6") and node.get("ip6"):
-                        want.setdefault(other["ip6"], other_name)
-        out[name] = want
+            planned.add(peer["name"])
+            kind = peer.get("kind") or "node"
+            add(name, peer["name"], kind, 4, node.get("ip"), peer["ip"], peer.get("asn"))
+            if peer.get("ip6"):
+                add(name, peer["name"], kind, 6, node.get("ip6"), peer["ip6"], peer.get("asn"))
+        if not node_to_node_mesh:
+            continue
+        for other_name, other in sorted(nodes.items()):
+            if other_name == name or other_name in planned:
+                continue
+            add(name, other_name, "mesh", 4, node.get("ip"), other["ip"], other.get("asn"))
+            if other.get("ip6") and node.get("ip6"):
+                add(name, other_name, "mesh", 6, node["ip6"], other["ip6"], other.get("asn"))
+    return out
+
+
+def expected_sessions(nodes, node_to_node_mesh, kinds=None):
+    """Per node, {peer address: peer name} of every session that must be Established
+    (planned_sessions, both families); ``kinds`` limits them to those kinds (e.g.
+    route_reflector, mesh)."""
+    out = dict((name, {}) for name in nodes)
+    for session in planned_sessions(nodes, node_to_node_mesh):
+        if kinds is None or session["kind"] in kinds:
+            out[session["node"]].setdefault(session["peer_ip"], session["peer"])
     return out
 
 

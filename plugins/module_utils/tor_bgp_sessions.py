@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import json
 
 ESTABLISHED = "Established"
 
@@ -87,6 +88,17 @@ def parse_summary(platform, summary):
     return peers
 
 
+def parse_summaries(platform, summaries):
+    """parse_summary() of one summary or of a list of them (EOS and NX-OS print the IPv6
+    sessions in a summary of their own), each JSON text or data, merged."""
+    peers = {}
+    for one in summaries if isinstance(summaries, list) else [summaries]:
+        if isinstance(one, str):
+            one = json.loads(one or "{}")
+        peers.update(parse_summary(platform, one))
+    return peers
+
+
 def _int(value):
     try:
         return int(value)
@@ -97,14 +109,16 @@ def _int(value):
 def expected_sessions(neighbors, family=None):
     """One entry per session: a neighbour with ``ip6`` (dual stack) has an IPv6 session too.
 
-    ``family`` 4 or 6 keeps the sessions of that family only.
+    ``neighbors`` is plan.tor_routers[*].neighbors; ``family`` 4 or 6 keeps the sessions of
+    that family only. The ToR renderers and every reader of the router side expand the
+    plan's neighbours here, so they agree on what a router's sessions are.
     """
     sessions = []
     for neighbor in neighbors:
         if family in (None, 4):
-            sessions.append({"node": neighbor["node"], "ip": neighbor["ip"], "asn": neighbor["asn"]})
+            sessions.append({"node": neighbor["node"], "ip": neighbor["ip"], "asn": neighbor["asn"], "family": 4})
         if neighbor.get("ip6") and family in (None, 6):
-            sessions.append({"node": neighbor["node"], "ip": neighbor["ip6"], "asn": neighbor["asn"]})
+            sessions.append({"node": neighbor["node"], "ip": neighbor["ip6"], "asn": neighbor["asn"], "family": 6})
     return sessions
 
 
@@ -129,12 +143,12 @@ def session_problems(expected, observed, check_asn=True, family=None):
 
 
 def summary_report(expected, observed):
-    """Per node: name, address, state (for a readable module result)."""
+    """Per session: node name, address, family, state (for a readable module result)."""
     report = []
     for neighbor in expected_sessions(expected):
         peer = observed.get(_address(neighbor["ip"])) or {}
         report.append({"node": neighbor["node"], "ip": neighbor["ip"], "asn": neighbor["asn"],
-                       "state": peer.get("state") or "missing"})
+                       "family": neighbor["family"], "state": peer.get("state") or "missing"})
     return report
 
 

@@ -87,11 +87,13 @@ EXAMPLES = r"""
 
 RETURN = r"""
 sessions:
-  description: Each expected session with its state (C(missing) when not configured).
+  description: Each expected session, one per address family (a neighbour with O(neighbors[].ip6) has two), with its
+    state (C(missing) when not configured).
   returned: always
   type: list
   elements: dict
-  sample: [{node: node01, ip: 10.0.1.11, asn: 65001, state: Established}]
+  sample: [{node: node01, ip: 10.0.1.11, asn: 65001, family: 4, state: Established},
+           {node: node01, ip: "fd00:1::11", asn: 65001, family: 6, state: Established}]
 problems:
   description: One message per session that is missing, not Established or has another AS.
   returned: always

@@ -9,10 +9,12 @@ unchanged network gives byte-identical files.
 Gathered data, keyed by inventory name (anything missing is shown as "not verified"):
 
 ``tors``: ``{router: {"sessions": [{"ip", "state", ...}], "error": str|None, "routes": [...]}}``
-    ``sessions`` as returned by the ToR verification (one entry per planned neighbour);
+    ``sessions`` as returned by the ToR verification (one entry per planned session: a
+    dual-stack node has an IPv4 and an IPv6 one, each under the node's address of its family);
     ``error`` when the router could not be asked (e.g. bgpd down).
 ``nodes``: ``{node: {"sessions": {peer ip: state}, "error": str|None, "routes": [...]}}``
-    the node's own view of its BGP peers (calico-node, or the lab's BIRD stand-in).
+    the node's own view of its BGP peers, both families (calico-node's BIRD and BIRD6, or
+    CalicoNodeStatus).
 ``routes``: ``ip -j route`` entries (``dst`` plus ``gateway`` or ``nexthops``).
 ``skipped``: ``[{"stage", "reason"}]``: stages the run did not do, and why.
 ``uplinks``: ``{router: {"uplinks": [...], "problems": [str], "error": str|None}}``
@@ -26,6 +28,8 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from ansible_collections.onprem.calico.plugins.plugin_utils import plan_changes as changes_of_plan
+from ansible_collections.onprem.calico.plugins.module_utils.calico_reconcile import planned_sessions
+from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import expected_sessions as router_sessions
 
 ESTABLISHED = "Established"
 UP, DOWN, UNVERIFIED = "up", "down", "not verified"
@@ -38,10 +42,12 @@ EDGE_COLOURS = {UP: "forestgreen", DOWN: "red3", UNVERIFIED: "gray55"}
 class Session:
     node: str
     peer: str
-    peer_ip: str
+    peer_ip: str  # the peer's address in this session's family
     peer_asn: int | None
-    kind: str  # tor | route_reflector | node
+    kind: str  # tor | route_reflector | node | mesh
     rack: str | None
+    family: int = 4  # one session per address family: calico-node's BIRD6 peers only over IPv6
+    node_ip: str | None = None  # the node's address in this session's family (what the peer sees)
     tor_view: str | None = None  # state the peer (ToR, or the other node) reports; None when not asked
     node_view: str | None = None  # state the node reports; None when not asked
 
@@ -52,13 +58,18 @@ class Session:
             return UNVERIFIED
         return UP if all(v == ESTABLISHED for v in views) else DOWN
 
-    def problem(self) -> str:
+    def label(self, with_family: bool = False) -> str:
+        """``node <-> peer (address, AS n)``; the family named when the plan has both."""
+        family = " IPv%d" % self.family if with_family else ""
+        return "%s <-> %s%s (%s, AS %s)" % (self.node, self.peer, family, self.peer_ip, self.peer_asn)
+
+    def problem(self, with_family: bool = False) -> str:
         seen = []
         if self.tor_view not in (None, ESTABLISHED):
             seen.append("%s reports %s" % (self.peer, self.tor_view))
         if self.node_view not in (None, ESTABLISHED):
             seen.append("%s reports %s" % (self.node, self.node_view))
-        return "%s <-> %s (%s, AS %s): %s" % (self.node, self.peer, self.peer_ip, self.peer_asn, "; ".join(seen))
+        return "%s: %s" % (self.label(with_family), "; ".join(seen))
 
 
 @dataclass
@@ -86,10 +97,19 @@ class Report:
         return [s for s in self.sessions if s.status == UNVERIFIED]
 
     @property
+    def families(self) -> list[int]:
+        """Address families with planned sessions; labels name the family when there are two."""
+        return sorted({s.family for s in self.sessions})
+
+    @property
+    def dual_stack(self) -> bool:
+        return len(self.families) > 1
+
+    @property
     def problems(self) -> list[str]:
-        return [s.problem() for s in self.down] + (
+        return [s.problem(self.dual_stack) for s in self.down] + (
             [] if self.allow_unverified else
-            ["%s <-> %s (%s, AS %s): nobody could check it" % (s.node, s.peer, s.peer_ip, s.peer_asn) for s in self.unverified]
+            ["%s: nobody could check it" % s.label(self.dual_stack) for s in self.unverified]
         ) + self.uplink_problems
 
     @property
@@ -101,10 +121,12 @@ class Report:
     def ok(self) -> bool:
         return not self.down and (self.allow_unverified or not self.unverified) and not self.uplink_problems
 
-    def counts(self) -> dict[str, int]:
+    def counts(self, family: int | None = None) -> dict[str, int]:
+        """Sessions per status, of one address family or of all."""
         out = {UP: 0, DOWN: 0, UNVERIFIED: 0}
         for s in self.sessions:
-            out[s.status] += 1
+            if family in (None, s.family):
+                out[s.status] += 1
         return out
 
 
@@ -128,27 +150,27 @@ def normalise_routes(entries) -> list[dict]:
     return sorted(out, key=lambda r: _ip_key(r["dst"]))
 
 
-def expected_sessions(plan: dict) -> dict[tuple[str, str], Session]:
-    """Every session the plan asks for, keyed by (node, peer name): node peers and ToR neighbours."""
+def expected_sessions(plan: dict) -> dict[tuple[str, str, int], Session]:
+    """Every session the plan asks for, keyed by (node, peer name, family).
+
+    The node side (peers, mesh) and the router side (neighbours) are expanded per family by
+    the same functions the CalicoNodeStatus check and the ToR readers and renderers use.
+    """
     nodes = plan.get("nodes") or {}
     tors = plan.get("tor_routers") or {}
-    kinds_by_ip = {}
-    out: dict[tuple[str, str], Session] = {}
-    mesh = bool((plan.get("bgp") or {}).get("node_to_node_mesh"))
-    for name, node in sorted(nodes.items()):
-        for peer in node.get("peers") or []:
-            kinds_by_ip[peer["ip"]] = peer.get("kind")
-            out[(name, peer["name"])] = Session(name, peer["name"], peer["ip"], peer.get("asn"), peer.get("kind") or "node", node.get("rack"))
-        # The node-to-node mesh is not in the nodes' peer lists: every other node is a peer.
-        for other_name, other in sorted(nodes.items()):
-            if mesh and other_name != name and (name, other_name) not in out:
-                out[(name, other_name)] = Session(name, other_name, other["ip"], other.get("asn"), "mesh", node.get("rack"))
+    out: dict[tuple[str, str, int], Session] = {}
+    for s in planned_sessions(nodes, bool((plan.get("bgp") or {}).get("node_to_node_mesh"))):
+        out[(s["node"], s["peer"], s["family"])] = Session(
+            s["node"], s["peer"], s["peer_ip"], s["peer_asn"], s["kind"], nodes[s["node"]].get("rack"),
+            family=s["family"], node_ip=s["node_ip"])
     for tor_name, tor in sorted(tors.items()):
-        for neighbor in tor.get("neighbors") or []:
-            key = (neighbor["node"], tor_name)
+        for neighbor in router_sessions(tor.get("neighbors") or []):
+            key = (neighbor["node"], tor_name, neighbor["family"])
             if key not in out:
                 rack = (nodes.get(neighbor["node"]) or {}).get("rack", tor.get("rack"))
-                out[key] = Session(neighbor["node"], tor_name, tor.get("peer_ip"), tor.get("asn"), "tor", rack)
+                peer_ip = tor.get("peer_ip") if neighbor["family"] == 4 else tor.get("peer_ip6")
+                out[key] = Session(neighbor["node"], tor_name, peer_ip, tor.get("asn"), "tor", rack,
+                                   family=neighbor["family"], node_ip=neighbor["ip"])
     return out
 
 
@@ -189,36 +211,47 @@ def build_report(plan: dict, tors: dict | None = None, nodes: dict | None = None
             routes[tor_name] = normalise_routes(data["routes"])
         if data.get("error"):
             errors[tor_name] = data["error"]
-        by_ip = {str(s.get("ip")): s.get("state") or "missing" for s in data.get("sessions") or []}
-        for (node, peer), session in sessions.items():
+        by_ip = {_canonical(s.get("ip")): s.get("state") or "missing" for s in data.get("sessions") or []}
+        for (_node, peer, _family), session in sessions.items():
             if peer != tor_name:
                 continue
-            node_ip = (plan["nodes"].get(node) or {}).get("ip")
-            if data.get("error"):
-                session.tor_view = NOT_ANSWERING
-            else:
-                session.tor_view = by_ip.get(str(node_ip), "missing")
+            # The router lists the session under the node's address of the session's family.
+            session.tor_view = NOT_ANSWERING if data.get("error") else by_ip.get(_canonical(session.node_ip), "missing")
     for node, data in sorted(nodes.items()):
         data = data or {}
         if data.get("routes") is not None:
             routes[node] = normalise_routes(data["routes"])
         if data.get("error"):
             errors[node] = data["error"]
-        states = data.get("sessions") or {}
-        for (session_node, peer_name), session in sessions.items():
+        states = {_canonical(ip): state for ip, state in (data.get("sessions") or {}).items()}
+        for (session_node, peer_name, _family), session in sessions.items():
             view = NOT_ANSWERING if data.get("error") else None
             if session_node == node:
-                session.node_view = view or states.get(session.peer_ip, "missing")
+                session.node_view = view or states.get(_canonical(session.peer_ip), "missing")
             elif peer_name == node:
                 # A session between two nodes (mesh, reflector): this node is the far end and
                 # reports it under the other node's address.
-                far_ip = (plan["nodes"].get(session_node) or {}).get("ip")
-                session.tor_view = view or states.get(far_ip, "missing")
-    ordered = sorted(sessions.values(), key=lambda s: (s.rack or "", s.node, s.peer))
+                session.tor_view = view or states.get(_canonical(session.node_ip), "missing")
+    ordered = sorted(sessions.values(), key=lambda s: (s.rack or "", s.node, s.peer, s.family))
     uplink_rows, uplink_problems = uplink_checks(plan, uplinks or {}, allow_unverified)
     return Report(plan=plan, sessions=ordered, routes=routes, skipped=list(skipped or []), errors=errors,
                   allow_unverified=allow_unverified, uplinks=uplink_rows, uplink_problems=uplink_problems,
                   plan_changes=plan_changes)
+
+
+def _canonical(address) -> str:
+    """One spelling per address (IPv6 has several: fd00:77:1:0::2 is fd00:77:1::2)."""
+    try:
+        return str(ipaddress.ip_address(str(address)))
+    except ValueError:
+        return str(address)
+
+
+def _per_family(report: Report, status: str, then: str = "") -> str:
+    """`` (9 IPv4, 9 IPv6)`` in a plan with both families (``then`` added inside), else `` (then)``."""
+    parts = ["%d IPv%d" % (report.counts(f)[status], f) for f in report.families] if report.dual_stack else []
+    text = "; ".join(p for p in (", ".join(parts), then) if p)
+    return " (%s)" % text if text else ""
 
 
 def headline(report: Report) -> str:
@@ -228,17 +261,18 @@ def headline(report: Report) -> str:
         return "No BGP sessions are expected by the plan (BGP mode %s)." % report.plan["bgp"]["mode"]
     if report.ok and not counts[UNVERIFIED]:
         uplinks_ok = report.uplinks and all(r["state"] == ESTABLISHED for r in report.uplinks)
-        return "All %d BGP sessions Established%s." % (total, "; the uplinks get each rack aggregate alone" if uplinks_ok else "")
+        return "All %d BGP sessions Established%s%s." % (total, _per_family(report, UP),
+                                                        "; the uplinks get each rack aggregate alone" if uplinks_ok else "")
     parts = []
     if counts[DOWN]:
-        parts.append("%d of %d BGP sessions NOT Established (nodes: %s)" % (
-            counts[DOWN], total, ", ".join(sorted({s.node for s in report.down}))))
+        parts.append("%d of %d BGP sessions NOT Established%s" % (
+            counts[DOWN], total, _per_family(report, DOWN, "nodes: " + ", ".join(sorted({s.node for s in report.down})))))
     if counts[UNVERIFIED]:
-        parts.append("%d of %d not verified (%s)" % (
-            counts[UNVERIFIED], total, "accepted: calico_verify_allow_unverified" if report.allow_unverified
-            else "a failure; set calico_verify_allow_unverified: true to accept"))
+        parts.append("%d of %d not verified%s" % (
+            counts[UNVERIFIED], total, _per_family(report, UNVERIFIED, "accepted: calico_verify_allow_unverified" if report.allow_unverified
+                                                   else "a failure; set calico_verify_allow_unverified: true to accept")))
     if counts[UP]:
-        parts.append("%d Established" % counts[UP])
+        parts.append("%d Established%s" % (counts[UP], _per_family(report, UP)))
     if report.uplink_problems:
         parts.append("%d uplink problem(s) with the rack aggregates" % len(report.uplink_problems))
     return "; ".join(parts) + "."
@@ -284,7 +318,8 @@ def render_markdown(report: Report) -> str:
         for t in tors.values():
             mine = [s for s in report.sessions if s.peer == t["name"]]
             up = sum(1 for s in mine if s.status == UP)
-            rows.append((t["name"], t["platform"], t["asn"], t.get("peer_ip") or "-", t.get("rack") or "-",
+            rows.append((t["name"], t["platform"], t["asn"], ", ".join(a for a in (t.get("peer_ip"), t.get("peer_ip6")) if a) or "-",
+                         t.get("rack") or "-",
                          "%d/%d" % (up, len(mine)), report.errors.get(t["name"], "")))
         out += _table(["router", "platform", "AS", "peer address", "rack", "sessions up", "error"], rows)
         out.append("")
@@ -292,14 +327,15 @@ def render_markdown(report: Report) -> str:
     out += _pool_section(plan)
     out += ["## Nodes", ""]
     out += _table(["node", "rack", "address", "AS", "roles", "peers"], [
-        (n["name"], n.get("rack") or "-", n["ip"], n.get("asn") or "-", ", ".join(n.get("roles") or []),
+        (n["name"], n.get("rack") or "-", ", ".join(a for a in (n["ip"], n.get("ip6")) if a), n.get("asn") or "-",
+         ", ".join(n.get("roles") or []),
          ", ".join(p["name"] for p in n.get("peers") or []) or ("full mesh" if bgp["node_to_node_mesh"] else "-"))
         for n in plan["nodes"].values()])
     out.append("")
     out += ["## BGP sessions", ""]
     if report.sessions:
-        out += _table(["node", "peer", "peer address", "peer AS", "kind", "peer's view", "node's view", "state"], [
-            (s.node, s.peer, s.peer_ip, s.peer_asn, s.kind, _view(s.tor_view),
+        out += _table(["node", "peer", "family", "peer address", "peer AS", "kind", "peer's view", "node's view", "state"], [
+            (s.node, s.peer, "IPv%d" % s.family, s.peer_ip, s.peer_asn, s.kind, _view(s.tor_view),
              _view(s.node_view), {UP: "Established", DOWN: "**DOWN**", UNVERIFIED: "not verified"}[s.status])
             for s in report.sessions])
     else:
@@ -309,7 +345,7 @@ def render_markdown(report: Report) -> str:
         out += ["## Problems", ""] + ["- " + p for p in report.problems] + [""]
     if report.unverified and report.allow_unverified:
         out += ["## Not verified (accepted by calico_verify_allow_unverified)", ""]
-        out += ["- %s <-> %s (%s)" % (s.node, s.peer, s.peer_ip) for s in report.unverified] + [""]
+        out += ["- " + s.label(report.dual_stack) for s in report.unverified] + [""]
     out += ["## Routes seen", ""]
     if report.routes:
         for host, routes in sorted(report.routes.items()):
@@ -391,9 +427,10 @@ def _pool_section(plan: dict) -> list[str]:
 def render_text(report: Report) -> list[str]:
     """The console summary printed at the end of the run, one string per line."""
     lines = [headline(report)]
-    width = max([len("%s <-> %s" % (s.node, s.peer)) for s in report.sessions] or [10])
+    family = (lambda s: " IPv%d" % s.family) if report.dual_stack else (lambda s: "")
+    width = max([len("%s <-> %s%s" % (s.node, s.peer, family(s))) for s in report.sessions] or [10])
     for s in report.sessions:
-        label = "%s <-> %s" % (s.node, s.peer)
+        label = "%s <-> %s%s" % (s.node, s.peer, family(s))
         state = {UP: "Established", DOWN: "DOWN", UNVERIFIED: "not verified"}[s.status]
         detail = "" if s.status != DOWN else "  (" + s.problem().split(": ", 1)[1] + ")"
         lines.append("  %-*s  %-15s %s%s" % (width, label, s.peer_ip, state, detail))
@@ -414,6 +451,10 @@ def _dot_id(name: str) -> str:
     return '"%s"' % name.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
+def _node_label(node: dict) -> str:
+    return "\n".join([node["name"]] + [a for a in (node["ip"], node.get("ip6")) if a])
+
+
 def render_dot(report: Report) -> str:
     """Graphviz source: racks as clusters, ToRs as boxes, nodes as ellipses, sessions coloured."""
     plan = report.plan
@@ -430,12 +471,12 @@ def render_dot(report: Report) -> str:
         out.append("    label=%s; style=rounded; color=gray60;" % _dot_id(label))
         for tor in rack.get("tor_routers") or []:
             t = plan["tor_routers"].get(tor) or {}
+            tor_label = [tor] + [a for a in (t.get("peer_ip"), t.get("peer_ip6")) if a] + ["AS %s" % t.get("asn")]
             out.append("    %s [shape=box, style=filled, fillcolor=lightsteelblue, label=%s];" % (
-                _dot_id(tor), _dot_id("%s\n%s AS %s" % (tor, t.get("peer_ip") or "", t.get("asn")))))
+                _dot_id(tor), _dot_id("\n".join(tor_label))))
             placed.add(tor)
         for node in rack.get("nodes") or []:
-            n = plan["nodes"][node]
-            out.append("    %s [shape=ellipse, label=%s];" % (_dot_id(node), _dot_id("%s\n%s" % (node, n["ip"]))))
+            out.append("    %s [shape=ellipse, label=%s];" % (_dot_id(node), _dot_id(_node_label(plan["nodes"][node]))))
             placed.add(node)
         out.append("  }")
     for name, t in (plan.get("tor_routers") or {}).items():
@@ -443,25 +484,29 @@ def render_dot(report: Report) -> str:
             out.append("  %s [shape=box, style=filled, fillcolor=lightsteelblue];" % _dot_id(name))
     for name, n in plan["nodes"].items():
         if name not in placed:
-            out.append("  %s [shape=ellipse, label=%s];" % (_dot_id(name), _dot_id("%s\n%s" % (name, n["ip"]))))
-    seen = set()
+            out.append("  %s [shape=ellipse, label=%s];" % (_dot_id(name), _dot_id(_node_label(n))))
+    # One edge per pair of hosts: node-to-node sessions appear from both ends, and a dual-stack
+    # pair has a session per family; the edge shows the worst of them.
+    edges: dict[tuple[str, str], list[Session]] = {}
     for s in report.sessions:
-        pair = tuple(sorted((s.node, s.peer)))
-        if pair in seen:  # node-to-node sessions appear from both ends
-            continue
-        seen.add(pair)
-        style = "solid" if s.status == UP else ("dashed" if s.status == DOWN else "dotted")
+        edges.setdefault(tuple(sorted((s.node, s.peer))), []).append(s)
+    for pair_sessions in edges.values():
+        first = pair_sessions[0]
+        statuses = {s.status for s in pair_sessions}
+        status = next(st for st in (DOWN, UNVERIFIED, UP) if st in statuses)
+        style = "solid" if status == UP else ("dashed" if status == DOWN else "dotted")
+        states = ", ".join(sorted("IPv%d %s" % (s.family, s.status) for s in pair_sessions)) if report.dual_stack else status
         out.append("  %s -- %s [color=%s, style=%s, tooltip=%s];" % (
-            _dot_id(s.peer), _dot_id(s.node), EDGE_COLOURS[s.status], style,
-            _dot_id("%s <-> %s: %s" % (s.node, s.peer, s.status))))
+            _dot_id(first.peer), _dot_id(first.node), EDGE_COLOURS[status], style,
+            _dot_id("%s <-> %s: %s" % (first.node, first.peer, states))))
     out.append("}")
     return "\n".join(out) + "\n"
 
 
 def planned_peer_addresses(plan: dict, node: str) -> list[str]:
-    """Addresses the node itself must have Established sessions with (its side of
-    expected_sessions), for the node-side readers."""
-    return sorted({s.peer_ip for (name, _peer), s in expected_sessions(plan).items() if name == node and s.peer_ip},
+    """Addresses, IPv4 and IPv6, the node itself must have Established sessions with (its side
+    of expected_sessions), for the node-side readers (BIRD6 answers for the IPv6 ones)."""
+    return sorted({s.peer_ip for (name, _peer, _family), s in expected_sessions(plan).items() if name == node and s.peer_ip},
                   key=_ip_key)
 
 

@@ -97,6 +97,29 @@ def test_converges(design, converged):
     assert all(r["failed"] == 0 and r["unreachable"] == 0 for r in converged.recap.values()), converged.recap
 
 
+def test_the_product_report_counts_every_planned_session(design, converged, artifacts_root):
+    """The verify stage's own verdict (report.md), not only this test's reading: every planned
+    session, per family in dual_stack (issue 13: it counted only the IPv4 ones)."""
+    assert converged.rc == 0, "first converge failed"
+    if design in TOR_DESIGNS:
+        per_family = sum(len(RACK_TORS[RACK_OF[n]]) for n in NODES)
+    else:  # each node's planned peers; a session between two nodes is reported from both ends
+        per_family = sum(len(node_peers(design, n)) for n in NODES)
+    if design == "dual_stack":
+        headline = "**All %d BGP sessions Established (%d IPv4, %d IPv6).**" % (2 * per_family, per_family, per_family)
+    else:
+        headline = "**All %d BGP sessions Established.**" % per_family
+    with open(os.path.join(artifacts_root, design, "report.md"), encoding="utf-8") as handle:
+        report = handle.read()
+    assert headline in report, report[:600]
+    assert headline.strip("*") in converged.output  # printed at the end of the run
+    if design == "dual_stack":
+        for node, tor in (("r1-w1", "tor1b"), ("r2-cp", "tor2a")):
+            row = "| %s | %s | IPv6 | %s | %s | tor | Established | Established | Established |" % (
+                node, tor, TOR_IP6[tor], 65001 if RACK_OF[node] == "r1" else 65002)
+            assert row in report, report
+
+
 def test_every_planned_session_established_on_both_ends(design, converged):
     assert converged.rc == 0, "first converge failed"
     for node in NODES:

@@ -12,6 +12,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderError
+from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import expected_sessions
 
 PLATFORMS = ("frr", "eos", "nxos", "junos")
 DESIGNS = ("as_per_rack", "as_per_node", "downward_default")
@@ -206,11 +207,8 @@ def build_model(router: dict, secrets: dict | None = None) -> TorModel:
     if problems:
         raise RenderError(problems)
 
-    sessions = []
-    for n in router.get("neighbors") or []:
-        sessions.append(NodeNeighbor(node=n["node"], ip=n["ip"], asn=int(n["asn"]), family=4))
-        if n.get("ip6"):
-            sessions.append(NodeNeighbor(node=n["node"], ip=n["ip6"], asn=int(n["asn"]), family=6))
+    sessions = [NodeNeighbor(node=s["node"], ip=s["ip"], asn=int(s["asn"]), family=s["family"])
+                for s in expected_sessions(router.get("neighbors") or [])]
     timers = router["timers"]
     restart = router["graceful_restart"]
     accept = router.get("accept_prefixes") or []

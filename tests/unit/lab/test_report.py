@@ -13,10 +13,12 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.report import (
     expected_sessions,
     headline,
     normalise_routes,
+    planned_peer_addresses,
     render_dot,
     render_markdown,
     render_text,
 )
+from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import expected_sessions as router_sessions
 
 
 def tor_view(plan, tor, states=None):
@@ -42,10 +44,10 @@ def test_expected_sessions_cover_every_node_tor_pair(lab_plan):
     sessions = expected_sessions(lab_plan)
     # r1 has two ToRs for three nodes, r2 one ToR for three nodes.
     assert sorted(sessions) == sorted(
-        [(n, t) for n in ("r1-cp", "r1-w1", "r1-w2") for t in ("tor1a", "tor1b")]
-        + [(n, "tor2a") for n in ("r2-cp", "r2-w1", "r2-w2")])
-    assert sessions[("r1-w1", "tor1b")].peer_ip == "10.77.1.3"
-    assert sessions[("r2-cp", "tor2a")].peer_asn == 65002
+        [(n, t, 4) for n in ("r1-cp", "r1-w1", "r1-w2") for t in ("tor1a", "tor1b")]
+        + [(n, "tor2a", 4) for n in ("r2-cp", "r2-w1", "r2-w2")])
+    assert sessions[("r1-w1", "tor1b", 4)].peer_ip == "10.77.1.3"
+    assert sessions[("r2-cp", "tor2a", 4)].peer_asn == 65002
 
 
 def test_all_established_is_ok(lab_plan):
@@ -116,7 +118,7 @@ def test_nothing_gathered_fails_unless_unverified_sessions_are_accepted(lab_plan
     assert accepted.ok and accepted.problems == [] and accepted.affected_nodes == []
     markdown = render_markdown(accepted)
     assert "## Not verified (accepted by calico_verify_allow_unverified)" in markdown
-    assert "- r2-w2 <-> tor2a (10.77.2.2)" in markdown
+    assert "- r2-w2 <-> tor2a (10.77.2.2, AS 65002)" in markdown
 
 
 def test_routes_are_normalised_and_sorted():
@@ -155,7 +157,7 @@ def test_markdown_lists_racks_tors_nodes_sessions_routes_and_skipped(lab_plan):
     assert "| r1 | 65001 | 10.77.1.0/24 | tor1a, tor1b | r1-cp, r1-w1, r1-w2 |" in text
     assert "| tor2a | frr | 65002 | 10.77.2.2 | r2 | 3/3 |  |" in text
     assert "| r2-w1 | r2 | 10.77.2.12 | 65002 | kube_node | tor2a |" in text
-    assert "| r1-w2 | tor1b | 10.77.1.3 | 65001 | tor | Established | Established | Established |" in text
+    assert "| r1-w2 | tor1b | IPv4 | 10.77.1.3 | 65001 | tor | Established | Established | Established |" in text
     assert "### r1-cp (1 routes)" in text and "- 10.244.1.64/26 via 10.77.1.2, 10.77.1.3" in text
     assert "- **manifest apply**: no API server in the lab" in text
 
@@ -196,3 +198,86 @@ def test_dot_output_renders_with_graphviz(lab_plan):
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("<g id=\"edge") == 9
+
+
+def test_dual_stack_plan_has_a_session_per_family(dual_stack_plan):
+    """Issue 13: the dual_stack design has 18 sessions (9 node-ToR pairs, IPv4 and IPv6), and
+    the report used to expect only the 9 IPv4 ones."""
+    sessions = expected_sessions(dual_stack_plan)
+    assert len(sessions) == 18
+    assert sorted(k for k in sessions if k[2] == 6) == sorted(
+        [(n, t, 6) for n in ("r1-cp", "r1-w1", "r1-w2") for t in ("tor1a", "tor1b")]
+        + [(n, "tor2a", 6) for n in ("r2-cp", "r2-w1", "r2-w2")])
+    v6 = sessions[("r1-w1", "tor1b", 6)]
+    assert (v6.peer_ip, v6.node_ip, v6.peer_asn, v6.kind) == ("fd00:77:1::3", "fd00:77:1::12", 65001, "tor")
+    v4 = sessions[("r1-w1", "tor1b", 4)]
+    assert (v4.peer_ip, v4.node_ip) == ("10.77.1.3", "10.77.1.12")
+
+
+def dual_stack_views(plan, down=None):
+    """Both ends of every session as the readers return them; ``down`` {(node, tor, family): state}."""
+    down = down or {}
+    tors = {t: {"sessions": [dict(s, state=down.get((s["node"], t, s["family"]), "Established"))
+                             for s in router_sessions(r["neighbors"])], "error": None, "routes": []}
+            for t, r in plan["tor_routers"].items()}
+    nodes = {}
+    for name, node in plan["nodes"].items():
+        states = {}
+        for peer in node["peers"]:
+            states[peer["ip"]] = down.get((name, peer["name"], 4), "Established")
+            states[peer["ip6"]] = down.get((name, peer["name"], 6), "Established")
+        nodes[name] = {"sessions": states, "error": None, "routes": []}
+    return tors, nodes
+
+
+def test_dual_stack_report_counts_each_family(dual_stack_plan):
+    report = build_report(dual_stack_plan, *dual_stack_views(dual_stack_plan))
+    assert report.ok and report.counts() == {UP: 18, DOWN: 0, UNVERIFIED: 0}
+    assert headline(report) == "All 18 BGP sessions Established (9 IPv4, 9 IPv6)."
+    text = render_markdown(report)
+    assert "| r1-w2 | tor1b | IPv6 | fd00:77:1::3 | 65001 | tor | Established | Established | Established |" in text
+    assert "| tor1a | frr | 65001 | 10.77.1.2, fd00:77:1::2 | r1 | 6/6 |  |" in text
+
+
+def test_dual_stack_ipv6_session_down_is_named_with_its_family(dual_stack_plan):
+    tors, nodes = dual_stack_views(dual_stack_plan, {("r2-w1", "tor2a", 6): "Active"})
+    report = build_report(dual_stack_plan, tors, nodes)
+    assert not report.ok and report.affected_nodes == ["r2-w1"]
+    # The router lists the session under the node's IPv6 address and says Active; the node agrees.
+    assert report.problems == ["r2-w1 <-> tor2a IPv6 (fd00:77:2::2, AS 65002): tor2a reports Active; r2-w1 reports Active"]
+    assert headline(report) == "1 of 18 BGP sessions NOT Established (0 IPv4, 1 IPv6; nodes: r2-w1); 17 Established (9 IPv4, 8 IPv6)."
+    # The IPv4 session of the same pair is up; the edge of the pair shows the worse.
+    dot = render_dot(report)
+    assert '"tor2a" -- "r2-w1" [color=red3' in dot and "IPv4 up, IPv6 down" in dot
+
+
+def test_planned_ipv6_session_nobody_checked_fails(dual_stack_plan):
+    """A node view without BIRD6's answer and a router that printed only its IPv4 sessions:
+    the IPv6 sessions are unverified, and that fails unless accepted."""
+    tors, nodes = dual_stack_views(dual_stack_plan)
+    for name, view in nodes.items():
+        view["sessions"] = {ip: state for ip, state in view["sessions"].items() if ":" not in ip}
+    tors = {}
+    report = build_report(dual_stack_plan, tors, nodes)
+    assert report.counts(4) == {UP: 9, DOWN: 0, UNVERIFIED: 0}
+    # The node's missing answer for an IPv6 peer counts as "missing" (down): the node was asked.
+    assert report.counts(6)[DOWN] == 9
+    nodes = {}
+    report = build_report(dual_stack_plan, tors, nodes)
+    assert not report.ok and report.counts(6)[UNVERIFIED] == 9
+    assert headline(report).startswith("18 of 18 not verified (9 IPv4, 9 IPv6; a failure; set calico_verify_allow_unverified")
+    assert "r1-cp <-> tor1a IPv6 (fd00:77:1::2, AS 65001): nobody could check it" in report.problems
+    accepted = build_report(dual_stack_plan, tors, nodes, allow_unverified=True)
+    assert accepted.ok and "- r1-cp <-> tor1a IPv6 (fd00:77:1::2, AS 65001)" in render_markdown(accepted)
+
+
+def test_node_side_readers_are_asked_for_both_families(dual_stack_plan):
+    assert planned_peer_addresses(dual_stack_plan, "r1-w1") == ["10.77.1.2", "10.77.1.3", "fd00:77:1::2", "fd00:77:1::3"]
+
+
+def test_dual_stack_topology_shows_both_addresses(dual_stack_plan):
+    dot = render_dot(build_report(dual_stack_plan, *dual_stack_views(dual_stack_plan)))
+    assert '"tor1b" [shape=box, style=filled, fillcolor=lightsteelblue, label="tor1b\\n10.77.1.3\\nfd00:77:1::3\\nAS 65001"];' in dot
+    assert '"r2-w1" [shape=ellipse, label="r2-w1\\n10.77.2.12\\nfd00:77:2::12"];' in dot
+    # One edge per node-ToR pair, both families behind it.
+    assert dot.count(" -- ") == 9 and dot.count("IPv4 up, IPv6 up") == 9

@@ -56,7 +56,7 @@ def test_sessions_nobody_checked_fail_unless_accepted(tmp_path, allow):
     if allow:
         assert proc.returncode == 0, output[-3000:]
         assert "## Not verified (accepted by calico_verify_allow_unverified)" in report
-        assert "- n1 <-> tor1 (10.0.1.2)" in report
+        assert "- n1 <-> tor1 (10.0.1.2, AS 65001)" in report
     else:
         assert proc.returncode != 0, output[-3000:]
         assert "BGP verification failed for nodes n1, n2" in output

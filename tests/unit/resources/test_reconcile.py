@@ -278,3 +278,20 @@ def test_expected_sessions_and_report():
     rr_plan = make_plan(**DESIGNS["route_reflectors"])
     only_rr = rc.expected_sessions(rr_plan["nodes"], True, kinds=["route_reflector"])
     assert only_rr["node02"] == {"10.0.1.11": "node01", "10.0.2.13": "node03"}
+
+
+def test_expected_sessions_hold_the_ipv6_tor_sessions_of_a_dual_stack_node():
+    """calico-node's BIRD6 peers only with IPv6 neighbours: a ToR peer with ip6 is a second
+    session, and CalicoNodeStatus (peersV6) must show it Established too."""
+    nodes = {"n1": {"ip": "10.0.1.11", "ip6": "fd00:1::11", "peers": [
+        {"name": "tor1", "ip": "10.0.1.1", "ip6": "fd00:1::1", "asn": 65001, "kind": "tor"}]}}
+    assert [(s["family"], s["node_ip"], s["peer_ip"]) for s in rc.planned_sessions(nodes, False)] == [
+        (4, "10.0.1.11", "10.0.1.1"), (6, "fd00:1::11", "fd00:1::1")]
+    expected = rc.expected_sessions(nodes, False)
+    assert expected == {"n1": {"10.0.1.1": "tor1", "fd00:1::1": "tor1"}}
+    status = [{"spec": {"node": "n1"}, "status": {"bgp": {
+        "peersV4": [{"peerIP": "10.0.1.1", "state": "Established", "type": "GlobalPeer"}],
+        "peersV6": [{"peerIP": "fd00:1::1", "state": "Connect", "type": "GlobalPeer"}]}}}]
+    report, failing = rc.session_report(expected, status)
+    assert failing == ["n1"]
+    assert report["n1"]["missing"] == [{"peer": "tor1", "ip": "fd00:1::1", "state": "Connect"}]

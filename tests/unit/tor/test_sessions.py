@@ -73,7 +73,7 @@ def test_wait_returns_once_sessions_come_up_and_gives_up_at_timeout():
         lambda: {}, "frr", EXPECTED[:1], timeout=5, interval=2,
         clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
     assert problems == ["node01 (10.0.1.11, AS 65001): no BGP session configured on the router"]
-    assert report == [{"node": "node01", "ip": "10.0.1.11", "asn": 65001, "state": "missing"}]
+    assert report == [{"node": "node01", "ip": "10.0.1.11", "asn": 65001, "family": 4, "state": "missing"}]
     assert waited >= 5
 
 
