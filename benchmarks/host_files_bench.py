@@ -115,7 +115,7 @@ def run_playbook(work, playbook):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--hosts", type=int, default=6)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
@@ -135,18 +135,18 @@ def main():
                 handle.write((COMMON + tasks).format(role=ROLE))
         print("host files benchmark: %d hosts, %d cores, load average %s"
               % (args.hosts, os.cpu_count(), " ".join(open("/proc/loadavg").read().split()[:3])))
-        first, _ = run_playbook(work, "host_files.yml")
+        first, _changed = run_playbook(work, "host_files.yml")
         print("first converge (calico_host_files): %.1f s" % first)
         times = {"templates.yml": [], "host_files.yml": []}
-        for _ in range(args.repeat):
+        for _repeat in range(args.repeat):
             for playbook in times:
                 elapsed, changed = run_playbook(work, playbook)
                 if changed:
                     raise SystemExit("%s reported changed=%d on a no-op run" % (playbook, changed))
                 times[playbook].append(elapsed)
         for playbook, label in (("templates.yml", "template per file (before)"), ("host_files.yml", "calico_host_files (now)")):
-            print("no-op, %s: median %.1f s (runs: %s)" % (label, statistics.median(times[playbook]),
-                                                          ", ".join("%.1f" % t for t in times[playbook])))
+            runs = ", ".join("%.1f" % t for t in times[playbook])
+            print("no-op, %s: median %.1f s (runs: %s)" % (label, statistics.median(times[playbook]), runs))
         print("load average after: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
     finally:
         subprocess.run(["podman", "rm", "-f", "-t", "0"] + names, capture_output=True, check=False)
