@@ -22,14 +22,20 @@ PLAYBOOK = """
 - hosts: localhost
   connection: local
   gather_facts: false
-  vars_files: [{role}/defaults/main.yml, {role}/vars/main.yml]
+  vars_files: [{role}/defaults/main.yml, {role}/vars/main.yml, {role}/vars/Debian.yml]
   tasks:
     - ansible.builtin.set_fact:
         calico_host_is_node: true
         calico_host_rules: "{{{{ calico_plan.host_preparation.firewall_rules | selectattr('group', 'in', ['k8s_cluster']) | list }}}}"
+    # As the role writes it: rendered by the template lookup, checked by nft, written by calico_host_files.
+    - onprem.calico.calico_host_files:
+        files:
+          - path: "{{{{ out }}}}/calico.nft"
+            content: "{{{{ lookup('ansible.builtin.template', '{role}/templates/etc/nftables.d/onprem-calico.nft.j2') }}}}"
+            validate: "{{{{ calico_host_os_nft_binary }}}} -c -f %s"
     - ansible.builtin.template:
         src: {role}/templates/etc/nftables.d/onprem-calico.nft.j2
-        dest: "{{{{ out }}}}/calico.nft"
+        dest: "{{{{ out }}}}/calico-template-module.nft"
         mode: "0644"
     - ansible.builtin.copy:
         content: "{{{{ lookup('ansible.builtin.template', '{role}/templates/etc/ufw/before.rules.block.j2') }}}}"
@@ -139,3 +145,9 @@ def test_ufw_blocks_load_into_ufws_chains(rendered, family):
             assert present == ((":" in source) == (family == 6))
     if not ipip:
         assert "-p 4 " not in block and "ipencap" not in listing
+
+
+def test_the_lookup_renders_the_table_as_the_template_module_did(rendered):
+    """Hosts prepared before the role wrote its files with calico_host_files see no change from it."""
+    _plan, _rules, out = rendered
+    assert (out / "calico.nft").read_text() == (out / "calico-template-module.nft").read_text()

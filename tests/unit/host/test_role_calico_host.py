@@ -73,6 +73,8 @@ def test_family_specifics():
     assert "iproute2" in debian["calico_host_os_packages"]["base"]
     assert "iproute" in redhat["calico_host_os_packages"]["base"]
     assert redhat["calico_host_os_firewall_preference"][0] == "firewalld"
+    # ansible.builtin.package is told its backend (else it gathers facts on every run to find it).
+    assert (debian["calico_host_os_package_manager"], redhat["calico_host_os_package_manager"]) == ("apt", "dnf")
 
 
 def test_templates_reference_only_known_variables(specs):
