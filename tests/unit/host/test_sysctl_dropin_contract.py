@@ -2,9 +2,9 @@
 the real /proc/sys as the default, the atomic drop-in write, errors that name the key, the
 fault point the host fault tests use, and the diffs Ansible shows."""
 
+import contextlib
 import ctypes
 import os
-import pickle
 import subprocess
 
 import pytest
@@ -16,33 +16,23 @@ ROOT = os.geteuid() == 0
 CLONE_NEWNET = 0x40000000  # <sched.h>
 
 
-def in_new_network_namespace(body):
-    """Run ``body`` in a forked child moved to a new network namespace and return its result.
+@contextlib.contextmanager
+def new_network_namespace():
+    """This thread in a new network namespace for the block, then back in its own.
 
-    /proc/sys/net shows the namespace of the process that reads it, so the module's default
-    /proc/sys is the real kernel while the host's own values stay untouched. Forked, not a
-    subprocess: the child runs this interpreter's (possibly mutated) module.
+    /proc/sys/net shows the namespace of the thread that reads it, so the module's default
+    /proc/sys is the real kernel while the host's own values stay untouched. In process, not a
+    subprocess: the test runs this interpreter's module (the one a mutation run changes).
     """
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child reports through the pipe
-        os.close(reader)
+    libc = ctypes.CDLL(None, use_errno=True)
+    with open("/proc/self/ns/net") as own:
+        if libc.unshare(CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
         try:
-            if ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
-            outcome = ("ok", body())
-        except BaseException as err:  # noqa: BLE001 - handed to the parent as it is
-            outcome = ("error", repr(err))
-        with os.fdopen(writer, "wb") as handle:
-            pickle.dump(outcome, handle)
-        os._exit(0)
-    os.close(writer)
-    with os.fdopen(reader, "rb") as handle:
-        data = handle.read()
-    os.waitpid(pid, 0)
-    status, value = pickle.loads(data)
-    assert status == "ok", value
-    return value
+            yield
+        finally:
+            if libc.setns(own.fileno(), CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns back to the original network namespace failed")
 
 
 def read_proc(key):
@@ -55,8 +45,8 @@ def test_by_default_the_running_kernel_is_read_and_written(tmp_path):
     # Calico needs forwarding on (net.ipv4.ip_forward=1, kernel ip-sysctl docs) and, with it,
     # accept_ra=2 on interfaces that take router advertisements, or their default route expires.
     dropin = str(tmp_path / "90-calico.conf")
-
-    def body():
+    assert sd.proc_path("net.ipv4.ip_forward") == "/proc/sys/net/ipv4/ip_forward"
+    with new_network_namespace():
         with open("/proc/sys/net/ipv4/ip_forward", "w") as handle:
             handle.write("0\n")
         subprocess.run(["ip", "link", "add", "mut0", "type", "veth", "peer", "name", "mut0p"], check=True)
@@ -66,14 +56,12 @@ def test_by_default_the_running_kernel_is_read_and_written(tmp_path):
         wanted = sd.keep_router_advertisements({"net.ipv4.ip_forward": "1", "net.ipv6.conf.all.forwarding": "1"}, dropin)
         assessment = sd.assess(wanted, dropin)
         sd.apply(assessment)
-        return {
+        outcome = {
             "wanted": list(wanted),
             "changed": sorted(assessment["live"]),
             "after": {key: read_proc(key) for key in wanted},
             "again": sd.assess(wanted, dropin)["live"],
         }
-
-    outcome = in_new_network_namespace(body)
     assert outcome["wanted"] == ["net.ipv6.conf.mut0.accept_ra", "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"]
     assert "net.ipv4.ip_forward" in outcome["changed"]
     assert outcome["after"] == {"net.ipv6.conf.mut0.accept_ra": "2", "net.ipv4.ip_forward": "1", "net.ipv6.conf.all.forwarding": "1"}
@@ -193,3 +181,9 @@ def test_diffs_name_the_file_and_list_every_live_change(tmp_path):
          "before": "net.ipv4.ip_forward=0\nnet.ipv6.conf.all.forwarding=0\n",
          "after": "net.ipv4.ip_forward=1\nnet.ipv6.conf.all.forwarding=1\n"},
     ]
+
+
+def test_yaml_booleans_are_written_as_the_kernel_numbers():
+    # An inventory's `net.ipv4.ip_forward: true` is YAML's boolean; /proc/sys and sysctl.d take 1 / 0.
+    assert sd.render({"net.ipv4.ip_forward": True, "net.ipv4.conf.all.rp_filter": False}) == (
+        sd.HEADER + "net.ipv4.ip_forward=1\nnet.ipv4.conf.all.rp_filter=0\n")
