@@ -24,3 +24,57 @@ def test_an_invalid_block_size_is_one_error_on_its_variable(inventory):
     result = build_plan(inventory())
     about_blocks = [e for e in result.errors if "block size" in e.message]
     assert [(e.subject, e.message) for e in about_blocks] == [("calico_block_size", "block size 33 is outside 20..32 for IPv4.")]
+
+
+def dual_stack(**cluster):
+    values = {"calico_pod_cidr": "10.244.0.0/16", "calico_pod_cidr_v6": "fd00:10:244::/56",
+              "calico_node_subnets": ["10.0.1.0/24", "fd00:1::/64"], "calico_encapsulation": "vxlan", **cluster}
+    inv = base(nodes=2, **values)
+    for index, host in enumerate(sorted(inv.hosts)):
+        inv.hosts[host] = {"ansible_host": "10.0.1.%d" % (11 + index), "calico_node_ip6": "fd00:1::%d" % (11 + index)}
+    return inv
+
+
+def pool(name, cidr, **fields):
+    return [dict(name=name, cidr=cidr, **fields)]
+
+
+# Each pool check as the user reads it: the variable to change, what is wrong, and the fix. The
+# rules are Calico's IPPool reference (a pool holds whole blocks; IPIP carries IPv4 only; one
+# encapsulation per pool; namespaceSelector is a selector string) and the kernel's link-local
+# ranges (169.254.0.0/16, fe80::/10), which no pod may take.
+@pytest.mark.parametrize(
+    ("inventory", "error"),
+    [
+        (lambda: base(calico_pod_cidr="10.244.0.0/16", calico_ip_pools=pool("small", "10.244.1.0/28", block_size=26, encapsulation="none")),
+         ("calico_ip_pools[small].block_size", "pool 10.244.1.0/28 (/28) is smaller than one block (/26).",
+          "use a larger pool or a block size of at least /28.")),
+        (lambda: base(calico_pod_cidr="169.254.0.0/16"),
+         ("calico_pod_cidr", "169.254.0.0/16 is in the link-local range.", "pick a pool outside 169.254.0.0/16 and fe80::/10.")),
+        (lambda: dual_stack(calico_ip_pools=pool("ll6", "fe80::/64", encapsulation="none")),
+         ("calico_ip_pools[ll6]", "fe80::/64 is in the link-local range.", "pick a pool outside 169.254.0.0/16 and fe80::/10.")),
+        (lambda: racked(calico_rack_pools_previous_cidr="10.244.0.0/16"),
+         ("calico_rack_pools_previous_cidr",
+          "the previous pool 10.244.0.0/16 overlaps calico_pod_cidr 10.244.0.0/16, from which the rack pools are carved.",
+          "give the rack pools a new range in calico_pod_cidr; the previous pool keeps its own until the migration is done.")),
+        (lambda: base(calico_ip_pools=pool("v6", "fd00:20::/64", encapsulation="none")),
+         ("calico_ip_pools[v6]", "is IPv6 but calico_pod_cidr_v6 is not set.", "set calico_pod_cidr_v6 to a range containing fd00:20::/64.")),
+        (lambda: base(calico_pod_cidr="10.244.0.0/16", calico_ip_pools=pool("out", "10.250.0.0/24", encapsulation="none")),
+         ("calico_ip_pools[out]", "10.250.0.0/24 is not inside calico_pod_cidr 10.244.0.0/16.",
+          "move the pool inside 10.244.0.0/16 or widen calico_pod_cidr.")),
+        (lambda: dual_stack(calico_ip_pools=pool("out6", "fd00:99::/64", encapsulation="none")),
+         ("calico_ip_pools[out6]", "fd00:99::/64 is not inside calico_pod_cidr_v6 fd00:10:244::/56.",
+          "move the pool inside fd00:10:244::/56 or widen calico_pod_cidr_v6.")),
+        (lambda: dual_stack(calico_ip_pools=pool("v6", "fd00:10:244::/64", encapsulation="ipip")),
+         ("calico_ip_pools[v6]", "IPIP is IPv4 only, but pool fd00:10:244::/64 is IPv6.", "use vxlan or none for IPv6 pools.")),
+        (lambda: base(calico_pod_cidr="10.244.0.0/16", calico_ip_pools=pool("both", "10.244.1.0/24", ipip_mode="Always", vxlan_mode="CrossSubnet")),
+         ("calico_ip_pools[both]", "enables both IPIP and VXLAN; they are mutually exclusive.", "choose one encapsulation per pool.")),
+        (lambda: base(calico_pod_cidr="10.244.0.0/16", calico_ip_pools=pool("ns", "10.244.1.0/24", namespace_selector=["team-a"])),
+         ("calico_ip_pools[ns].namespace_selector", "must be a selector string.", "e.g. \"name == 'team-a'\".")),
+    ],
+    ids=["smaller-than-a-block", "link-local-v4", "link-local-v6", "previous-overlaps-pod-cidr", "no-ipv6-pod-cidr",
+         "outside-pod-cidr", "outside-pod-cidr-v6", "ipip-on-ipv6", "ipip-and-vxlan", "namespace-selector-not-a-string"],
+)
+def test_each_pool_check_names_the_variable_and_the_fix(inventory, error):
+    result = build_plan(inventory())
+    assert error in [(e.subject, e.message, e.fix) for e in result.errors], [str(e) for e in result.errors]
