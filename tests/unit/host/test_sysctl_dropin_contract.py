@@ -41,7 +41,7 @@ def read_proc(key):
 
 
 @pytest.mark.skipif(not ROOT, reason="needs root for a network namespace")
-def test_by_default_the_running_kernel_is_read_and_written(tmp_path):
+def test_the_running_kernel_is_the_default_in_a_new_network_namespace(tmp_path):
     # Calico needs forwarding on (net.ipv4.ip_forward=1, kernel ip-sysctl docs) and, with it,
     # accept_ra=2 on interfaces that take router advertisements, or their default route expires.
     dropin = str(tmp_path / "90-calico.conf")
