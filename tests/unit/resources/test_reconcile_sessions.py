@@ -1,0 +1,73 @@
+"""The sessions verify expects and how it reads CalicoNodeStatus, for both families, and the
+mesh default (issue 18: the mutation run found IPv6 and the mesh default untested).
+
+Calico facts used: the node-to-node mesh peers every node with every other node, over IPv6 too
+when both have an IPv6 address; BGPConfiguration's nodeToNodeMeshEnabled defaults to true (and
+with no BGPConfiguration at all the mesh runs); CalicoNodeStatus reports status.bgp.peersV4 /
+peersV6 ({peerIP, state}) and status.routes.routesV4 / routesV6 ({destination, learnedFrom.peerIP}).
+"""
+
+from __future__ import annotations
+
+import json
+
+from ansible_collections.onprem.calico.plugins.module_utils import calico_reconcile as rc
+
+NODES = {
+    "a": {"ip": "10.0.0.1", "ip6": "fd00::1", "peers": [{"ip": "10.0.0.254", "kind": "tor"}]},
+    "b": {"ip": "10.0.0.2", "ip6": "fd00::2", "peers": [{"ip": "10.0.0.254", "name": "tor1", "kind": "tor"},
+                                                         {"ip": "fd00::fe", "name": "tor1", "kind": "tor"}]},
+    "c": {"ip": "10.0.0.3", "peers": []},  # IPv4 only
+}
+
+
+def test_the_mesh_covers_both_families_where_both_nodes_have_them():
+    expected = rc.expected_sessions(NODES, True)
+    # A plan peer without a name is named by its address.
+    assert expected["a"] == {"10.0.0.254": "10.0.0.254", "10.0.0.2": "b", "fd00::2": "b", "10.0.0.3": "c"}
+    assert expected["b"] == {"10.0.0.254": "tor1", "fd00::fe": "tor1", "10.0.0.1": "a", "fd00::1": "a", "10.0.0.3": "c"}
+    # c has no IPv6 address: no IPv6 session towards it or from it.
+    assert expected["c"] == {"10.0.0.1": "a", "10.0.0.2": "b"}
+
+
+def test_kinds_select_the_mesh_or_the_plan_peers():
+    assert rc.expected_sessions(NODES, True, kinds=["mesh"])["a"] == {"10.0.0.2": "b", "fd00::2": "b", "10.0.0.3": "c"}
+    assert rc.expected_sessions(NODES, True, kinds=["tor"])["b"] == {"10.0.0.254": "tor1", "fd00::fe": "tor1"}
+    assert rc.expected_sessions(NODES, False)["c"] == {}
+
+
+def test_the_report_reads_ipv6_peers_and_counts_routes_per_peer():
+    expected = {"b": {"10.0.0.254": "tor1", "fd00::fe": "tor1", "10.0.0.1": "a"}}
+    status = {"spec": {"node": "b"}, "status": {
+        "bgp": {"peersV4": [{"peerIP": "10.0.0.254", "state": "Established"}],
+                "peersV6": [{"peerIP": "fd00::fe", "state": "Established"}]},
+        "routes": {"routesV4": [{"destination": "0.0.0.0/0", "learnedFrom": {"peerIP": "10.0.0.254", "sourceType": "BGPPeer"}}],
+                   "routesV6": [{"destination": "::/0", "learnedFrom": {"peerIP": "fd00::fe", "sourceType": "BGPPeer"}},
+                                {"destination": "fd00:99::/64", "learnedFrom": {"peerIP": "fd00::fe", "sourceType": "BGPPeer"}}]}}}
+    report, failing = rc.session_report(expected, [status])
+    assert report["b"] == {"established": ["10.0.0.254", "fd00::fe"],
+                           "missing": [{"peer": "a", "ip": "10.0.0.1", "state": "no session"}],
+                           "routes": {"10.0.0.254": 1, "fd00::fe": 2}, "status_reported": True}
+    assert failing == ["b"]
+
+
+def bgp_configuration(mesh):
+    return {"apiVersion": "projectcalico.org/v3", "kind": "BGPConfiguration",
+            "metadata": {"name": "default", "annotations": {
+                rc.MANAGED_FIELDS_ANNOTATION: json.dumps(["/spec/asNumber", "/spec/nodeToNodeMeshEnabled"]),
+                rc.SINGLETON_ANNOTATION: "true"}},
+            "spec": {"asNumber": 64512, "nodeToNodeMeshEnabled": mesh}}
+
+
+def test_turning_the_mesh_off_is_deferred_when_it_runs_by_default():
+    # No BGPConfiguration yet, or one that leaves nodeToNodeMeshEnabled out: the mesh is on.
+    unset = bgp_configuration(True)
+    del unset["spec"]["nodeToNodeMeshEnabled"]
+    for live in ([], [unset]):
+        result = rc.plan_actions([bgp_configuration(False)], {"BGPConfiguration": live}, prune=False, defer_mesh_disable=True)
+        assert result["mesh_deferred"] is True
+        assert result["actions"][0]["after"]["spec"]["nodeToNodeMeshEnabled"] is True
+    # Already off: nothing to defer.
+    result = rc.plan_actions([bgp_configuration(False)], {"BGPConfiguration": [bgp_configuration(False)]},
+                             prune=False, defer_mesh_disable=True)
+    assert result["mesh_deferred"] is False and result["actions"] == []
