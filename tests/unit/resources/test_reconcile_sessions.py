@@ -71,3 +71,15 @@ def test_turning_the_mesh_off_is_deferred_when_it_runs_by_default():
     result = rc.plan_actions([bgp_configuration(False)], {"BGPConfiguration": [bgp_configuration(False)]},
                              prune=False, defer_mesh_disable=True)
     assert result["mesh_deferred"] is False and result["actions"] == []
+
+
+def test_removing_a_field_drops_the_parents_it_empties_and_tolerates_a_missing_one():
+    # A field the plan stops managing goes, with the mappings it leaves empty up to the top
+    # (an empty spec left behind would differ from what calicoctl returns on the next read).
+    obj = {"spec": {"bgp": {"asNumber": 64512}}, "kind": "Node"}
+    rc.del_path(obj, "/spec/bgp/asNumber")
+    assert obj == {"kind": "Node"}
+    # Recorded once, since removed by someone else: nothing to do, no error.
+    obj = {"spec": {"bgp": {}}, "kind": "Node"}
+    rc.del_path(obj, "/spec/bgp/asNumber")
+    assert obj == {"kind": "Node"}
