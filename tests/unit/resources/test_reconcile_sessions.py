@@ -83,3 +83,31 @@ def test_removing_a_field_drops_the_parents_it_empties_and_tolerates_a_missing_o
     obj = {"spec": {"bgp": {}}, "kind": "Node"}
     rc.del_path(obj, "/spec/bgp/asNumber")
     assert obj == {"kind": "Node"}
+
+
+def live_pool(name, cidr, labels=None, annotations=None):
+    return {"apiVersion": "projectcalico.org/v3", "kind": "IPPool",
+            "metadata": {"name": name, "labels": labels or {}, "annotations": annotations or {}},
+            "spec": {"cidr": cidr, "blockSize": 26}}
+
+
+def test_prune_never_deletes_a_singleton_even_if_it_carries_the_label():
+    owned = {rc.MANAGED_BY_LABEL: rc.MANAGED_BY_VALUE}
+    live = {"IPPool": [live_pool("default-ipv4-ippool", "10.244.0.0/16", owned, {rc.SINGLETON_ANNOTATION: "true"}),
+                       live_pool("old-rack", "10.245.0.0/24", owned),
+                       live_pool("someone-elses", "10.246.0.0/24")]}
+    actions = rc.plan_actions([], live)["actions"]
+    assert [(a["action"], a["name"]) for a in actions] == [("delete", "old-rack")]
+
+
+def test_every_refusal_is_in_the_error_message():
+    desired = [{"apiVersion": "projectcalico.org/v3", "kind": "Node", "metadata": {"name": name}, "spec": {}}
+               for name in ("n1", "n2")]
+    try:
+        rc.plan_actions(desired, {"Node": []}, prune=False)
+    except rc.ReconcileError as err:
+        assert len(err.messages) == 2
+        assert str(err) == "%s; %s" % tuple(err.messages)
+        assert str(err).startswith("Node n1: no Calico Node of that name exists yet")
+    else:
+        raise AssertionError("a Node that calico-node has not created must be refused")
