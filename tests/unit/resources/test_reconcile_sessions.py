@@ -111,3 +111,9 @@ def test_every_refusal_is_in_the_error_message():
         assert str(err).startswith("Node n1: no Calico Node of that name exists yet")
     else:
         raise AssertionError("a Node that calico-node has not created must be refused")
+
+
+def test_a_field_that_appears_as_null_is_a_changed_field():
+    # JSON null is a value the API server stores ("field": null), not the field's absence.
+    assert rc.diff_paths({"spec": {}}, {"spec": {"nodeSelector": None}}) == ["/spec/nodeSelector"]
+    assert rc.diff_paths({"spec": {"nodeSelector": None}}, {"spec": {}}) == ["/spec/nodeSelector"]
