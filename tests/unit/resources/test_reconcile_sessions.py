@@ -114,6 +114,6 @@ def test_every_refusal_is_in_the_error_message():
 
 
 def test_a_field_that_appears_as_null_is_a_changed_field():
-    # JSON null is a value the API server stores ("field": null), not the field's absence.
+    # A key holding null is sent in the object written; an absent key is not: the two differ.
     assert rc.diff_paths({"spec": {}}, {"spec": {"nodeSelector": None}}) == ["/spec/nodeSelector"]
     assert rc.diff_paths({"spec": {"nodeSelector": None}}, {"spec": {}}) == ["/spec/nodeSelector"]
