@@ -117,3 +117,16 @@ def test_a_field_that_appears_as_null_is_a_changed_field():
     # A key holding null is sent in the object written; an absent key is not: the two differ.
     assert rc.diff_paths({"spec": {}}, {"spec": {"nodeSelector": None}}) == ["/spec/nodeSelector"]
     assert rc.diff_paths({"spec": {"nodeSelector": None}}, {"spec": {}}) == ["/spec/nodeSelector"]
+
+
+def test_pool_drift_goes_on_past_a_missing_pool_and_reads_a_pool_without_a_cidr():
+    def pool(name, cidr, **spec):
+        return {"metadata": {"name": name}, "spec": dict({"cidr": cidr} if cidr else {}, **spec)}
+
+    desired = [pool("new", "10.1.0.0/24", natOutgoing=True), pool("kept", "10.2.0.0/24", natOutgoing=True)]
+    live = [pool("kept", "10.2.0.0/24", natOutgoing=False), pool("broken", None)]
+    assert rc.pool_drift(desired, live) == [
+        {"pool": "new", "family": 4, "field": "(pool)", "plan": "10.1.0.0/24", "live": None},
+        {"pool": "kept", "family": 4, "field": "natOutgoing", "plan": True, "live": False},
+        {"pool": "broken", "family": None, "field": "(pool)", "plan": None, "live": None},
+    ]
