@@ -130,3 +130,11 @@ def test_pool_drift_goes_on_past_a_missing_pool_and_reads_a_pool_without_a_cidr(
         {"pool": "kept", "family": 4, "field": "natOutgoing", "plan": True, "live": False},
         {"pool": "broken", "family": None, "field": "(pool)", "plan": None, "live": None},
     ]
+
+
+def test_pool_drift_compares_cidrs_as_networks():
+    # The same IPv6 network written two ways is no drift (pool_immutable_changes agrees).
+    desired = [{"metadata": {"name": "v6"}, "spec": {"cidr": "fd00:10:244::/56"}}]
+    live = [{"metadata": {"name": "v6"}, "spec": {"cidr": "fd00:10:244:0:0::/56"}}]
+    assert rc.pool_drift(desired, live) == []
+    assert rc.pool_immutable_changes(live[0], desired[0]) == []
