@@ -78,3 +78,41 @@ def pool(name, cidr, **fields):
 def test_each_pool_check_names_the_variable_and_the_fix(inventory, error):
     result = build_plan(inventory())
     assert error in [(e.subject, e.message, e.fix) for e in result.errors], [str(e) for e in result.errors]
+
+
+def dual_stack_racks(**cluster):
+    """Two racks with /19 IPv4 and /59 IPv6 rack pools: 8 rack pools per family (indexes 0..7)."""
+    inv = racked(calico_pod_cidr_v6="fd00:10:244::/56", calico_encapsulation="none", **cluster)
+    inv.cluster.update(calico_rack_pool_prefix_length=19, calico_rack_pool_prefix_length_v6=59)
+    for number, rack in enumerate(sorted(inv.cluster["calico_racks"]), start=1):
+        inv.cluster["calico_racks"][rack]["subnets"].append("fd00:1:%d::/64" % number)
+    for name, host in inv.hosts.items():  # tor_base: a1, a2 and tor1 in rack r1, the rest in r2
+        last = host.get("ansible_host", host.get("calico_tor_peer_ip", "")).rsplit(".", 1)[-1]
+        number = 1 if name in ("a1", "a2", "tor1") else 2
+        host["calico_tor_peer_ip6" if name.startswith("tor") else "calico_node_ip6"] = "fd00:1:%d::%s" % (number, last)
+    return inv
+
+
+def test_the_last_rack_index_gets_the_last_slice_of_the_pod_cidr():
+    # A /16 holds 2^(19-16) = 8 /19s; index 7 is the last one, 10.244.224.0/19 (and fd00:10:244:e0::/59).
+    inv = dual_stack_racks()
+    inv.cluster["calico_racks"]["r2"]["index"] = 7
+    result = build_plan(inv)
+    assert result.ok, [str(e) for e in result.errors]
+    cidrs = {p["name"]: p["cidr"] for p in result.plan["ip_pools"]}
+    assert (cidrs["rack-r2-ipv4"], cidrs["rack-r2-ipv6"]) == ("10.244.224.0/19", "fd00:10:244:e0::/59")
+
+
+def test_every_rack_index_error_is_reported_per_rack_and_family():
+    inv = dual_stack_racks()
+    del inv.cluster["calico_racks"]["r1"]["index"]
+    inv.cluster["calico_racks"]["r2"]["index"] = 9
+    errors = [(e.subject, e.message, e.fix) for e in build_plan(inv).errors]
+    assert errors == [
+        ("calico_racks.r1.index", "is not set; rack pools place each rack by its index.",
+         "give the rack an index that no other rack has (0, 1, 2, ...) and never change it: the pool's CIDR follows from it."),
+        ("calico_racks.r2.index", "9 is beyond the 8 rack pools of /19 that 10.244.0.0/16 holds (indexes 0..7).",
+         "use a free index below 8, or a longer calico_rack_pool_prefix_length."),
+        ("calico_racks.r2.index", "9 is beyond the 8 rack pools of /59 that fd00:10:244::/56 holds (indexes 0..7).",
+         "use a free index below 8, or a longer calico_rack_pool_prefix_length_v6."),
+    ]
