@@ -116,3 +116,32 @@ def test_every_rack_index_error_is_reported_per_rack_and_family():
         ("calico_racks.r2.index", "9 is beyond the 8 rack pools of /59 that fd00:10:244::/56 holds (indexes 0..7).",
          "use a free index below 8, or a longer calico_rack_pool_prefix_length_v6."),
     ]
+
+
+def with_cluster(inv, **cluster):
+    inv.cluster.update(cluster)
+    return inv
+
+
+# A pool too small for its nodes is made bigger through the variable that made it.
+@pytest.mark.parametrize(
+    ("inventory", "subject", "advice"),
+    [
+        (lambda: base(calico_pod_cidr="10.244.0.0/25", calico_max_pods_per_node=63), "calico_pod_cidr", "a larger calico_pod_cidr"),
+        (lambda: dual_stack(calico_pod_cidr_v6="fd00:10:244::/120", calico_block_size_v6=122), "calico_pod_cidr_v6",
+         "a larger calico_pod_cidr_v6"),
+        (lambda: with_cluster(racked(), calico_rack_pool_prefix_length=26), "calico_rack_pool_prefix_length",
+         "a shorter calico_rack_pool_prefix_length (larger rack pools)"),
+        (lambda: with_cluster(dual_stack_racks(), calico_rack_pool_prefix_length_v6=122), "calico_rack_pool_prefix_length_v6",
+         "a shorter calico_rack_pool_prefix_length_v6 (larger rack pools)"),
+        (lambda: racked(calico_rack_pools_previous_cidr="172.16.0.0/25"), "calico_rack_pools_previous_cidr",
+         "finish the migration to the rack pools"),
+        (lambda: base(calico_pod_cidr="10.244.0.0/16", calico_ip_pools=pool("small", "10.244.1.0/26", encapsulation="none")),
+         "calico_ip_pools[small]", "a larger cidr for calico_ip_pools[small]"),
+    ],
+    ids=["default-v4", "default-v6", "rack-v4", "rack-v6", "previous", "explicit"],
+)
+def test_an_exhausted_pool_names_the_variable_that_makes_it_bigger(inventory, subject, advice):
+    result = build_plan(inventory())
+    fixes = [e.fix for e in result.errors + result.warnings if e.subject == subject and "can need" in e.message]
+    assert fixes and all(fix.startswith(advice + ", a block size that fits") for fix in fixes), [str(e) for e in result.errors]
