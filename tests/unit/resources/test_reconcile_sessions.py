@@ -15,8 +15,8 @@ from ansible_collections.onprem.calico.plugins.module_utils import calico_reconc
 
 NODES = {
     "a": {"ip": "10.0.0.1", "ip6": "fd00::1", "peers": [{"ip": "10.0.0.254", "kind": "tor"}]},
-    "b": {"ip": "10.0.0.2", "ip6": "fd00::2", "peers": [{"ip": "10.0.0.254", "name": "tor1", "kind": "tor"},
-                                                         {"ip": "fd00::fe", "name": "tor1", "kind": "tor"}]},
+    "b": {"ip": "10.0.0.2", "ip6": "fd00::2",
+          "peers": [{"ip": "10.0.0.254", "name": "tor1", "kind": "tor"}, {"ip": "fd00::fe", "name": "tor1", "kind": "tor"}]},
     "c": {"ip": "10.0.0.3", "peers": []},  # IPv4 only
 }
 
