@@ -138,3 +138,12 @@ def test_pool_drift_compares_cidrs_as_networks():
     live = [{"metadata": {"name": "v6"}, "spec": {"cidr": "fd00:10:244:0:0::/56"}}]
     assert rc.pool_drift(desired, live) == []
     assert rc.pool_immutable_changes(live[0], desired[0]) == []
+
+
+def test_pool_drift_reads_an_omitted_false_as_false():
+    # Calico leaves natOutgoing and disabled out of a pool when they are false (omitempty).
+    desired = [{"metadata": {"name": "p"}, "spec": {"cidr": "10.1.0.0/24", "natOutgoing": False, "disabled": False, "blockSize": 26}}]
+    live = [{"metadata": {"name": "p"}, "spec": {"cidr": "10.1.0.0/24", "blockSize": 26}}]
+    assert rc.pool_drift(desired, live) == []
+    live[0]["spec"]["blockSize"] = 28
+    assert rc.pool_drift(desired, live) == [{"pool": "p", "family": 4, "field": "blockSize", "plan": 26, "live": 28}]
