@@ -147,3 +147,17 @@ def test_pool_drift_reads_an_omitted_false_as_false():
     assert rc.pool_drift(desired, live) == []
     live[0]["spec"]["blockSize"] = 28
     assert rc.pool_drift(desired, live) == [{"pool": "p", "family": 4, "field": "blockSize", "plan": 26, "live": 28}]
+
+
+def test_compared_and_shown_objects_leave_out_what_the_server_maintains():
+    # The API server sets resourceVersion, uid, creationTimestamp, generation, managedFields and
+    # status; a diff that showed them would change on every read.
+    live = {"apiVersion": "projectcalico.org/v3", "kind": "IPPool",
+            "metadata": {"name": "p", "resourceVersion": "7", "uid": "u1", "creationTimestamp": "2026-11-29T00:00:00Z",
+                         "generation": 2, "managedFields": [{"manager": "calicoctl"}], "labels": {}, "annotations": {}},
+            "spec": {"cidr": "10.1.0.0/24"}, "status": {"conditions": []}}
+    original = json.loads(json.dumps(live))
+    assert rc.comparable(live) == {"apiVersion": "projectcalico.org/v3", "kind": "IPPool", "metadata": {"name": "p"},
+                                   "spec": {"cidr": "10.1.0.0/24"}}
+    assert live == original  # the live object itself is left as it was read
+    assert rc.comparable(None) is None and rc.comparable({}) == {}
