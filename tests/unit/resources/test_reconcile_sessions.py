@@ -161,3 +161,21 @@ def test_compared_and_shown_objects_leave_out_what_the_server_maintains():
                                    "spec": {"cidr": "10.1.0.0/24"}}
     assert live == original  # the live object itself is left as it was read
     assert rc.comparable(None) is None and rc.comparable({}) == {}
+
+
+def test_a_namespaced_object_is_created_in_its_namespace():
+    # The BGP password Secret and its Role live in a namespace (kube-system); created without it
+    # they would land in the default namespace.
+    desired = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "bgp", "namespace": "kube-system",
+               "annotations": {rc.MANAGED_FIELDS_ANNOTATION: json.dumps(["/data/password"])}}, "data": {"password": "eA=="}}
+    assert rc.merge_managed(None, desired)["metadata"]["namespace"] == "kube-system"
+
+
+def test_pointer_helpers_read_missing_fields_copy_values_and_ignore_bad_records():
+    assert rc.get_path({"spec": {}}, "/spec/asNumber", "unset") == "unset"
+    source, target = {"communities": ["65000:1"]}, {}
+    rc.set_path(target, "/spec/communities", source["communities"])
+    source["communities"].append("65000:2")
+    assert target == {"spec": {"communities": ["65000:1"]}}
+    recorded = {"metadata": {"annotations": {rc.MANAGED_FIELDS_ANNOTATION: json.dumps(["spec", "/spec/a", 5])}}}
+    assert rc.recorded_paths(recorded) == ["/spec/a"]
