@@ -164,7 +164,7 @@ def test_compared_and_shown_objects_leave_out_what_the_server_maintains():
 
 
 def test_a_namespaced_object_is_created_in_its_namespace():
-    # The BGP password Secret and its Role live in a namespace (kube-system); created without it
+    # The BGP password Secret lives in a namespace (password.namespace in the plan); created without it
     # they would land in the default namespace.
     desired = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "bgp", "namespace": "kube-system",
                "annotations": {rc.MANAGED_FIELDS_ANNOTATION: json.dumps(["/data/password"])}}, "data": {"password": "eA=="}}
