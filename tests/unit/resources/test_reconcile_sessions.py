@@ -179,3 +179,17 @@ def test_pointer_helpers_read_missing_fields_copy_values_and_ignore_bad_records(
     assert target == {"spec": {"communities": ["65000:1"]}}
     recorded = {"metadata": {"annotations": {rc.MANAGED_FIELDS_ANNOTATION: json.dumps(["spec", "/spec/a", 5])}}}
     assert rc.recorded_paths(recorded) == ["/spec/a"]
+
+
+def test_pointers_escape_tilde_and_slash_as_rfc_6901_says():
+    assert rc.managed_paths({"metadata": {"labels": {"onprem.calico/rack": "r1", "a~b": "x"}}}) == [
+        "/metadata/labels/onprem.calico~1rack", "/metadata/labels/a~0b"]
+    assert rc.split_pointer("/metadata/labels/a~0b") == ["metadata", "labels", "a~b"]
+
+
+def test_the_singleton_mark_follows_the_plan():
+    live = {"apiVersion": "projectcalico.org/v3", "kind": "IPPool",
+            "metadata": {"name": "p", "annotations": {rc.SINGLETON_ANNOTATION: "true"}}, "spec": {}}
+    desired = {"apiVersion": "projectcalico.org/v3", "kind": "IPPool",
+               "metadata": {"name": "p", "annotations": {rc.MANAGED_FIELDS_ANNOTATION: "[]"}}, "spec": {}}
+    assert rc.SINGLETON_ANNOTATION not in rc.merge_managed(live, desired)["metadata"]["annotations"]
