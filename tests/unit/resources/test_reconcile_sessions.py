@@ -173,10 +173,10 @@ def test_a_namespaced_object_is_created_in_its_namespace():
 
 def test_pointer_helpers_read_missing_fields_copy_values_and_ignore_bad_records():
     assert rc.get_path({"spec": {}}, "/spec/asNumber", "unset") == "unset"
-    source, target = {"communities": ["65000:1"]}, {}
-    rc.set_path(target, "/spec/communities", source["communities"])
-    source["communities"].append("65000:2")
-    assert target == {"spec": {"communities": ["65000:1"]}}
+    source, target = {"bgp": {"communities": ["65000:1"]}}, {}
+    rc.set_path(target, "/spec/bgp", source["bgp"])
+    source["bgp"]["communities"].append("65000:2")
+    assert target == {"spec": {"bgp": {"communities": ["65000:1"]}}}
     recorded = {"metadata": {"annotations": {rc.MANAGED_FIELDS_ANNOTATION: json.dumps(["spec", "/spec/a", 5])}}}
     assert rc.recorded_paths(recorded) == ["/spec/a"]
 
