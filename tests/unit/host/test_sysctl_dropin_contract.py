@@ -6,6 +6,7 @@ import contextlib
 import ctypes
 import os
 import subprocess
+import tempfile
 
 import pytest
 
@@ -119,7 +120,7 @@ def test_a_relative_path_is_written_in_the_working_directory(tmp_path, monkeypat
 def test_the_temporary_file_is_made_beside_the_drop_in(tmp_path):
     # rename() is atomic only within one file system (EXDEV otherwise): the temporary copy must
     # sit in the drop-in's own directory, here a tmpfs that is not the one holding /tmp.
-    if os.stat("/dev/shm").st_dev == os.stat(tempfile_dir()).st_dev:
+    if os.stat("/dev/shm").st_dev == os.stat(tempfile.gettempdir()).st_dev:
         pytest.skip("/dev/shm and the temporary directory share a file system here")
     directory = os.path.join("/dev/shm", "calico-sysctl-%s" % tmp_path.name)
     try:
@@ -127,12 +128,6 @@ def test_the_temporary_file_is_made_beside_the_drop_in(tmp_path):
         assert os.listdir(directory) == ["90-calico.conf"]
     finally:
         subprocess.run(["rm", "-rf", directory], check=True)
-
-
-def tempfile_dir():
-    import tempfile
-
-    return tempfile.gettempdir()
 
 
 def test_a_failed_write_leaves_no_temporary_file_and_raises_the_cause(tmp_path):
