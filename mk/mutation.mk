@@ -1,7 +1,9 @@
 # Mutation testing of the plan core, the renderers and the target-side merge logic (mutmut,
 # configured in setup.cfg). Slow, so not part of `make test`:
 #   make mutation                                   every configured module
-#   make mutation MODULES="plan.pools frr_tor_config"   some modules (a word with * is a mutmut glob)
+#   make mutation MODULES="plan.pools frr_tor_config"   some modules (a word with * is a mutmut glob,
+#                                                   a full mutant name as `mutmut results` prints it is
+#                                                   one mutant: re-test survivors after adding tests)
 #   make mutation-report                            the tables of the last runs, without running
 # mutmut imports the code under the name the tests use (ansible_collections.onprem.calico.*), so
 # it runs in a copy of the checkout laid out as an installed collection (see setup.cfg).
@@ -11,7 +13,7 @@ MUTATION_JOBS ?= 2
 MODULES ?=
 MUTATION_NAME_PREFIX := ansible_collections.onprem.calico.plugins.
 # mutmut names mutants <module>.x_<function>__mutmut_<n> (xǁ<class>ǁ<method> for methods).
-MUTATION_GLOBS := $(foreach m,$(MODULES),$(if $(findstring *,$(m)),$(m),$(MUTATION_NAME_PREFIX)*$(m).x*))
+MUTATION_GLOBS := $(foreach m,$(MODULES),$(if $(or $(findstring *,$(m)),$(findstring __mutmut_,$(m))),$(m),$(MUTATION_NAME_PREFIX)*$(m).x*))
 
 .PHONY: mutation mutation-report
 
