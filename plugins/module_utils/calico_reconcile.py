@@ -388,11 +388,13 @@ def planned_sessions(nodes, node_to_node_mesh):
     for name, node in sorted(nodes.items()):
         planned = set()
         for peer in node.get("peers") or []:
-            planned.add(peer["name"])
+            # A peer the plan gives no name (an external router) is named by its address.
+            peer_name = peer.get("name") or peer["ip"]
+            planned.add(peer_name)
             kind = peer.get("kind") or "node"
-            add(name, peer["name"], kind, 4, node.get("ip"), peer["ip"], peer.get("asn"))
+            add(name, peer_name, kind, 4, node.get("ip"), peer["ip"], peer.get("asn"))
             if peer.get("ip6"):
-                add(name, peer["name"], kind, 6, node.get("ip6"), peer["ip6"], peer.get("asn"))
+                add(name, peer_name, kind, 6, node.get("ip6"), peer["ip6"], peer.get("asn"))
         if not node_to_node_mesh:
             continue
         for other_name, other in sorted(nodes.items()):
