@@ -261,8 +261,8 @@ def headline(report: Report) -> str:
         return "No BGP sessions are expected by the plan (BGP mode %s)." % report.plan["bgp"]["mode"]
     if report.ok and not counts[UNVERIFIED]:
         uplinks_ok = report.uplinks and all(r["state"] == ESTABLISHED for r in report.uplinks)
-        return "All %d BGP sessions Established%s%s." % (total, _per_family(report, UP),
-                                                        "; the uplinks get each rack aggregate alone" if uplinks_ok else "")
+        uplink_note = "; the uplinks get each rack aggregate alone" if uplinks_ok else ""
+        return "All %d BGP sessions Established%s%s." % (total, _per_family(report, UP), uplink_note)
     parts = []
     if counts[DOWN]:
         parts.append("%d of %d BGP sessions NOT Established%s" % (
