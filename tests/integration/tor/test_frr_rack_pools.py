@@ -143,8 +143,15 @@ def test_verify_names_the_blocks_an_uplink_policy_without_the_call_leaks(lab):
             rc, out, err = run(argv)
             assert rc == 0, out + err
 
+    def leaked():
+        # bgpd sends the policy change a moment after "soft out": the verify reader polls until
+        # the uplink is healthy, so it must first see the leak it is to name.
+        rc, out, err = run(vtysh + ["-c", "show bgp ipv4 unicast neighbors 172.31.0.1 advertised-routes json"])
+        return rc == 0 and any(lab.blocks[n] in out for n in RACKS["rack1"]["nodes"]) or None
+
     set_call(False)
     try:
+        lab.lab.wait_for(leaked, timeout=30, what="tor1a advertising rack1's blocks to 172.31.0.1")
         ok, result = uplink_check(lab, "tor1a", timeout=15)
         assert not ok
         rack1_blocks = sorted((lab.blocks[n] for n in RACKS["rack1"]["nodes"]), key=ipaddress.ip_network)
