@@ -107,6 +107,8 @@ def test_the_product_report_counts_every_planned_session(design, converged, arti
         per_family = sum(len(node_peers(design, n)) for n in NODES)
     if design == "dual_stack":
         headline = "**All %d BGP sessions Established (%d IPv4, %d IPv6).**" % (2 * per_family, per_family, per_family)
+    elif design == "rack_pools":  # the uplink check's verdict joins the headline
+        headline = "**All %d BGP sessions Established; the uplinks get each rack aggregate alone.**" % per_family
     else:
         headline = "**All %d BGP sessions Established.**" % per_family
     with open(os.path.join(artifacts_root, design, "report.md"), encoding="utf-8") as handle:
