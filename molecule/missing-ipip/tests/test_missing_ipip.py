@@ -56,8 +56,9 @@ def test_dry_run_on_the_fresh_host_completes_and_warns(host, dry_run_with_warnin
     message = " ".join(out.split())
     assert "kernel module 'ipip' is missing" in message
     # The dry run reports what a real run would change, on every concern.
-    for task in ("Persist the kernel modules across reboots", "Set the sysctls live and in the drop-in",
-                 "Write the Calico nftables table", "Load the table now and at every boot"):
+    for task in ("Write the node's drop-ins (kernel modules to load at boot, NetworkManager)",
+                 "Set the sysctls live and in the drop-in",
+                 "Write the Calico nftables table and the unit that loads it at boot", "Load the table now and at every boot"):
         assert task in message, task
 
 
