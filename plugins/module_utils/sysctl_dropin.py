@@ -14,13 +14,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import errno
 import fnmatch
 import os
 import stat
 import tempfile
 
 from ansible_collections.onprem.calico.plugins.module_utils import fault_injection
+from ansible_collections.onprem.calico.plugins.module_utils.host_files import read_text as _read
 
 HEADER = "# Managed by onprem.calico (role calico_host): sysctls Calico needs, from the plan.\n"
 
@@ -79,16 +79,6 @@ def normalize(value):
 
 def render(sysctls):
     return HEADER + "".join("%s=%s\n" % (key, normalize(value)) for key, value in sysctls.items())
-
-
-def _read(path):
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except (IOError, OSError) as err:
-        if err.errno == errno.ENOENT:
-            return None
-        raise
 
 
 def _mode_and_owner(path):

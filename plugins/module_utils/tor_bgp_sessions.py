@@ -23,6 +23,15 @@ import json
 ESTABLISHED = "Established"
 
 
+def vtysh_json(run_command, command, vtysh="vtysh", vty_socket=None):
+    """One FRR show command's JSON answer; RuntimeError naming the command when vtysh fails."""
+    argv = [vtysh] + (["--vty_socket", vty_socket] if vty_socket else []) + ["-c", command]
+    rc, out, err = run_command(argv)
+    if rc != 0:
+        raise RuntimeError("vtysh -c '%s' failed (rc=%s): %s" % (command, rc, (err or out).strip()))
+    return json.loads(out or "{}")
+
+
 def _as_list(value):
     if value is None:
         return []

@@ -112,26 +112,16 @@ routes:
   sample: [{dst: 10.244.0.0/26, gateway: 10.77.1.11, dev: eth1, protocol: bgp}]
 """
 
-import json
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.onprem.calico.plugins.module_utils.kernel_routes import kernel_routes, settled
-from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import wait_for_sessions
+from ansible_collections.onprem.calico.plugins.module_utils.tor_bgp_sessions import vtysh_json, wait_for_sessions
 
 
 def run_module(params, run_command, sleep=None, clock=None):
     """(ok, result) without Ansible; tests pass their own run_command."""
-    cmd = [params["vtysh"]]
-    if params.get("vty_socket"):
-        cmd += ["--vty_socket", params["vty_socket"]]
-    cmd += ["-c", "show bgp summary json"]
-
     def fetch():
-        rc, out, err = run_command(cmd)
-        if rc != 0:
-            raise RuntimeError("vtysh failed (rc=%s): %s" % (rc, (err or out).strip()))
-        return json.loads(out or "{}")
+        return vtysh_json(run_command, "show bgp summary json", params["vtysh"], params.get("vty_socket"))
 
     problems, report, waited = wait_for_sessions(
         fetch, "frr", params["neighbors"], params["timeout"], params["interval"], sleep=sleep)

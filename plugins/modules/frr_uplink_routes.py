@@ -95,22 +95,16 @@ waited:
   type: float
 """
 
-import json
-
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.onprem.calico.plugins.module_utils import tor_bgp_sessions
 from ansible_collections.onprem.calico.plugins.module_utils.tor_uplink_routes import advertised_command, parse_advertised, wait_for_uplinks
 
 
 def run_module(params, run_command, sleep=None, clock=None):
     """(ok, result) without Ansible; tests pass their own run_command."""
-    base = [params["vtysh"]] + (["--vty_socket", params["vty_socket"]] if params.get("vty_socket") else [])
-
     def vtysh_json(command):
-        rc, out, err = run_command(base + ["-c", command])
-        if rc != 0:
-            raise RuntimeError("vtysh -c '%s' failed (rc=%s): %s" % (command, rc, (err or out).strip()))
-        return json.loads(out or "{}")
+        return tor_bgp_sessions.vtysh_json(run_command, command, params["vtysh"], params.get("vty_socket"))
 
     def fetch_advertised(peer, family):
         return parse_advertised("frr", vtysh_json(advertised_command("frr", peer, family)), family)
