@@ -4,7 +4,11 @@
 #   make mutation MODULES="plan.pools frr_tor_config"   some modules (a word with * is a mutmut glob,
 #                                                   a full mutant name as `mutmut results` prints it is
 #                                                   one mutant: re-test survivors after adding tests)
+#   make mutation-retest                            every mutant that survived or had no test in
+#                                                   the last runs, again (after adding tests)
 #   make mutation-report                            the tables of the last runs, without running
+# A run keeps each verdict in build/mutation; a later plain `make mutation` tests only mutants
+# without one, so an interrupted run goes on where it stopped.
 # mutmut imports the code under the name the tests use (ansible_collections.onprem.calico.*), so
 # it runs in a copy of the checkout laid out as an installed collection (see setup.cfg).
 MUTATION_DIR ?= build/mutation
@@ -15,7 +19,7 @@ MUTATION_NAME_PREFIX := ansible_collections.onprem.calico.plugins.
 # mutmut names mutants <module>.x_<function>__mutmut_<n> (xǁ<class>ǁ<method> for methods).
 MUTATION_GLOBS := $(foreach m,$(MODULES),$(if $(or $(findstring *,$(m)),$(findstring __mutmut_,$(m))),$(m),$(MUTATION_NAME_PREFIX)*$(m).x*))
 
-.PHONY: mutation mutation-report
+.PHONY: mutation mutation-retest mutation-report
 
 mutation: venv link
 	mkdir -p $(MUTATION_COLLECTION) $(MUTATION_DIR)/mutants/$(MUTATION_COLLECTION:$(MUTATION_DIR)/%=%)
@@ -26,8 +30,21 @@ mutation: venv link
 	  --exclude=/build --exclude=__pycache__ --exclude=.pytest_cache \
 	  ./ $(MUTATION_DIR)/mutants/$(MUTATION_COLLECTION:$(MUTATION_DIR)/%=%)/
 	cp setup.cfg $(MUTATION_DIR)/setup.cfg
-	cd $(MUTATION_DIR) && $(abspath $(BIN))/mutmut run --max-children $(MUTATION_JOBS) $(MUTATION_GLOBS)
+	@# A mutant of publish_git that loses its cwd runs `git add --all; git commit` wherever the
+	@# test runs: the ceiling keeps git from finding the checkout's own repository above us.
+	cd $(MUTATION_DIR) && GIT_CEILING_DIRECTORIES=$(abspath $(MUTATION_DIR)) \
+	  $(abspath $(BIN))/mutmut run --max-children $(MUTATION_JOBS) $(MUTATION_GLOBS)
 	$(MAKE) --no-print-directory mutation-report
+
+# Adding a test can only kill more mutants, so the killed ones keep their verdict and only the
+# others are run again, by name.
+mutation-retest:
+	cd $(MUTATION_DIR) && $(abspath $(BIN))/mutmut results \
+	  | awk -F': ' '$$2 == "survived" || $$2 == "no tests" { sub(/^ +/, "", $$1); print $$1 }' > mutants/retest.txt
+	@# In batches: one command-line argument holds at most 128 KiB, about 1,400 names.
+	if [ -s $(MUTATION_DIR)/mutants/retest.txt ]; then \
+	  xargs -n 400 sh -c '$(MAKE) --no-print-directory mutation MODULES="$$*"' retest < $(MUTATION_DIR)/mutants/retest.txt; \
+	else echo "no survivor in $(MUTATION_DIR)"; fi
 
 # mutants/mutmut-cicd-stats.json (mutmut's totals) and a per-module table (mutants/mutation-table.md).
 mutation-report:
