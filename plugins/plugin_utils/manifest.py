@@ -545,6 +545,11 @@ class _SchemaCache:
         self.validators = {}
         self.definitions = {}
 
+    def cache_clear(self):
+        """Forget every loaded schema, as ``functools.lru_cache`` does (the tests start each run empty)."""
+        self.validators.clear()
+        self.definitions.clear()
+
     def validator(self, kv_utils, doc, kubernetes_version):
         import re
 
