@@ -22,6 +22,13 @@ from ansible_collections.onprem.calico.plugins.plugin_utils import cel
     ("self == true", False, False),
     ("self != true", False, True),
     ("self != 'x'", "x", False),
+    # both sides may read the object
+    ("self.a == self.b", {"a": 1, "b": 1}, True),
+    ("self.a == self.b", {"a": 1, "b": 2}, False),
+    ("self.a != self.b", {"a": 1, "b": 2}, True),
+    ("self.a != self.b", {"a": 2, "b": 2}, False),
+    ("self.s.contains(self.t)", {"s": "abc", "t": "bc"}, True),
+    ("self.s.contains(self.t)", {"s": "abc", "t": "cb"}, False),
     ("true", None, True),
     ("false", None, False),
     # a string literal that spells an operator is still a string
