@@ -10,10 +10,10 @@ import json
 
 import pytest
 import yaml
-from plans import DESIGNS, RACK_LABEL, make_plan
+from plans import DESIGNS, RACK_LABEL, UPSTREAM_DIR, make_plan
 
 from ansible_collections.onprem.calico.plugins.plugin_utils import resources
-from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderError
+from ansible_collections.onprem.calico.plugins.plugin_utils.artifacts import RenderContext, RenderError
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
 FIELDS = "onprem.calico/managed-fields"
@@ -241,3 +241,29 @@ def test_rendered_yaml_round_trips(ctx):
     rs = resources.build(plan, ctx)
     assert [d for d in yaml.safe_load_all(files["calico-resources-k8s.yaml"].content) if d] == rs.kubernetes
     assert [d for d in yaml.safe_load_all(files["secrets/calico-bgp-password.yaml"].content) if d] == [rs.secret]
+
+
+def test_objects_come_in_the_order_they_must_be_written(ctx):
+    """Global settings, pools and nodes first, then the filter before the sessions naming it,
+    then status objects; within a kind, by name (stable files between runs)."""
+    plan = make_plan(datastore="etcd", password=True, **DESIGNS["tor_as_per_rack"])
+    plan["bgp"]["tor_import_filter"] = {"name": "onprem-calico-tor-import", "import_v4": [{"action": "Reject"}], "import_v6": []}
+    calico = resources.build(plan, ctx).calico
+    kinds = [o["kind"] for o in calico]
+    assert sorted(set(kinds), key=kinds.index) == ["BGPConfiguration", "IPPool", "Node", "BGPFilter", "BGPPeer", "CalicoNodeStatus"]
+    for kind in ("BGPPeer", "CalicoNodeStatus"):
+        names = [o["metadata"]["name"] for o in calico if o["kind"] == kind]
+        assert names == sorted(names) and len(names) == 4
+
+
+def test_gate_messages_read_every_release_from_the_plans_mirror():
+    """Without an upstream directory the schemas come from calico_manifest_mirror, for the plan's
+    release and for the other releases a gate message names."""
+    plan = make_plan(**DESIGNS["tor_as_per_rack"])
+    plan["manifest"]["mirror"] = UPSTREAM_DIR
+    plan["bgp"]["peer_extra"] = {"keepaliveTime": "30s"}
+    with pytest.raises(RenderError) as raised:
+        resources.build(plan, RenderContext(secrets={}))
+    assert raised.value.messages == [
+        "calico_bgp_peer_extra.keepaliveTime: BGPPeer.spec.keepaliveTime is not in the Calico 3.31.7 CRD schema; "
+        "the field exists from Calico 3.32.1. Raise calico_version or drop the setting"]
