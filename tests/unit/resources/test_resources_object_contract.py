@@ -267,3 +267,19 @@ def test_gate_messages_read_every_release_from_the_plans_mirror():
     assert raised.value.messages == [
         "calico_bgp_peer_extra.keepaliveTime: BGPPeer.spec.keepaliveTime is not in the Calico 3.31.7 CRD schema; "
         "the field exists from Calico 3.32.1. Raise calico_version or drop the setting"]
+
+
+def test_each_document_reads_like_calicoctl_prints_it(ctx):
+    """Keys in the conventional order (apiVersion, kind, metadata with the name first, spec), not
+    sorted: the file is reviewed by people and diffed between runs."""
+    plan = make_plan(password=True, **DESIGNS["tor_as_per_rack"])
+    files = {a.path: a.content for a in resources.render(plan, ctx)}
+    for document in files["calico-resources.yaml"].split("\n---\n")[1:]:
+        lines = document.splitlines()
+        assert lines[0] == "apiVersion: projectcalico.org/v3" and lines[1].startswith("kind: ")
+        assert lines[2] == "metadata:" and lines[3].startswith("  name: ")
+    pool = files["calico-resources.yaml"].split("kind: IPPool\n", 1)[1]
+    assert pool.index("  cidr: ") < pool.index("  blockSize: ")  # the plan's order, not alphabetical
+    for document in files["calico-resources-k8s.yaml"].split("\n---\n")[1:]:
+        lines = document.splitlines()
+        assert lines[2] == "metadata:" and lines[3].startswith("  name: ")
