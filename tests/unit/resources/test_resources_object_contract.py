@@ -283,3 +283,14 @@ def test_each_document_reads_like_calicoctl_prints_it(ctx):
     for document in files["calico-resources-k8s.yaml"].split("\n---\n")[1:]:
         lines = document.splitlines()
         assert lines[2] == "metadata:" and lines[3].startswith("  name: ")
+
+
+def test_nodes_whose_ipv6_session_differs_do_not_share_a_rack_peer(ctx):
+    plan = make_plan(**DESIGNS["tor_as_per_rack"])
+    plan["nodes"]["node01"]["peers"][0]["ip6"] = "fd00:1::1"  # only node01 has an IPv6 session to tor1a
+    peers = by_name(resources.build(plan, ctx).calico, "BGPPeer")
+    assert "onprem-calico-rack-r1-tor1a" not in peers
+    assert peers["onprem-calico-node-node01-tor1a-v6"]["spec"] == {"asNumber": 65001, "node": "node01", "peerIP": "fd00:1::1"}
+    assert peers["onprem-calico-node-node02-tor1a"]["spec"] == {"asNumber": 65001, "node": "node02", "peerIP": "10.0.1.1"}
+    assert "onprem-calico-node-node02-tor1a-v6" not in peers
+    assert "onprem-calico-rack-r1-tor1b" in peers
