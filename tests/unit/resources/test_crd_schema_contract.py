@@ -234,3 +234,18 @@ def test_available_releases_are_the_readable_ones(tmp_path):
     (tmp_path / "v3.31.7" / "calico.yaml").symlink_to("%s/v3.31.7/calico.yaml" % UPSTREAM_DIR)
     releases = crd_schema.available_releases(str(tmp_path))
     assert list(releases) == ["3.31.7"] and releases["3.31.7"].version == "3.31.7"
+
+
+def hand_release(spec_schema):
+    return crd_schema.ReleaseSchemas("9.9.9", {"Thing": {"type": "object", "properties": {
+        "apiVersion": {"type": "string"}, "kind": {"type": "string"}, "metadata": {"type": "object"}, "spec": spec_schema}}})
+
+
+def test_an_object_that_allows_no_fields_names_each_one():
+    release = hand_release({"type": "object", "additionalProperties": False})
+    assert release.validate(obj("Thing", {"b": 1, "a": 2})) == ["Thing x: spec: unknown fields a, b (Calico 9.9.9 schema)"]
+
+
+def test_other_checks_keep_the_validators_wording():
+    release = hand_release({"type": "object", "properties": {"enabled": {"const": False}}})
+    assert release.validate(obj("Thing", {"enabled": True})) == ["Thing x: spec.enabled: False was expected (Calico 9.9.9 schema)"]
