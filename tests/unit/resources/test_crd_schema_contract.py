@@ -40,6 +40,7 @@ def test_strict_closes_every_object_that_declares_properties():
             "choice": {"anyOf": [{"properties": {"f": {}}}], "oneOf": [{"properties": {"g": {}}}],
                        "allOf": [{"properties": {"h": {}}}], "not": {"properties": {"i": {}}}},
             "free": {"type": "object"},
+            "typed_extras": {"type": "object", "properties": {"j": {}}, "additionalProperties": {"type": "string"}},
         },
     }
     strict = crd_schema._strict(schema)
@@ -53,6 +54,7 @@ def test_strict_closes_every_object_that_declares_properties():
         assert props["choice"][key][0]["additionalProperties"] is False
     assert props["choice"]["not"]["additionalProperties"] is False
     assert props["free"] == {"type": "object"}  # nothing declared, nothing to close
+    assert props["typed_extras"]["additionalProperties"] == {"type": "string"}  # declared extras stay allowed
     # the input is left alone
     assert "additionalProperties" not in schema and "additionalProperties" not in schema["properties"]["a"]
 
@@ -234,6 +236,8 @@ def test_available_releases_are_the_readable_ones(tmp_path):
     (tmp_path / "v3.31.7" / "calico.yaml").symlink_to("%s/v3.31.7/calico.yaml" % UPSTREAM_DIR)
     releases = crd_schema.available_releases(str(tmp_path))
     assert list(releases) == ["3.31.7"] and releases["3.31.7"].version == "3.31.7"
+    # the same directory as calico_manifest_mirror
+    assert list(crd_schema.available_releases(None, str(tmp_path))) == ["3.31.7"]
 
 
 def hand_release(spec_schema):
