@@ -89,3 +89,22 @@ def test_an_unreadable_upstream_is_a_render_error(tmp_path):
         manifest.build(plan, RenderContext(upstream_dir=str(tmp_path)))
     (message,) = raised.value.messages
     assert str(tmp_path / "v3.31.7" / "calico.yaml") in message
+
+
+def _minor(version, step):
+    major, minor = version.split(".")[:2]
+    return "%s.%d" % (major, int(minor) + step)
+
+
+def test_the_oldest_and_newest_kubernetes_with_schemas_are_usable(built):
+    """The range is kubernetes-validate's own (pinned in requirements.txt): both ends work, one
+    minor release beyond either end does not."""
+    from kubernetes_validate import utils as kv_utils
+
+    oldest, newest = kv_utils.all_versions()[0], kv_utils.latest_version()
+    config = [manifest.index_documents(built[1].docs)[("ConfigMap", "calico-config")]]
+    for version in (_minor(oldest, 0), _minor(newest, 0)):
+        assert manifest.validate_documents(config, version) == []
+    for version in (_minor(oldest, -1), _minor(newest, 1)):
+        assert manifest.validate_documents(config, version) == [
+            "kubernetes-validate has no schemas for Kubernetes %s (calico_kubernetes_version)" % version]
