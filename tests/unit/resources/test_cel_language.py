@@ -192,3 +192,8 @@ def test_check_without_rules_or_schema():
     # items without a schema, and a list where the schema has properties: nothing to check
     assert cel.check({"type": "array"}, [1, 2]) == ([], [])
     assert cel.check({"properties": {"a": {"x-kubernetes-validations": [{"rule": "false"}]}}}, [{"a": 1}]) == ([], [])
+
+
+def test_a_top_level_rule_that_cannot_run_is_reported_on_the_object():
+    schema = {"x-kubernetes-validations": [{"rule": "self.n == 1", "message": "n must be 1"}]}
+    assert cel.check(schema, {}) == (["(object): rule 'self.n == 1' cannot be evaluated: no such key: n"], [])
