@@ -5,6 +5,7 @@ summary's provenance line. Expected wording of the type errors is the JSON Schem
 from __future__ import annotations
 
 import copy
+import sys
 
 import pytest
 from manifest_plans import UPSTREAM_DIR, plan_for
@@ -108,3 +109,10 @@ def test_the_oldest_and_newest_kubernetes_with_schemas_are_usable(built):
     for version in (_minor(oldest, -1), _minor(newest, 1)):
         assert manifest.validate_documents(config, version) == [
             "kubernetes-validate has no schemas for Kubernetes %s (calico_kubernetes_version)" % version]
+
+
+def test_without_kubernetes_validate_the_user_is_told_what_to_install(built, monkeypatch):
+    monkeypatch.setitem(sys.modules, "kubernetes_validate", None)  # import fails as if not installed
+    (message,) = manifest.validate_documents(built[1].docs[:1], "1.33")
+    assert message.startswith("offline validation needs the Python package kubernetes-validate on the controller (")
+    assert message.endswith("): pip install -r requirements.txt")
