@@ -63,7 +63,8 @@ class SimulatedFrr:
     ``reload_drops``: lines a reload does not take (the first ``len`` reloads each drop the
     next one), like a transition FRR needs a second pass for. ``failing_reloads``: how many
     reloads fail first (bgpd refusing a line), each leaving the running configuration as it
-    was. ``test_output``: scripted ``--test`` output instead of frr-reload.py's.
+    was. ``test_output``: scripted ``--test`` output instead of frr-reload.py's, one text for
+    every call or a list of texts, one per call in turn.
     """
 
     def __init__(self, running, workdir, reload_drops=(), failing_reloads=0, test_output=None):
@@ -86,6 +87,8 @@ class SimulatedFrr:
         if call.kind == "check":
             return run_tool(argv)
         if call.kind == "test":
+            if isinstance(self.test_output, list):
+                return 0, self.test_output.pop(0), ""
             if self.test_output is not None:
                 return 0, self.test_output, ""
             return self._deltas(argv)
