@@ -81,6 +81,7 @@ def test_the_candidate_is_frr_conf_in_a_private_directory(disk):
     check = sim.calls[1]
     assert os.path.basename(check.path) == "frr.conf"
     assert os.path.dirname(os.path.dirname(check.path)) == str(disk / "tmp")
+    assert os.path.basename(os.path.dirname(check.path)).startswith("onprem-calico-frr-"), "a leftover says whose it is"
 
 
 @needs_frr
