@@ -136,3 +136,11 @@ def test_a_push_gives_up_after_two_passes(disk):
     with pytest.raises(FrrConfigError, match="still differs"):
         push(router, disk)
     assert sim.kinds().count("reload") == 3, "two passes and the rollback"
+
+
+def test_another_router_id_stops_the_merge_and_says_what_to_fix():
+    running = RUNNING.replace("bgp router-id 10.255.0.1", "bgp router-id 10.255.0.9")
+    with pytest.raises(FrrConfigError) as caught:
+        ftc.merge(running, owned(extra_router_lines=[" bgp router-id 10.255.0.1"]), "CALICO-")
+    assert str(caught.value) == ("the router's bgp router-id is 10.255.0.9 but the plan says 10.255.0.1; the collection "
+                                 "never changes a router id: fix calico_tor_router_id or the router")

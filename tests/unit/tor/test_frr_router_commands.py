@@ -207,3 +207,10 @@ def test_a_failing_reload_reports_stdout_when_stderr_is_empty(tmp_path, confdir)
     router = FrrRouter(Scripted((1, "Failed to apply: bgpd\n", "")), vtysh="/opt/frr/bin/vtysh")
     with pytest.raises(FrrConfigError, match=r"^frr-reload.py --reload failed \(rc=1\): Failed to apply: bgpd$"):
         router.reload(candidate(tmp_path))
+
+
+def test_without_path_vtysh_is_expected_in_usr_bin(tmp_path, confdir, monkeypatch):
+    monkeypatch.delenv("PATH", raising=False)
+    run = Scripted()
+    FrrRouter(run, vtysh="vtysh-frr10").reload_test(candidate(tmp_path))
+    assert run.calls[0][run.calls[0].index("--bindir") + 1] == "/usr/bin"
