@@ -144,3 +144,9 @@ def test_another_router_id_stops_the_merge_and_says_what_to_fix():
         ftc.merge(running, owned(extra_router_lines=[" bgp router-id 10.255.0.1"]), "CALICO-")
     assert str(caught.value) == ("the router's bgp router-id is 10.255.0.9 but the plan says 10.255.0.1; the collection "
                                  "never changes a router id: fix calico_tor_router_id or the router")
+
+
+def test_a_configuration_starting_inside_a_context_is_refused_with_the_line():
+    with pytest.raises(FrrConfigError) as caught:
+        ftc.merge(" neighbor 10.1.1.11 peer-group CALICO-NODES\n" + RUNNING, owned(), "CALICO-")
+    assert str(caught.value) == "configuration starts with an indented line: ' neighbor 10.1.1.11 peer-group CALICO-NODES'"
