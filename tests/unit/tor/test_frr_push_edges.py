@@ -150,3 +150,15 @@ def test_a_configuration_starting_inside_a_context_is_refused_with_the_line():
     with pytest.raises(FrrConfigError) as caught:
         ftc.merge(" neighbor 10.1.1.11 peer-group CALICO-NODES\n" + RUNNING, owned(), "CALICO-")
     assert str(caught.value) == "configuration starts with an indented line: ' neighbor 10.1.1.11 peer-group CALICO-NODES'"
+
+
+@needs_frr
+def test_restoring_a_backup_that_only_adds_lines_is_a_change(disk):
+    backup = disk / "frr-20240101T000000.conf"
+    backup.write_text(RUNNING.replace(" neighbor 172.31.0.1 remote-as 65002\n",
+                                      " neighbor 172.31.0.1 remote-as 65002\n neighbor 172.31.0.2 remote-as 65003\n"))
+    router, sim = router_for(disk)
+    result = ftc.restore(router, str(backup))
+    assert result["changed"] is True and result["lines_removed"] == []
+    assert result["lines_added"] == ["router bgp 65001 / neighbor 172.31.0.2 remote-as 65003"]
+    assert " neighbor 172.31.0.2 remote-as 65003" in sim.running
