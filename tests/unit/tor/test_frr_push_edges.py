@@ -162,3 +162,16 @@ def test_restoring_a_backup_that_only_adds_lines_is_a_change(disk):
     assert result["changed"] is True and result["lines_removed"] == []
     assert result["lines_added"] == ["router bgp 65001 / neighbor 172.31.0.2 remote-as 65003"]
     assert " neighbor 172.31.0.2 remote-as 65003" in sim.running
+
+
+@needs_frr
+def test_every_line_still_different_is_named_when_the_push_gives_up(disk):
+    first = "\nLines To Add\n============\nrouter bgp 65001\n neighbor CALICO-NODES peer-group\n"
+    left = ("\nLines To Delete\n===============\nrouter bgp 65001\n no neighbor 10.1.1.12 peer-group CALICO-NODES\n"
+            "\nLines To Add\n============\nrouter bgp 65001\n neighbor CALICO-NODES peer-group\n")
+    router, _sim = router_for(disk, test_output=[first, left, left])
+    with pytest.raises(FrrConfigError) as caught:
+        push(router, disk)
+    assert str(caught.value).startswith(
+        "after frr-reload.py --reload the running configuration still differs (router bgp 65001 / no neighbor 10.1.1.12 "
+        "peer-group CALICO-NODES; router bgp 65001 / neighbor CALICO-NODES peer-group); the previous configuration from ")
