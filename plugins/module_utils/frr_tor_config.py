@@ -48,7 +48,8 @@ ADDITIVE_ROUTER_LINES = ("bgp bestpath as-path multipath-relax",)
 OWNED_ADDRESS_FAMILIES = ("address-family ipv4 unicast", "address-family ipv6 unicast")
 CONTEXT_EXITS = ("exit", "exit-address-family", "exit-vrf", "end")
 LOG_LINE_RE = re.compile(r"^\s*\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+\s+[A-Z]+:")
-SECRET_RE = re.compile(r"^(\s*(?:no )?neighbor \S+ password )\S+(.*)$")
+# Anywhere in a line: vtysh -C quotes the rejected line after "line N: % Unknown command[..]:".
+SECRET_RE = re.compile(r"^(.*?\bneighbor \S+ password )\S+(.*)$")
 PASSWORD_RE = re.compile(r"^\s*neighbor \S+ password (\S+)")
 
 
