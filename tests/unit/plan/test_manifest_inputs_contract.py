@@ -74,7 +74,9 @@ def test_an_allowed_variant_override_wins_and_says_so():
                      "remove the override or pick an allowed variant.")
 
 
-def test_a_negative_typha_threshold_is_refused():
+def test_a_negative_typha_threshold_is_refused_and_zero_always_runs_typha():
+    zero = manifest_of(base(nodes=2, calico_typha_node_threshold=0))
+    assert (zero["variant"], zero["typha"]["node_threshold"]) == ("calico-typha.yaml", 0)
     assert ("calico_typha_node_threshold", "must not be negative.", "the default is 50.") in errors_of(base(calico_typha_node_threshold=-1))
 
 
