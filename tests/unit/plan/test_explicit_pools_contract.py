@@ -198,3 +198,9 @@ def test_a_pool_over_a_node_subnet_names_subnet_and_hosts_once():
     assert error.message.startswith("10.1.0.0/16 overlaps node subnet 10.1.1.0/24, 10.1.2.0/24. It holds the addresses of 6 host(s): ")
     assert error.fix == "pods and nodes need separate ranges."
     assert sorted(error.hosts) == ["a1", "a2", "b1", "b2", "tor1", "tor2"]
+
+
+def test_an_unknown_cluster_encapsulation_is_one_error_and_the_pools_are_still_checked():
+    result = result_of(base(calico_encapsulation="gre", calico_block_size=19))
+    assert [e.subject for e in result.errors] == ["calico_encapsulation", "calico_block_size"]
+    assert result.errors[1].message == "block size 19 is outside 20..32 for IPv4."
