@@ -92,9 +92,9 @@ def explicit_errors(*specs, **cluster):
 
 
 def test_a_pool_that_is_not_a_mapping_is_refused_and_the_rest_still_read():
-    errors = explicit_errors("10.244.0.0/24", {"name": "ok", "cidr": "10.244.1.0/24", "colour": "blue"})
+    errors = explicit_errors("10.244.0.0/24", {"name": "ok", "cidr": "10.244.1.0/24", "colour": "blue", "size": 3})
     assert ("calico_ip_pools[0]", "must be a mapping (name, cidr, ...).", "see docs/inventory.md#calico_ip_pools.") in errors
-    assert ("calico_ip_pools[1]", "has unknown keys: colour.", "see docs/inventory.md#calico_ip_pools for the keys.") in errors
+    assert ("calico_ip_pools[1]", "has unknown keys: colour, size.", "see docs/inventory.md#calico_ip_pools for the keys.") in errors
 
 
 def test_every_documented_pool_key_is_accepted():

@@ -74,6 +74,21 @@ def test_an_allowed_variant_override_wins_and_says_so():
                      "remove the override or pick an allowed variant.")
 
 
+def test_a_variant_of_the_other_datastore_lists_the_allowed_ones():
+    (error,) = errors_of(base(calico_manifest_variant="calico-etcd.yaml"))
+    assert error == ("calico_manifest_variant",
+                     "'calico-etcd.yaml' does not fit the kubernetes datastore (allowed: calico.yaml, calico-typha.yaml).",
+                     "remove the override or pick an allowed variant.")
+
+
+def test_auto_typha_replicas_for_a_single_node_is_refused_with_the_way_out():
+    # Typha must run fewer replicas than nodes, and at least one: one node cannot have both.
+    (error,) = [e for e in errors_of(base(nodes=1, calico_typha_node_threshold=0)) if e[0] == "calico_typha_replicas"]
+    assert error == ("calico_typha_replicas",
+                     "auto gives 0 replicas for 1 node(s): Typha needs fewer replicas than nodes and at least one.",
+                     "raise calico_typha_node_threshold so small clusters use calico.yaml.")
+
+
 def test_a_negative_typha_threshold_is_refused_and_zero_always_runs_typha():
     zero = manifest_of(base(nodes=2, calico_typha_node_threshold=0))
     assert (zero["variant"], zero["typha"]["node_threshold"]) == ("calico-typha.yaml", 0)
