@@ -114,9 +114,17 @@ def test_pool_names_must_be_dns_names_and_unique():
     assert ("calico_ip_pools[3]", "name '' is not a DNS-1123 name.", "give the pool a lowercase name, e.g. rack1-ipv4.") in errors
 
 
-def test_a_pool_block_size_must_be_an_integer():
-    errors = explicit_errors({"name": "b", "cidr": "10.244.0.0/24", "block_size": "big"})
+def test_a_pool_block_size_must_be_an_integer_and_later_pools_are_still_read():
+    errors = explicit_errors({"name": "b", "cidr": "10.244.0.0/24", "block_size": "big"}, {"name": "c", "cidr": "10.244.1.0/24", "colour": 1})
     assert ("calico_ip_pools[b].block_size", "must be an integer.", "e.g. 26 for IPv4, 122 for IPv6.") in errors
+    assert ("calico_ip_pools[1]", "has unknown keys: colour.", "see docs/inventory.md#calico_ip_pools for the keys.") in errors
+
+
+def test_a_bad_pool_cidr_is_named_by_pool_and_later_pools_are_still_read():
+    errors = explicit_errors({"name": "x", "cidr": "10.244.0.1/24"}, {"name": "y", "cidr": "10.244.1.0/24", "colour": 1})
+    assert ("calico_ip_pools[x].cidr", "10.244.0.1/24 has host bits set (the network is 10.244.0.0/24).",
+            "use the network address: 10.244.0.0/24.") in errors
+    assert ("calico_ip_pools[1]", "has unknown keys: colour.", "see docs/inventory.md#calico_ip_pools for the keys.") in errors
 
 
 def test_an_unknown_encapsulation_is_refused_once():

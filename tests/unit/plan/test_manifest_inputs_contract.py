@@ -117,6 +117,24 @@ def test_auto_typha_replicas_in_production_below_three_warn_with_the_cluster_siz
     assert warning.fix.startswith("run Typha on a cluster of at least 4 nodes")
 
 
+def test_auto_typha_replicas_warn_only_in_production_below_three():
+    # Outside production one Typha is fine; in production three replicas are the minimum, met at 4 nodes.
+    quiet = plan_of(base(nodes=4, calico_typha_node_threshold=1))
+    assert quiet.plan["manifest"]["typha"]["replicas"] == 1
+    assert not [w for w in quiet.warnings if w.subject == "calico_typha_replicas"]
+    enough = plan_of(base(nodes=4, calico_typha_node_threshold=1, calico_production=True))
+    assert enough.plan["manifest"]["typha"]["replicas"] == 3
+    assert not [w for w in enough.warnings if w.subject == "calico_typha_replicas"]
+
+
+def test_a_bad_or_contradicting_manifest_checksum_is_refused():
+    (error,) = errors_of(base(calico_version="3.29.0", calico_manifest_sha256="xyz", calico_calicoctl_sha256="cd" * 32))
+    assert error == ("calico_manifest_sha256", "is not a 64-digit hex sha256.", "copy the checksum of calico.yaml for v3.29.0.")
+    (error,) = errors_of(base(calico_manifest_sha256="ab" * 32))
+    assert error[0] == "calico_manifest_sha256" and error[1].startswith("differs from the catalog's checksum of calico.yaml v")
+    assert error[2] == "remove calico_manifest_sha256 for catalog versions."
+
+
 def test_the_manifest_checksum_is_normalised_and_compared_with_the_catalog():
     catalog_sha = manifest_of(base())["sha256"]
     assert len(catalog_sha) == 64
