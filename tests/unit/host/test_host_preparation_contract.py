@@ -282,17 +282,24 @@ def test_sysctls_are_listed_in_key_order_and_overrides_written_as_given():
     assert sysctls["net.ipv4.tcp_timestamps"] == "false" and sysctls["net.core.somaxconn"] == "1024"
 
 
-def documented_module_features():
-    """module -> feature, from the kernel-module table of docs/host-preparation.md."""
+def documented_modules():
+    """module -> (feature, needed for), from the kernel-module table of docs/host-preparation.md."""
     path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "docs", "host-preparation.md")
     with open(path) as handle:
-        rows = re.findall(r"^\| `(\w+)` \| ([\w:-]+) \|", handle.read(), re.M)
-    return dict(rows)
+        rows = re.findall(r"^\| `(\w+)` \| ([\w:-]+) \| ([^|]+) \|", handle.read(), re.M)
+    return {name: (feature, why) for name, feature, why in rows}
 
 
 def test_each_module_carries_the_feature_the_host_preparation_guide_names():
     # The feature is what the missing-module message and the modules-load.d comment show.
-    documented = documented_module_features()
+    documented = documented_modules()
     modules = prep(dual_stack(calico_wireguard=True, calico_encapsulation="ipip", calico_ip_pools=[
         {"name": "v4", "cidr": "10.244.0.0/16"}, {"name": "v6", "cidr": "fd00:10:244::/56", "encapsulation": "vxlan"}]))["kernel_modules"]
-    assert {m["name"]: m["feature"] for m in modules} == documented
+    assert {m["name"]: m["feature"] for m in modules} == {name: feature for name, (feature, _why) in documented.items()}
+    for module in modules:
+        why = documented[module["name"]][1]
+        if module["name"] in ("ipip", "vxlan", "wireguard"):
+            # The plan names the variable that asks for it where the guide names the interfaces.
+            assert module["needed_for"].startswith(why.split(" (")[0] + " ("), (module, why)
+        else:
+            assert module["needed_for"] == why
