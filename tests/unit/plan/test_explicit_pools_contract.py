@@ -212,3 +212,37 @@ def test_an_unknown_cluster_encapsulation_is_one_error_and_the_pools_are_still_c
     result = result_of(base(calico_encapsulation="gre", calico_block_size=19))
     assert [e.subject for e in result.errors] == ["calico_encapsulation", "calico_block_size"]
     assert result.errors[1].message == "block size 19 is outside 20..32 for IPv4."
+
+
+# --- encapsulation against the routing between the nodes ----------------------------------
+
+
+def test_ip_in_ip_always_towards_tors_is_refused_whole_and_only_for_active_pools():
+    # calico-node's BIRD sends IPIP Always traffic tunnelled to the ToR, which does not decapsulate it.
+    result = result_of(tor_base(calico_encapsulation="ipip"))
+    (error,) = [e for e in triples(result.errors) if e[0] == "calico_encapsulation"]
+    assert error == ("calico_encapsulation",
+                     "IP-in-IP Always with calico_bgp_mode: tor: nodes send traffic for other racks' pods IPIP-encapsulated to the ToR, "
+                     "which does not decapsulate it, so cross-rack pod traffic is lost.",
+                     "set calico_encapsulation: none; the ToRs learn every pod block over BGP and route it natively.")
+    # CrossSubnet tunnels only between subnets the ToRs join anyway; a disabled pool sends nothing new.
+    assert result_of(tor_base(calico_encapsulation="ipip_cross_subnet")).ok
+    racked = tor_base(calico_pod_cidr="10.244.0.0/16", calico_ip_pools=[
+        {"name": "old", "cidr": "10.244.0.0/17", "encapsulation": "ipip", "disabled": True},
+        {"name": "new", "cidr": "10.244.128.0/17"}])
+    assert result_of(racked).ok
+
+
+def test_an_unencapsulated_pool_across_subnets_is_fine_once_disabled_or_in_one_subnet():
+    inv = base(calico_node_subnets=["10.10.0.0/24", "10.10.1.0/24"], calico_pod_cidr="10.244.0.0/16", calico_ip_pools=[
+        {"name": "old", "cidr": "10.244.0.0/17", "encapsulation": "none", "disabled": True},
+        {"name": "new", "cidr": "10.244.128.0/17", "encapsulation": "vxlan_cross_subnet"}])
+    inv.hosts["n04"]["ansible_host"] = "10.10.1.13"
+    assert result_of(inv).ok
+    # All nodes in one of the two declared subnets: no router in between.
+    same = base(calico_node_subnets=["10.10.0.0/24", "10.10.1.0/24"], calico_encapsulation="none")
+    assert result_of(same).ok
+    # Without BGP between nodes and routers (mode none is VXLAN only) nothing is checked here.
+    apart = base(calico_node_subnets=["10.10.0.0/24", "10.10.1.0/24"], calico_encapsulation="none", calico_bgp_mode="none")
+    apart.hosts["n04"]["ansible_host"] = "10.10.1.13"
+    assert [e.subject for e in result_of(apart).errors] == ["calico_bgp_mode"]
