@@ -246,3 +246,12 @@ def test_an_unencapsulated_pool_across_subnets_is_fine_once_disabled_or_in_one_s
     apart = base(calico_node_subnets=["10.10.0.0/24", "10.10.1.0/24"], calico_encapsulation="none", calico_bgp_mode="none")
     apart.hosts["n04"]["ansible_host"] = "10.10.1.13"
     assert [e.subject for e in result_of(apart).errors] == ["calico_bgp_mode"]
+
+
+def test_an_invalid_service_cidr_is_one_error_and_the_pools_are_still_checked_against_the_rest():
+    result = result_of(base(calico_service_cidr="10.96.0.1/12", calico_pod_cidr="10.244.0.0/16", calico_ip_pools=[
+        {"name": "a", "cidr": "10.244.0.0/17"}, {"name": "b", "cidr": "10.244.0.0/18"}]))
+    assert [(e.subject, e.message) for e in result.errors] == [
+        ("calico_service_cidr", "10.96.0.1/12 has host bits set (the network is 10.96.0.0/12)."),
+        ("calico_ip_pools[a]", "10.244.0.0/17 overlaps pool b (10.244.0.0/18)."),
+    ]

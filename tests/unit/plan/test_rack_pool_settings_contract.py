@@ -111,3 +111,8 @@ def test_a_rack_name_that_makes_no_pool_name_is_refused():
             host["calico_rack"] = "R_2"
     assert ("calico_racks.R_2", "the rack name makes the pool name 'rack-R_2-ipv4', which is not a DNS-1123 name.",
             "name the rack in lowercase letters, digits and dashes.") in triples(build_plan(inv))
+
+
+def test_the_previous_default_pool_is_listed_before_the_rack_pools():
+    result = build_plan(racked(calico_rack_pool_prefix_length=22, calico_rack_pools_previous_cidr="172.16.0.0/16"))
+    assert [p["name"] for p in result.plan["ip_pools"]] == ["default-ipv4-ippool", "rack-r1-ipv4", "rack-r2-ipv4"]
