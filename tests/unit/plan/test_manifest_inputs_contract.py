@@ -240,7 +240,8 @@ def test_typha_tls_names_the_certificates_and_keeps_the_ca_outside_the_artifacts
                   calico_typha_pki_dir=str(artifacts / "pki"))
     (subject, message, fix), = [e for e in errors_of(inside) if e[0] == "calico_typha_pki_dir"]
     assert message == "%s is inside calico_artifacts_dir (%s); the Typha CA key must stay out of the artifacts." % (artifacts / "pki", artifacts)
-    assert "outside the artifacts" in fix
+    # The example directory is named after the cluster (calico_cluster_name, "calico" by default).
+    assert fix == "choose a private directory on the controller outside the artifacts, e.g. ~/.onprem-calico/calico/typha-pki."
 
 
 def test_etcd_section_lists_endpoints_tls_and_files(tmp_path):
