@@ -277,9 +277,12 @@ def test_a_missing_encapsulation_module_tells_how_to_get_it_or_switch():
 
 
 def test_sysctls_are_listed_in_key_order_and_overrides_written_as_given():
-    sysctls = prep(base(calico_sysctl_overrides={"net.core.somaxconn": 1024, "net.ipv4.tcp_timestamps": False}))["sysctls"]
+    sysctls = prep(base(calico_sysctl_overrides={"net.core.somaxconn": 1024, "net.ipv4.tcp_timestamps": False,
+                                                 "kernel.core_pattern": "/var/Crash/core.%e.%p"}))["sysctls"]
     assert list(sysctls) == sorted(sysctls)
     assert sysctls["net.ipv4.tcp_timestamps"] == "false" and sysctls["net.core.somaxconn"] == "1024"
+    # Only YAML booleans are lowered; a path keeps its case.
+    assert sysctls["kernel.core_pattern"] == "/var/Crash/core.%e.%p"
 
 
 def documented_modules():

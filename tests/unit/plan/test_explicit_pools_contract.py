@@ -203,7 +203,9 @@ def test_a_pool_over_a_node_subnet_names_subnet_and_hosts_once():
     result = result_of(tor_base(calico_pod_cidr="10.1.0.0/16"))
     (error,) = [e for e in result.errors if "overlaps node subnet" in e.message]
     assert error.subject == "calico_pod_cidr"
-    assert error.message.startswith("10.1.0.0/16 overlaps node subnet 10.1.1.0/24, 10.1.2.0/24. It holds the addresses of 6 host(s): ")
+    # Nodes by name, then each ToR by the variable that gave its address.
+    assert error.message == ("10.1.0.0/16 overlaps node subnet 10.1.1.0/24, 10.1.2.0/24. It holds the addresses of 6 host(s): "
+                             "a1, a2, b1, b2, tor1 (calico_tor_peer_ip), tor2 (calico_tor_peer_ip).")
     assert error.fix == "pods and nodes need separate ranges."
     assert sorted(error.hosts) == ["a1", "a2", "b1", "b2", "tor1", "tor2"]
 
