@@ -201,9 +201,11 @@ def test_registry_pull_secrets_and_mirror_pass_through():
 
 def test_felix_env_is_passed_as_strings_in_name_order():
     manifest = manifest_of(base(calico_felix_env={"FELIX_PROMETHEUSMETRICSENABLED": True, "FELIX_LOGSEVERITYSCREEN": "warning",
-                                                  "FELIX_HEALTHPORT": 9099}))
+                                                  "FELIX_HEALTHPORT": 9099, "FELIX_LOGFILEPATH": "/var/log/Calico/felix.log"}))
+    # YAML booleans become Felix's true/false; everything else is passed as written (a path keeps its case).
     assert list(manifest["felix_env"].items()) == [
-        ("FELIX_HEALTHPORT", "9099"), ("FELIX_LOGSEVERITYSCREEN", "warning"), ("FELIX_PROMETHEUSMETRICSENABLED", "true")]
+        ("FELIX_HEALTHPORT", "9099"), ("FELIX_LOGFILEPATH", "/var/log/Calico/felix.log"), ("FELIX_LOGSEVERITYSCREEN", "warning"),
+        ("FELIX_PROMETHEUSMETRICSENABLED", "true")]
 
 
 def test_felix_env_refusals_name_the_variable_to_use():
