@@ -257,3 +257,16 @@ def test_an_invalid_service_cidr_is_one_error_and_the_pools_are_still_checked_ag
         ("calico_service_cidr", "10.96.0.1/12 has host bits set (the network is 10.96.0.0/12)."),
         ("calico_ip_pools[a]", "10.244.0.0/17 overlaps pool b (10.244.0.0/18)."),
     ]
+
+
+def test_a_pool_names_only_the_hosts_inside_it_and_none_when_it_holds_none():
+    # 10.10.0.8/30 spans .8-.11: n01 (.10) and n02 (.11), not n03 (.12) or n04 (.13).
+    inv = base(calico_pod_cidr="10.10.0.0/16", calico_ip_pools=[{"name": "few", "cidr": "10.10.0.8/30", "block_size": 30}])
+    inv.cluster.pop("calico_node_subnets")
+    (error,) = [e for e in result_of(inv).errors if "addresses" in e.message and "can need" not in e.message]
+    assert (error.subject, error.message, tuple(error.hosts)) == (
+        "calico_ip_pools[few]", "10.10.0.8/30 contains node or router addresses. It holds the addresses of 2 host(s): n01, n02.",
+        ("n01", "n02"))
+    # Over the node subnet but clear of every node address: the subnet alone is the cause.
+    (error,) = result_of(base(calico_pod_cidr="10.10.0.0/16", calico_ip_pools=[{"name": "none", "cidr": "10.10.128.0/17"}])).errors
+    assert (error.subject, error.message, tuple(error.hosts)) == ("calico_ip_pools[none]", "10.10.128.0/17 overlaps node subnet 10.10.0.0/16.", ())

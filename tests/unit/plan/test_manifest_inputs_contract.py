@@ -216,6 +216,15 @@ def test_felix_env_refusals_name_the_variable_to_use():
             "remove FELIX_VXLANMTU from calico_felix_env and use calico_mtu.") in errors
 
 
+def test_loose_rp_filter_is_refused_with_the_reason_and_the_fix():
+    # ip-sysctl.rst: rp_filter 0 = no source validation, 1 = strict, 2 = loose.
+    (error,) = errors_of(base(calico_rp_filter=2))
+    assert error == ("calico_rp_filter",
+                     "is 2; only 0 (off) or 1 (strict) keep the hosts' own interfaces from accepting spoofed sources "
+                     "(Felix checks workload traffic itself with a strict reverse-path rule, whatever the sysctl).",
+                     "use 1 (the default) or 0; a distribution that sets 2 is overridden by the plan's sysctls (docs/host-preparation.md).")
+
+
 def test_etcd_endpoints_with_kubernetes_are_ignored_with_a_warning():
     result = plan_of(base(calico_etcd_endpoints=["http://etcd1:2379"]))
     assert ("calico_etcd_endpoints", "is set but calico_datastore is kubernetes; it is ignored.") in [
