@@ -13,10 +13,10 @@ from plan_inputs import base
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
 
 
-def two_pools(nodes, encapsulation="none"):
+def two_pools(nodes, encapsulation="none", **cluster):
     """Two all() pools of 256 + 64 addresses; 63 pods and no tunnel fill exactly one /26 block per node."""
     return base(nodes=nodes, calico_pod_cidr="10.244.0.0/16", calico_encapsulation=encapsulation, calico_max_pods_per_node=63,
-                calico_ip_pools=[{"name": "a", "cidr": "10.244.0.0/24"}, {"name": "b", "cidr": "10.244.1.0/26"}])
+                calico_ip_pools=[{"name": "a", "cidr": "10.244.0.0/24"}, {"name": "b", "cidr": "10.244.1.0/26"}], **cluster)
 
 
 def test_pools_serving_the_same_nodes_share_one_forecast():
@@ -45,3 +45,11 @@ def test_an_overfull_pool_is_an_error_that_counts_the_tunnel_addresses():
     assert error.message == ("pools a (10.244.0.0/24), b (10.244.1.0/26): its 6 node(s) can need 384 addresses "
                              "(1 block(s) of /26 each for 63 pods and 1 tunnel address(es)), 120.0 % of the 320 it holds: "
                              "pods will find no address.")
+
+
+def test_wireguard_s_interface_address_counts_towards_each_node():
+    # wireguard.cali takes an address from the pool too: 63 pods + 1 = a full /26 per node.
+    result = build_plan(two_pools(4, calico_wireguard=True))
+    assert result.ok, [str(e) for e in result.errors]
+    forecast = result.plan["ip_pools"][0]["forecast"]
+    assert (forecast["addresses_per_node"], forecast["blocks_per_node"], forecast["needed"]) == (64, 1, 256)
