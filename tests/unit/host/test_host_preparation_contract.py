@@ -306,3 +306,11 @@ def test_each_module_carries_the_feature_the_host_preparation_guide_names():
             assert module["needed_for"].startswith(why.split(" (")[0] + " ("), (module, why)
         else:
             assert module["needed_for"] == why
+
+
+def test_vxlan_only_on_the_ipv6_pool_opens_vxlan_to_ipv6_sources_only():
+    section = prep(dual_stack(calico_ip_pools=[
+        {"name": "v4", "cidr": "10.244.0.0/16", "encapsulation": "none"},
+        {"name": "v6", "cidr": "fd00:10:244::/56", "encapsulation": "vxlan"}]))
+    assert rules(section)["calico-vxlan"]["sources"] == ["fd00:1::/64"]
+    assert section["calico_interfaces"] == ["cali+", "vxlan-v6.calico"]

@@ -225,6 +225,15 @@ def test_loose_rp_filter_is_refused_with_the_reason_and_the_fix():
                      "use 1 (the default) or 0; a distribution that sets 2 is overridden by the plan's sysctls (docs/host-preparation.md).")
 
 
+def test_felix_ignoreloose_rpf_is_warned_about_with_the_fix():
+    # Not a FelixConfiguration field of the supported releases: setting it changes nothing.
+    with open(os.path.join(UPSTREAM, "v3.31.7", "calico.yaml")) as handle:
+        assert "ignorelooserpf" not in handle.read().lower()
+    warnings = [(w.subject, w.message, w.fix) for w in plan_of(base(calico_felix_env={"FELIX_IGNORELOOSERPF": "true"})).warnings]
+    assert warnings == [("calico_felix_env", "FELIX_IGNORELOOSERPF is not a setting of the supported Calico releases; Felix ignores it.",
+                         "remove it from calico_felix_env.")]
+
+
 def test_etcd_endpoints_with_kubernetes_are_ignored_with_a_warning():
     result = plan_of(base(calico_etcd_endpoints=["http://etcd1:2379"]))
     assert ("calico_etcd_endpoints", "is set but calico_datastore is kubernetes; it is ignored.") in [
