@@ -170,6 +170,8 @@ def test_the_rule_purposes_say_what_each_port_carries():
         "calico-wireguard": "WireGuard tunnels between nodes (IPv4)",
         "calico-wireguard-v6": "WireGuard tunnels between nodes (IPv6)",
     }
+    # All of them carry traffic between the cluster's nodes (etcd's rules are the other group).
+    assert {rule["group"] for rule in by_name.values()} == {"k8s_cluster"}
     ipip = rules(prep(base(calico_encapsulation="ipip")))["calico-ipip"]["purpose"]
     assert ipip == "IPIP-encapsulated pod traffic (IP protocol %d) between nodes" % IPIP_PROTOCOL
 

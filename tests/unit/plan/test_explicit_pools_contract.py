@@ -227,6 +227,11 @@ def test_ip_in_ip_always_towards_tors_is_refused_whole_and_only_for_active_pools
                      "IP-in-IP Always with calico_bgp_mode: tor: nodes send traffic for other racks' pods IPIP-encapsulated to the ToR, "
                      "which does not decapsulate it, so cross-rack pod traffic is lost.",
                      "set calico_encapsulation: none; the ToRs learn every pod block over BGP and route it natively.")
+    # An explicit pool is named, with its own key to change.
+    own = result_of(tor_base(calico_pod_cidr="10.244.0.0/16", calico_ip_pools=[{"name": "p", "cidr": "10.244.0.0/17", "encapsulation": "ipip"}]))
+    (error,) = [e for e in triples(own.errors) if e[0].endswith(".encapsulation")]
+    assert error[0] == "calico_ip_pools[p].encapsulation"
+    assert error[2] == "set calico_ip_pools[p].encapsulation: none; the ToRs learn every pod block over BGP and route it natively."
     # CrossSubnet tunnels only between subnets the ToRs join anyway; a disabled pool sends nothing new.
     assert result_of(tor_base(calico_encapsulation="ipip_cross_subnet")).ok
     racked = tor_base(calico_pod_cidr="10.244.0.0/16", calico_ip_pools=[
