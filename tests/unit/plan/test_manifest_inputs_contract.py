@@ -183,6 +183,8 @@ def test_address_autodetection_defaults_per_datastore_and_subnets():
 def test_ipv6_address_autodetection_in_dual_stack():
     manifest = manifest_of(dual_stack())
     assert (manifest["ip_autodetection_method"], manifest["ip6_autodetection_method"]) == ("cidr=10.0.1.0/24", "cidr=fd00:1::/64")
+    two = dual_stack(calico_node_subnets=["10.0.1.0/24", "fd00:1::/64", "fd00:3::/64"])
+    assert manifest_of(two)["ip6_autodetection_method"] == "cidr=fd00:1::/64,fd00:3::/64"
     assert manifest_of(dual_stack(calico_node_subnets=["10.0.1.0/24"]))["ip6_autodetection_method"] == "kubernetes-internal-ip"
     etcd = dual_stack(calico_node_subnets=["10.0.1.0/24"], calico_datastore="etcd", calico_etcd_endpoints=["http://etcd1:2379"])
     assert manifest_of(etcd)["ip6_autodetection_method"] == "first-found"
