@@ -73,3 +73,10 @@ def test_a_missing_secret_deep_in_parsed_yaml_names_the_artifact_and_the_variabl
 def test_fill_leaves_numbers_and_other_scalars_alone():
     filled = placeholders.fill_objects({"asNumber": 64512, "enabled": True, "x": None}, {"bgp_password": "p"})
     assert filled == {"asNumber": 64512, "enabled": True, "x": None}
+
+
+def test_a_missing_secret_in_router_text_names_the_artifact_or_says_the_artifact():
+    with pytest.raises(placeholders.MissingSecret, match="^tor/r1.conf holds the placeholder of bgp_password"):
+        placeholders.fill_text("neighbor X password %s\n" % DOCUMENTED_BGP_PLACEHOLDER, {}, "tor/r1.conf")
+    with pytest.raises(placeholders.MissingSecret, match="^the artifact holds the placeholder of bgp_password"):
+        placeholders.fill_text(DOCUMENTED_BGP_PLACEHOLDER, {})
