@@ -118,7 +118,8 @@ def test_the_first_render_counts_what_the_set_holds(sets):
 
 
 def test_an_empty_first_render_counts_nothing(tmp_path):
-    text = review.summary(None, write(tmp_path / "new", {"calico.yaml": ""}), ["calico.yaml"])
+    # plan.json of a plan without nodes (nothing to prepare) still counts as zero
+    text = review.summary(None, write(tmp_path / "new", {"calico.yaml": "", "plan.json": "{}"}), ["calico.yaml"])
     assert "- hosts: 0 node(s) to prepare\n- manifest: 0 object(s) in calico.yaml\n- bgp: 0 Calico" in text
     assert "- tor: 0 router configuration(s)" in text
 
