@@ -76,3 +76,9 @@ def test_both_families_wrong_lists_both_problems():
 
 def test_an_ipv6_only_cluster_without_ipv4_on_either_side_is_ok():
     assert pod_subnet_check(plan(v4=None, v6="fd00:10:244::/56"), cluster_configuration("fd00:10:244::/56"))["status"] == "ok"
+
+
+def test_an_ipv6_only_cluster_is_still_compared_on_ipv6():
+    result = pod_subnet_check(plan(v4=None, v6="fd00:10:244::/56"), cluster_configuration("fd00:99::/56"))
+    assert result["status"] == "mismatch"
+    assert result["message"].startswith("calico_pod_cidr_v6 is fd00:10:244::/56 but kubeadm's podSubnet has fd00:99::/56. ")
