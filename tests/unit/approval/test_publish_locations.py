@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -104,3 +105,11 @@ def test_a_git_failure_names_the_command_and_what_git_said(tmp_path, rendered):
     assert message.startswith("git clone --quiet file://%s " % (tmp_path / "missing.git"))
     # what git said, not just that it failed
     assert " failed: fatal: " in message and "missing.git" in message.split(" failed: ", 1)[1]
+
+
+def test_the_run_directory_is_named_by_the_utc_clock(tmp_path, rendered, monkeypatch):
+    # docs/awx.md names a run <UTC time>-<digest>, e.g. 20261129T101500Z-3f2a9c01d7e4.
+    utc = time.struct_time((2026, 11, 29, 10, 15, 0, 6, 333, 0))
+    monkeypatch.setattr(time, "gmtime", lambda *_: utc)
+    location = publish.publish(rendered, ["calico.yaml"], str(tmp_path / "pub"), DIGEST, "m")
+    assert os.path.basename(location) == "20261129T101500Z-3f2a9c01d7e4"

@@ -4,7 +4,9 @@ message when it cannot be read or is not the expected file (expected and actual 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import urllib.request
 
 import pytest
 
@@ -57,7 +59,7 @@ def test_relative_directories_become_absolute_and_a_url_mirror_loses_its_trailin
     manifest = plan()["manifest"]
     assert locate(manifest, "3.31.7", upstream_dir="up") == str(tmp_path / "up" / "v3.31.7" / "calico.yaml")
     assert locate(dict(manifest, mirror="mirror"), "3.31.7") == str(tmp_path / "mirror" / "v3.31.7" / "calico.yaml")
-    assert locate(dict(manifest, mirror="HTTPS://m.example/calico//"), "3.31.7") == "HTTPS://m.example/calico/v3.31.7/calico.yaml"
+    assert locate(dict(manifest, mirror="HTTPS://m.example/calico-LINUX//"), "3.31.7") == "HTTPS://m.example/calico-LINUX/v3.31.7/calico.yaml"
 
 
 def test_a_verified_read_returns_the_bytes_and_their_sum(tmp_path):
@@ -98,3 +100,24 @@ def test_a_different_file_names_both_sums_and_where_the_expected_one_came_from(t
         "checksum mismatch for Calico manifest v3.31.7/calico.yaml read from %s: expected sha256 %s (calico_manifest_sha256), "
         "actual sha256 %s; nothing was parsed or applied"
         % (os.path.join(str(tmp_path), "v3.31.7", "calico.yaml"), CONTENT_SHA, hashlib.sha256(b"tampered\n").hexdigest()))
+
+
+class RecordingOpener:
+    """Stands in for urllib's opener: records how long a read of a URL may take."""
+
+    def __init__(self):
+        self.timeouts = []
+
+    def open(self, location, timeout):
+        self.timeouts.append(timeout)
+        return io.BytesIO(CONTENT)
+
+
+@pytest.mark.parametrize("kwargs,expected", [({}, 60), ({"timeout": 7}, 7)])
+def test_a_url_read_is_bounded_by_the_timeout(monkeypatch, kwargs, expected):
+    # An unreachable mirror must fail the render, not hang it: 60 s unless the caller says otherwise.
+    opener = RecordingOpener()
+    monkeypatch.setattr(urllib.request, "build_opener", lambda: opener)
+    source = ManifestSource("3.31.7", "calico.yaml", CONTENT_SHA, "catalog", "https://mirror.example/v3.31.7/calico.yaml")
+    assert fetch_verified(source, **kwargs).data == CONTENT
+    assert opener.timeouts == [expected]
