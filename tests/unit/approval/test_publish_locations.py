@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -80,13 +81,17 @@ def test_a_git_location_without_a_commit_is_refused_before_any_clone(tmp_path, l
 
 
 @needs_git
-def test_a_git_run_is_one_commit_with_the_message_and_exactly_the_run_tree(tmp_path, rendered):
+def test_a_git_run_is_one_commit_with_the_message_and_exactly_the_run_tree(tmp_path, rendered, monkeypatch):
+    scratch = tmp_path / "scratch"  # where the publish clones: nothing may be left there
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     bare = tmp_path / "artifacts.git"
     subprocess.run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
     url = "file://%s" % bare
     location = publish.publish(rendered, sorted(FILES), "git+" + url, DIGEST, "calico render dc1")
     head = subprocess.run(["git", "-C", str(bare), "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
     assert location == "git+%s#%s" % (url, head)
+    assert os.listdir(scratch) == []
     show = subprocess.run(["git", "-C", str(bare), "log", "-1", "--format=%an <%ae>|%s"], capture_output=True, text=True,
                           check=True).stdout.strip()
     assert show == "onprem.calico <onprem.calico@localhost>|calico render dc1"
