@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from design_render import PASSWORD, POOL_V6, rendered_lines
+from design_render import PASSWORD, POOL_V6, one_rack_plan, rendered_lines
+
+from ansible_collections.onprem.calico.plugins.plugin_utils import tor
 
 
 def configuration(design, aggregates=(), **options):
@@ -202,3 +204,11 @@ def test_every_element_is_indented_two_spaces_per_level():
             opens = not closing and not line.endswith("/>") and "</" not in line
             depth += opens
         assert depth == 0
+
+
+def test_text_with_xml_special_characters_is_escaped():
+    # A password may hold any character; NETCONF must receive it as text, not as markup.
+    password = 'a<b>&"c'
+    text = tor.router_config(one_rack_plan("as_per_rack", "junos", password=True), "tor1", password)
+    assert '<authentication-key>a&lt;b&gt;&amp;"c</authentication-key>' in text
+    assert groups(ET.fromstring(text))["CALICO-NODES"].findtext("authentication-key") == password
