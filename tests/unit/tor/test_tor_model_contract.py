@@ -188,3 +188,21 @@ def test_router_config_renders_each_platform_with_its_renderer():
     assert "router bgp 65003\n  template peer CALICO-NODES\n" in texts["tor3"]  # NX-OS template
     assert texts["tor4"].startswith("<configuration>\n")
     assert f"<authentication-key>{PASSWORD}</authentication-key>" in texts["tor4"]
+
+
+def test_a_router_entry_without_a_name_is_still_reported():
+    entry = router("as_per_rack", "eos")
+    del entry["name"]
+    entry["platform"] = None
+    with pytest.raises(RenderError) as err:
+        build_model(entry)
+    assert err.value.messages == ["?: calico_tor_platform None is not one of frr, eos, nxos, junos"]
+
+
+def test_a_filter_prefix_with_host_bits_is_refused_not_widened():
+    # 192.168.1.0/16 is no network: rendering it as 192.168.0.0/16 would let nodes announce
+    # (or receive) a range the plan never named.
+    entry = router("as_per_rack", "eos")
+    entry["accept_prefixes"] = [{"prefix": "192.168.1.0/16", "ge": 26, "le": 32, "family": 4}]
+    with pytest.raises(ValueError, match="host bits set"):
+        build_model(entry)
