@@ -212,3 +212,13 @@ def test_text_with_xml_special_characters_is_escaped():
     text = tor.router_config(one_rack_plan("as_per_rack", "junos", password=True), "tor1", password)
     assert '<authentication-key>a&lt;b&gt;&amp;"c</authentication-key>' in text
     assert groups(ET.fromstring(text))["CALICO-NODES"].findtext("authentication-key") == password
+
+
+def test_cluster_needs_both_reflector_clients_and_a_cluster_id():
+    # Junos makes a group's peers reflector clients with "cluster <id>": without an id there is
+    # nothing to render, and an id alone (no reflection planned) must not turn reflection on.
+    for client, cluster_id in ((True, None), (False, "10.255.0.1")):
+        plan = one_rack_plan("as_per_rack", "junos")
+        plan["tor_routers"]["tor1"].update(route_reflector_client=client, cluster_id=cluster_id)
+        config = ET.fromstring(tor.router_config(plan, "tor1"))
+        assert groups(config)["CALICO-NODES"].find("cluster") is None, (client, cluster_id)
