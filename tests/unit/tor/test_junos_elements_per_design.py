@@ -222,3 +222,10 @@ def test_cluster_needs_both_reflector_clients_and_a_cluster_id():
         plan["tor_routers"]["tor1"].update(route_reflector_client=client, cluster_id=cluster_id)
         config = ET.fromstring(tor.router_config(plan, "tor1"))
         assert groups(config)["CALICO-NODES"].find("cluster") is None, (client, cluster_id)
+
+
+def test_each_rack_pool_of_a_family_gets_its_own_aggregate_route():
+    config = configuration("as_per_rack", aggregates=("192.168.0.0/22", "192.168.8.0/22"))
+    assert [r.findtext("name") for r in config.findall("routing-options/aggregate/route")] == ["192.168.0.0/22", "192.168.8.0/22"]
+    assert [t[0] for t in policy(config, "CALICO-TO-UPLINKS")] == [
+        "RACK-AGGREGATE-V4-10", "RACK-SPECIFICS-V4-10", "RACK-AGGREGATE-V4-20", "RACK-SPECIFICS-V4-20"]
