@@ -229,3 +229,17 @@ def test_each_rack_pool_of_a_family_gets_its_own_aggregate_route():
     assert [r.findtext("name") for r in config.findall("routing-options/aggregate/route")] == ["192.168.0.0/22", "192.168.8.0/22"]
     assert [t[0] for t in policy(config, "CALICO-TO-UPLINKS")] == [
         "RACK-AGGREGATE-V4-10", "RACK-SPECIFICS-V4-10", "RACK-AGGREGATE-V4-20", "RACK-SPECIFICS-V4-20"]
+
+
+def test_load_replace_swaps_each_owned_object_whole_and_merges_the_containers():
+    # load-configuration action="replace" replaces only elements marked replace="replace": every
+    # owned object (so a stale term or neighbour goes), never a container the site shares.
+    config = configuration("as_per_node", aggregates=("192.168.0.0/22", "fd00:10:244::/60"), neighbor_mode="listen_range",
+                           pool_v6=POOL_V6)
+    marked = [(e.tag, e.findtext("name")) for e in config.iter() if e.get("replace") == "replace"]
+    assert marked == [
+        ("policy-statement", "CALICO-FROM-NODES"), ("policy-statement", "CALICO-TO-NODES"), ("as-list", "CALICO-NODES-ASNS"),
+        ("policy-statement", "CALICO-TO-UPLINKS"), ("policy-statement", "CALICO-RACK-AGGREGATE"),
+        ("route", "192.168.0.0/22"), ("route", "fd00:10:244::/60"),
+        ("group", "CALICO-NODES"), ("group", "CALICO-NODES-V6"),
+    ]
