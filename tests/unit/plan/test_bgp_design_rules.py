@@ -400,3 +400,34 @@ def test_password_is_a_secret_reference_never_the_value():
     assert bgp["password"] == {"enabled": True, "secret_name": "calico-bgp-password", "secret_key": "password", "namespace": "kube-system"}
     assert "s3cret" not in repr(bgp)
     assert plan_of(tor_base())["bgp"]["password"]["enabled"] is False
+
+
+def dual_stack_tor_cluster():
+    inv = tor_base(calico_pod_cidr_v6="fd00:10::/48", calico_encapsulation="vxlan")
+    for rack in (1, 2):
+        inv.cluster["calico_racks"]["r%d" % rack]["subnets"].append("fd00:1:%d::/64" % rack)
+        inv.hosts["tor%d" % rack]["calico_tor_peer_ip6"] = "fd00:1:%d::1" % rack
+    for node, ip6 in (("a1", "fd00:1:1::11"), ("a2", "fd00:1:1::12"), ("b1", "fd00:1:2::11"), ("b2", "fd00:1:2::12")):
+        inv.hosts[node]["calico_node_ip6"] = ip6
+    return inv
+
+
+def test_dual_stack_tor_mode_needs_ipv6_addresses_on_both_ends():
+    # calico-node's bird6 peers only with IPv6 neighbours: IPv6 routes need IPv6 sessions.
+    inv = dual_stack_tor_cluster()
+    assert plan_of(inv)["nodes"]["b1"]["peers"][0]["ip6"] == "fd00:1:2::1"
+    del inv.hosts["tor2"]["calico_tor_peer_ip6"]
+    del inv.hosts["b1"]["calico_node_ip6"]
+    errors = errors_of(inv)
+    assert "tor2: has no calico_tor_peer_ip6, but calico_pod_cidr_v6 is set and calico_bgp_mode is tor: IPv6 routes need IPv6 sessions. " \
+           "Fix: set calico_tor_peer_ip6 to each router's IPv6 address on its rack subnet." in errors
+    assert "b1: has no calico_node_ip6, but calico_pod_cidr_v6 is set and calico_bgp_mode is tor: IPv6 routes need IPv6 sessions. " \
+           "Fix: set calico_node_ip6 for each of these nodes." in errors
+
+
+def test_tor_mode_node_without_a_rack_is_refused():
+    inv = tor_base()
+    del inv.hosts["a2"]["calico_rack"]
+    assert errors_of(inv) == [
+        "a2: has no calico_rack, but calico_bgp_mode is tor: every node peers with its rack's ToRs. Fix: set calico_rack for each of these nodes."
+    ]
