@@ -431,3 +431,11 @@ def test_tor_mode_node_without_a_rack_is_refused():
     assert errors_of(inv) == [
         "a2: has no calico_rack, but calico_bgp_mode is tor: every node peers with its rack's ToRs. Fix: set calico_rack for each of these nodes."
     ]
+
+
+def test_single_stack_cluster_peers_over_ipv4_only_even_if_the_router_has_ipv6():
+    inv = tor_base()
+    inv.hosts["tor1"]["calico_tor_peer_ip6"] = "fd00:1:1::1"
+    plan = plan_of(inv)
+    assert plan["tor_routers"]["tor1"]["peer_ip6"] == "fd00:1:1::1"
+    assert plan["nodes"]["a1"]["peers"] == [{"name": "tor1", "ip": "10.1.1.1", "ip6": None, "asn": 65001, "kind": "tor"}]

@@ -5,10 +5,13 @@ message is all the user sees. Address facts come from the inventory builders in 
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 from plan_inputs import base, tor_base
 
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _Ranges
 
 
 def plan_of(inv):
@@ -250,6 +253,22 @@ def test_node_sources_fall_back_to_host_routes_when_a_family_has_no_subnet():
     cluster = plan_of(inv)["cluster"]
     assert cluster["node_subnets"] == ["10.10.0.0/16"]
     assert cluster["node_sources"] == ["10.10.0.0/16", "fd00::10/127"]
+
+
+def test_node_address_below_every_node_subnet_gets_a_host_route():
+    inv = base(nodes=2, calico_node_subnets=["10.10.0.0/16", "fd00:10::/64"])
+    inv.hosts["n01"]["calico_node_ip6"] = "fd00:10::10"
+    inv.hosts["n02"]["calico_node_ip6"] = "fd00:9::11"  # below the only IPv6 subnet
+    cluster = plan_of(inv)["cluster"]
+    assert cluster["node_subnets"] == ["10.10.0.0/16", "fd00:10::/64"]
+    assert cluster["node_sources"] == ["10.10.0.0/16", "fd00:9::11/128", "fd00:10::10/128"]
+
+
+def test_address_ranges_hold_only_addresses_inside_a_network():
+    ranges = _Ranges([ipaddress.ip_network(n) for n in ("10.0.4.0/24", "10.0.1.0/24", "fd00::/64")])
+    inside = ["10.0.1.0", "10.0.1.255", "10.0.4.7", "fd00::1"]
+    outside = ["10.0.0.255", "10.0.2.0", "10.0.3.255", "10.0.5.0", "fcff::1", "fd00:0:0:1::"]
+    assert [ipaddress.ip_address(a) in ranges for a in inside + outside] == [True] * len(inside) + [False] * len(outside)
 
 
 # --- ToR routers --------------------------------------------------------------------------------
