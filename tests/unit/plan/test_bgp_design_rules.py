@@ -439,3 +439,35 @@ def test_single_stack_cluster_peers_over_ipv4_only_even_if_the_router_has_ipv6()
     plan = plan_of(inv)
     assert plan["tor_routers"]["tor1"]["peer_ip6"] == "fd00:1:1::1"
     assert plan["nodes"]["a1"]["peers"] == [{"name": "tor1", "ip": "10.1.1.1", "ip6": None, "asn": 65001, "kind": "tor"}]
+
+
+# --- what a node takes from its ToRs (BGPFilter) ------------------------------------------------
+
+def accept_in(cidr):
+    return {"action": "Accept", "matchOperator": "In", "cidr": cidr}
+
+
+def test_tor_import_filter_takes_the_pools_and_rejects_the_rest():
+    # calico-node accepts whatever the BGPFilter does not decide, so the last rule must reject.
+    assert plan_of(tor_base())["bgp"]["tor_import_filter"] == {
+        "name": "onprem-calico-tor-import", "import_v4": [accept_in("192.168.0.0/16"), {"action": "Reject"}], "import_v6": []}
+
+
+def test_tor_import_filter_takes_the_default_where_the_design_sends_one():
+    default_v4 = {"action": "Accept", "matchOperator": "Equal", "cidr": "0.0.0.0/0"}
+    for inv in (tor_base("downward_default"), tor_base(calico_tor_send_default=True)):
+        assert plan_of(inv)["bgp"]["tor_import_filter"]["import_v4"] == [accept_in("192.168.0.0/16"), default_v4, {"action": "Reject"}]
+
+
+def test_tor_import_filter_of_a_dual_stack_cluster_has_ipv6_rules():
+    inv = dual_stack_tor_cluster()
+    inv.cluster["calico_tor_send_default"] = True
+    rules = plan_of(inv)["bgp"]["tor_import_filter"]
+    assert rules["import_v6"] == [accept_in("fd00:10::/48"), {"action": "Accept", "matchOperator": "Equal", "cidr": "::/0"}, {"action": "Reject"}]
+
+
+def test_tor_import_filter_collapses_neighbouring_rack_pools():
+    inv = tor_base(calico_pod_cidr="10.244.0.0/16", calico_rack_pool_prefix_length=22)
+    inv.cluster["calico_racks"]["r1"]["index"] = 0
+    inv.cluster["calico_racks"]["r2"]["index"] = 1
+    assert plan_of(inv)["bgp"]["tor_import_filter"]["import_v4"] == [accept_in("10.244.0.0/21"), {"action": "Reject"}]
