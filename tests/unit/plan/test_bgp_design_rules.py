@@ -471,3 +471,17 @@ def test_tor_import_filter_collapses_neighbouring_rack_pools():
     inv.cluster["calico_racks"]["r1"]["index"] = 0
     inv.cluster["calico_racks"]["r2"]["index"] = 1
     assert plan_of(inv)["bgp"]["tor_import_filter"]["import_v4"] == [accept_in("10.244.0.0/21"), {"action": "Reject"}]
+
+
+def test_as_per_node_shared_as_names_the_first_node_holding_it():
+    inv = tor_base("as_per_node")
+    for node, asn in (("a1", 65200), ("a2", 65201), ("b1", 65201), ("b2", 65201)):
+        inv.hosts[node]["calico_node_asn"] = asn
+    assert warnings_of(inv) == [
+        "b1, b2: shares AS 65201 with a2; as_per_node expects one AS per node. Fix: give each node its own calico_node_asn."
+    ]
+
+
+def test_community_naming_one_prefix_twice_is_advertised_once():
+    bgp = plan_of(base(calico_bgp_communities=[{"name": "pods", "value": "65000:100", "prefixes": ["10.20.0.0/16", "10.20.0.0/16"]}]))["bgp"]
+    assert bgp["prefix_advertisements"] == [{"cidr": "10.20.0.0/16", "communities": ["pods"]}]
