@@ -121,6 +121,16 @@ def test_retiring_an_unknown_host_or_every_node_is_refused():
         base(nodes=2, calico_retire=["n01", "n02"]))
 
 
+def test_retired_reflector_no_longer_counts():
+    inv = base(calico_bgp_mode="route_reflectors", calico_retire=["n01"])
+    inv.groups["calico_route_reflectors"] = ["n01", "n02"]
+    for name in ("n01", "n02"):
+        inv.hosts[name]["calico_route_reflector_cluster_id"] = "244.0.0.1"
+    plan = plan_of(inv)
+    assert plan["bgp"]["route_reflectors"] == ["n02"] and "n01" not in plan["nodes"]
+    assert [p["name"] for p in plan["nodes"]["n03"]["peers"]] == ["n02"]
+
+
 # --- nodes --------------------------------------------------------------------------------------
 
 def test_node_entries_carry_address_roles_labels_and_mtu():
