@@ -256,6 +256,11 @@ def test_node_subnets_are_collapsed_and_sources_cover_every_node():
     assert cluster["node_subnets"] == ["10.1.0.0/22"] and cluster["node_sources"] == ["10.1.0.0/22"]
 
 
+def test_node_subnet_with_host_bits_is_refused_by_name():
+    assert "calico_node_subnets: 10.20.0.1/16 has host bits set (the network is 10.20.0.0/16). Fix: use the network address: 10.20.0.0/16." \
+        in errors_of(base(calico_node_subnets=["10.10.0.0/16", "10.20.0.1/16"]))
+
+
 def test_node_sources_fall_back_to_host_routes_when_a_family_has_no_subnet():
     inv = base(nodes=2)
     inv.hosts["n01"]["calico_node_ip6"] = "fd00::10"
