@@ -77,7 +77,8 @@ def test_values_converted_by_type():
 
 @pytest.mark.parametrize("name, raw, expected", [
     ("calico_t_str", True, "a string"), ("calico_t_str", ["x"], "a string"), ("calico_t_path", {}, "a string"),
-    ("calico_t_version", ["1.30"], "a quoted string"), ("calico_t_int", "nine", "an integer"), ("calico_t_int", True, "an integer"),
+    ("calico_t_version", ["1.30"], "a quoted string"),
+    ("calico_t_version", True, "a quoted string"), ("calico_t_int", "nine", "an integer"), ("calico_t_int", True, "an integer"),
     ("calico_t_auto", "automatic", "an integer or 'auto'"), ("calico_t_bool", "maybe", "true or false"),
     ("calico_t_list", "a,b", "a list"), ("calico_t_dict", ["k"], "a mapping"),
 ])
