@@ -49,6 +49,12 @@ def test_pod_ranges_must_be_of_their_family():
         base(calico_pod_cidr_v6="10.244.0.0/16", calico_encapsulation="vxlan"))
 
 
+def test_service_range_with_host_bits_is_refused_by_name():
+    assert errors_of(base(calico_service_cidr="10.96.0.1/12")) == [
+        "calico_service_cidr: 10.96.0.1/12 has host bits set (the network is 10.96.0.0/12). Fix: use the network address: 10.96.0.0/12."
+    ]
+
+
 def test_ipv6_pod_range_over_an_ipv6_service_range_is_refused():
     errors = errors_of(base(calico_pod_cidr_v6="fd00:10::/48", calico_service_cidr="fd00:10::/108", calico_encapsulation="vxlan"))
     assert "calico_pod_cidr_v6: fd00:10::/48 overlaps calico_service_cidr fd00:10::/108. Fix: pick non-overlapping pod and service ranges." in errors

@@ -146,6 +146,17 @@ def test_pool_for_every_rack_during_a_migration_is_accepted_but_never_aggregated
     tor1 = router(inv)
     assert {"prefix": "172.16.0.0/16", "ge": 26, "le": 32, "family": 4} in tor1["accept_prefixes"]
     assert tor1["aggregates"] == [{"prefix": "10.244.0.0/22", "family": 4}]
+    # Down to the nodes: what the router accepts, then only the other racks' rack pools.
+    assert tor1["pool_blocks"] == tor1["accept_prefixes"] + [{"prefix": "10.244.12.0/22", "ge": None, "le": 32, "family": 4}]
+
+
+def test_explicit_pool_of_a_rack_does_not_hide_the_other_racks_pools():
+    inv = racked()
+    inv.cluster["calico_ip_pools"] = [{"name": "r1-extra", "cidr": "10.244.200.0/24", "racks": ["r1"]}]
+    tor1 = router(inv)
+    assert {"prefix": "10.244.200.0/24", "ge": 26, "le": 32, "family": 4} in tor1["accept_prefixes"]
+    assert tor1["pool_blocks"][-1] == {"prefix": "10.244.12.0/22", "ge": None, "le": 32, "family": 4}
+    assert tor1["aggregates"] == [{"prefix": "10.244.0.0/22", "family": 4}]
 
 
 # --- limits, timers, names ----------------------------------------------------------------------
