@@ -93,3 +93,15 @@ def test_schema_refusal_names_the_field_and_keeps_the_validator_message():
     cause = err.value.__cause__
     assert cause is not None and cause.name == "data.cluster.node_count"
     assert str(err.value) == "the plan does not match plan.schema.json: %s (at data.cluster.node_count)" % cause.message
+
+
+def test_unencapsulated_full_mesh_is_checked_against_the_subnets_as_declared():
+    # Two adjacent /24s collapse to one /23 in the plan, but they are two L2 segments with a router between them.
+    inv = base(calico_encapsulation="none", calico_node_subnets=["10.10.0.0/24", "10.10.1.0/24"])
+    assert build_plan(inv).ok
+    inv.hosts["n04"]["calico_node_ip"] = "10.10.1.5"
+    assert [str(e) for e in build_plan(inv).errors] == [
+        "calico_encapsulation: is none with calico_bgp_mode: full_mesh while the nodes sit in 2 subnets (10.10.0.0/24, 10.10.1.0/24): "
+        "the routers between them know no pod routes and drop pod traffic that crosses subnets. Fix: set calico_encapsulation to "
+        "ipip_cross_subnet or vxlan_cross_subnet, or peer the nodes with their routers (calico_bgp_mode: tor)."
+    ]
