@@ -485,3 +485,12 @@ def test_as_per_node_shared_as_names_the_first_node_holding_it():
 def test_community_naming_one_prefix_twice_is_advertised_once():
     bgp = plan_of(base(calico_bgp_communities=[{"name": "pods", "value": "65000:100", "prefixes": ["10.20.0.0/16", "10.20.0.0/16"]}]))["bgp"]
     assert bgp["prefix_advertisements"] == [{"cidr": "10.20.0.0/16", "communities": ["pods"]}]
+
+
+def test_unknown_community_prefix_lists_every_pool():
+    inv = base(calico_pod_cidr_v6="fd00:10::/48", calico_encapsulation="vxlan",
+               calico_bgp_communities=[{"name": "pods", "value": "65000:100", "prefixes": ["nopool"]}])
+    assert errors_of(inv) == [
+        "calico_bgp_communities[0]: prefix 'nopool' is neither a pool name nor a CIDR. "
+        "Fix: use one of the pools (default-ipv4-ippool, default-ipv6-ippool) or a CIDR such as 10.244.0.0/16."
+    ]
