@@ -18,12 +18,14 @@ from ansible_collections.onprem.calico.plugins.plugin_utils.report import (
     UP,
     Session,
     _dot_id,
+    _pool_section,
     build_report,
     expected_sessions,
     headline,
     node_views_from_status,
     normalise_routes,
     planned_peer_addresses,
+    pool_forecast_lines,
     render_dot,
     render_markdown,
     render_text,
@@ -520,8 +522,17 @@ def test_topology_puts_each_rack_in_a_box_with_its_routers_and_nodes(lab_plan):
     nodes["r2-w2"] = node_view(lab_plan, "r2-w2", {"tor2a": "Active"})
     del nodes["r1-cp"]
     del tors["tor1a"]
-    label, clusters, drawn, edges = graph_parts(dot_json(render_dot(build_report(lab_plan, tors, nodes))))
+    graph = dot_json(render_dot(build_report(lab_plan, tors, nodes)))
+    label, clusters, drawn, edges = graph_parts(graph)
     assert label.startswith("lab: 1 of 9 BGP sessions NOT Established (nodes: r2-w2); 1 of 9 not verified")
+    assert (graph["rankdir"], graph["labelloc"], graph["fontname"]) == ("TB", "t", "Helvetica")
+    # Every host once, nothing else; the look set once for all nodes and all edges.
+    assert set(drawn) == set(lab_plan["nodes"]) | set(lab_plan["tor_routers"])
+    objects = [o for o in graph["objects"] if o["name"] in drawn]
+    assert {(o["fontname"], o["fontsize"]) for o in objects} == {("Helvetica", "10")}
+    assert {(o["style"], o["fillcolor"]) for o in objects if o["shape"] == "box"} == {("filled", "lightsteelblue")}
+    assert {(e["fontname"], e["fontsize"], e["penwidth"]) for e in graph["edges"]} == {("Helvetica", "8", "2")}
+    assert {(o["style"], o["color"]) for o in graph["objects"] if o["name"].startswith("cluster_")} == {("rounded", "gray60")}
     assert clusters == {"rack r1 (AS 65001)": ["r1-cp", "r1-w1", "r1-w2", "tor1a", "tor1b"],
                         "rack r2 (AS 65002)": ["r2-cp", "r2-w1", "r2-w2", "tor2a"]}
     assert drawn["tor1b"] == ("box", "tor1b\\n10.77.1.3\\nAS 65001")
@@ -569,3 +580,113 @@ def test_dot_strings_keep_quotes_backslashes_and_line_breaks():
     graph = dot_json("graph g { %s [label=%s]; }" % (_dot_id(name), _dot_id("first\nsecond")))
     assert graph["objects"][0]["name"] == 'rack "east" \\\\ 1'
     assert graph["objects"][0]["label"] == "first\\nsecond"
+
+
+def markdown_section(text, heading):
+    """The lines of one ``## heading`` section of report.md, without the heading."""
+    return text.split("\n## %s\n" % heading, 1)[1].split("\n## ", 1)[0].strip("\n").split("\n")
+
+
+def test_report_md_reads_top_to_bottom_from_the_lab_inventory(lab_plan):
+    # Expected values from inventory/lab (hosts.yml, group_vars/all.yml): cluster lab, Calico
+    # 3.31.7, two racks, FRR ToRs, 10.244.0.0/16 in /26 blocks.
+    tors, nodes = all_up(lab_plan)
+    tors["tor1b"] = {"sessions": [], "error": "bgpd is not running", "routes": None}
+    nodes["r1-w2"]["routes"] = [{"dst": "10.244.1.0/26", "nexthops": [{"gateway": "10.77.1.3"}, {"gateway": "10.77.1.2"}]}]
+    skipped = [{"stage": "manifest apply", "reason": "no API server"}, {"stage": "bgp apply", "reason": "calico_bgp_skip_api"}]
+    text = render_markdown(build_report(lab_plan, tors, nodes, skipped))
+    assert text.startswith("# onprem.calico report: cluster lab\n\n**All 9 BGP sessions Established.**\n\n"
+                           "Calico 3.31.7, kubernetes datastore, BGP mode tor (as_per_rack), pod CIDR 10.244.0.0/16, 6 nodes.\n\n## Racks\n")
+    assert [line[3:].split("\n")[0] for line in text.split("\n") if line.startswith("## ")] == [
+        "Racks", "ToR routers", "IP pools", "Nodes", "BGP sessions", "Routes seen", "Skipped"]
+    assert markdown_section(text, "Racks") == [
+        "| rack | AS | subnets | ToR routers | nodes |",
+        "|---|---|---|---|---|",
+        "| r1 | 65001 | 10.77.1.0/24 | tor1a, tor1b | r1-cp, r1-w1, r1-w2 |",
+        "| r2 | 65002 | 10.77.2.0/24 | tor2a | r2-cp, r2-w1, r2-w2 |",
+    ]
+    # tor1b could not be asked; the nodes' views keep its sessions up.
+    assert markdown_section(text, "ToR routers") == [
+        "| router | platform | AS | peer address | rack | sessions up | error |",
+        "|---|---|---|---|---|---|---|",
+        "| tor1a | frr | 65001 | 10.77.1.2 | r1 | 3/3 |  |",
+        "| tor1b | frr | 65001 | 10.77.1.3 | r1 | 3/3 | bgpd is not running |",
+        "| tor2a | frr | 65002 | 10.77.2.2 | r2 | 3/3 |  |",
+    ]
+    assert markdown_section(text, "Nodes")[:3] == [
+        "| node | rack | address | AS | roles | peers |",
+        "|---|---|---|---|---|---|",
+        "| r1-cp | r1 | 10.77.1.11 | 65001 | kube_control_plane | tor1a, tor1b |",
+    ]
+    sessions = markdown_section(text, "BGP sessions")
+    assert sessions[:2] == ["| node | peer | family | peer address | peer AS | kind | peer's view | node's view | state |",
+                            "|---|---|---|---|---|---|---|---|---|"]
+    assert "| r1-cp | tor1b | IPv4 | 10.77.1.3 | 65001 | tor | not answering | Established | Established |" in sessions
+    assert len(sessions) == 11
+    # Every host that returned a route list, by name (tor1b returned none); an empty list says so.
+    empty = ["### r1-cp (0 routes)", "", "- none", "", "### r1-w1 (0 routes)", "", "- none", ""]
+    routed = ["### r1-w2 (1 routes)", "", "- 10.244.1.0/26 via 10.77.1.2, 10.77.1.3", ""]
+    rest = sum((["### %s (0 routes)" % host, "", "- none", ""] for host in ("r2-cp", "r2-w1", "r2-w2", "tor1a", "tor2a")), [])
+    assert markdown_section(text, "Routes seen") == empty + routed + rest[:-1]
+    assert markdown_section(text, "Skipped") == ["- **manifest apply**: no API server", "- **bgp apply**: calico_bgp_skip_api"]
+    assert text.endswith("- **bgp apply**: calico_bgp_skip_api\n")
+
+
+def test_report_md_marks_down_sessions_and_lists_the_problems(lab_plan):
+    tors, nodes = all_up(lab_plan)
+    nodes["r2-w1"] = node_view(lab_plan, "r2-w1", {"tor2a": "Active"})
+    text = render_markdown(build_report(lab_plan, tors, nodes))
+    assert "| r2-w1 | tor2a | IPv4 | 10.77.2.2 | 65002 | tor | Established | Active | **DOWN** |" in text
+    assert "| tor2a | frr | 65002 | 10.77.2.2 | r2 | 2/3 |  |" in text
+    assert markdown_section(text, "Problems") == ["- r2-w1 <-> tor2a (10.77.2.2, AS 65002): r2-w1 reports Active"]
+    unverified = render_markdown(build_report(lab_plan, tors, {}))
+    assert "| r1-cp | tor1a | IPv4 | 10.77.1.2 | 65001 | tor | Established | - | Established |" in unverified
+    assert "| r1-cp | tor1a | IPv4 | 10.77.1.2 | 65001 | tor | - | - | not verified |" in render_markdown(build_report(lab_plan))
+
+
+def test_a_mesh_report_says_full_mesh_and_has_no_rack_or_router_sections():
+    plan = mesh_plan(["10.10.0.10", "10.10.0.11", "10.10.0.12"])
+    text = render_markdown(build_report(plan))
+    assert "BGP mode full_mesh, pod CIDR" in text and "## Racks" not in text and "## ToR routers" not in text
+    assert all(row.endswith(" | full mesh |") for row in markdown_section(text, "Nodes")[2:])
+    assert len(markdown_section(text, "Nodes")) == 5
+
+
+def test_pool_lines_give_the_forecast_in_addresses():
+    # 6 nodes x 2 blocks of /26 (64 addresses) = 768 of the /16's 65,536 addresses: 1.2 %.
+    pools = [
+        {"name": "default-ipv4-ippool", "cidr": "10.244.0.0/16", "block_size": 26, "node_selector": "all()", "disabled": False,
+         "forecast": {"nodes": 6, "blocks_per_node": 2, "block_size": 26, "needed": 768, "capacity": 65536, "percent": 1.2,
+                      "pools": ["default-ipv4-ippool"]}},
+        {"name": "gpu", "cidr": "10.245.0.0/24", "block_size": 28, "node_selector": "gpu == 'true'", "disabled": False, "forecast": None},
+        {"name": "old", "cidr": "10.246.0.0/18", "block_size": 26, "node_selector": "all()", "disabled": True, "forecast": None},
+        {"name": "shared-a", "cidr": "10.247.0.0/24", "block_size": 26, "node_selector": "all()", "disabled": False,
+         "forecast": {"nodes": 3, "blocks_per_node": 1, "block_size": 26, "needed": 192, "capacity": 512, "percent": 37.5,
+                      "pools": ["shared-a", "shared-b"]}},
+    ]
+    rooms = [{"family": 4, "used": 2, "slots": 64, "prefix_length": 22, "pod_cidr": "10.244.0.0/16", "free": 62,
+              "free_above_highest_index": 61}]
+    plan = {"ip_pools": pools, "rack_pools": rooms}
+    assert pool_forecast_lines(plan) == [
+        "pool default-ipv4-ippool (10.244.0.0/16): 6 node(s) x 2 block(s) of /26 = 768 of 65536 addresses (1.2 %)",
+        "pool gpu (10.245.0.0/24): no forecast (node selector gpu == 'true' is not evaluated)",
+        "pool old (10.246.0.0/18): disabled",
+        "pool shared-a (10.247.0.0/24): 3 node(s) x 1 block(s) of /26 = 192 of 512 addresses (37.5 %), shared by shared-a, shared-b",
+        "rack pools IPv4: 2 of 64 /22 pools of 10.244.0.0/16 used, 62 free (61 above the highest index)",
+    ]
+    assert pool_forecast_lines({}) == []
+    section = _pool_section(plan)
+    assert section[:3] == ["## IP pools", "",
+                           "| pool | CIDR | block | node selector | disabled | nodes | addresses needed | addresses | use |"]
+    assert section[4:8] == [
+        "| default-ipv4-ippool | 10.244.0.0/16 | /26 | all() | no | 6 | 768 | 65536 | 1.2 % |",
+        "| gpu | 10.245.0.0/24 | /28 | gpu == 'true' | no | - | - | - | - |",
+        "| old | 10.246.0.0/18 | /26 | all() | yes | - | - | - | - |",
+        "| shared-a | 10.247.0.0/24 | /26 | all() | no | 3 | 192 | 512 | 37.5 % |",
+    ]
+    assert section[8:] == [
+        "", "Forecast: each node's maximum pods (calico_max_pods_per_node) plus its tunnel addresses, rounded up to whole blocks; "
+        "pools serving the same nodes share the need.", "",
+        "- rack pools IPv4: 2 of 64 /22 pools of 10.244.0.0/16 used, 62 free (61 above the highest index)", ""]
+    assert _pool_section({"ip_pools": pools[:1]})[-2:] == ["pools serving the same nodes share the need.".join(
+        ["Forecast: each node's maximum pods (calico_max_pods_per_node) plus its tunnel addresses, rounded up to whole blocks; ", ""]), ""]
