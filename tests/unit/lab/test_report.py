@@ -316,18 +316,22 @@ def small_plan(extra_node):
 
 
 @functools.lru_cache(maxsize=None)
-def _mesh_plan(addresses, **cluster):
+def _mesh_plan(addresses, reflectors=(), **cluster):
     inv = base(nodes=len(addresses), **cluster)
     for (_name, host), address in zip(sorted(inv.hosts.items()), addresses):
         host["ansible_host"] = address
+    if reflectors:
+        inv.groups["calico_route_reflectors"] = list(reflectors)
+        for name in reflectors:
+            inv.hosts[name]["calico_route_reflector_cluster_id"] = "244.0.0.1"
     result = build_plan(inv)
     assert result.ok, [str(e) for e in result.errors]
     return result.plan
 
 
-def mesh_plan(addresses, **cluster):
+def mesh_plan(addresses, reflectors=(), **cluster):
     """A cluster without racks or ToRs (full mesh unless ``cluster`` says otherwise) with these node addresses."""
-    return copy.deepcopy(_mesh_plan(tuple(addresses), **cluster))
+    return copy.deepcopy(_mesh_plan(tuple(addresses), tuple(reflectors), **cluster))
 
 
 def dot_json(source):
@@ -690,3 +694,49 @@ def test_pool_lines_give_the_forecast_in_addresses():
         "- rack pools IPv4: 2 of 64 /22 pools of 10.244.0.0/16 used, 62 free (61 above the highest index)", ""]
     assert _pool_section({"ip_pools": pools[:1]})[-2:] == ["pools serving the same nodes share the need.".join(
         ["Forecast: each node's maximum pods (calico_max_pods_per_node) plus its tunnel addresses, rounded up to whole blocks; ", ""]), ""]
+
+
+def reflector_plan():
+    """Four nodes, n02 and n03 route reflectors (one cluster ID): n01 and n04 peer with both, the reflectors with everyone."""
+    return mesh_plan(["10.10.0.10", "10.10.0.11", "10.10.0.12", "10.10.0.13"], reflectors=("n02", "n03"),
+                     calico_bgp_mode="route_reflectors")
+
+
+def test_route_reflector_sessions_are_seen_from_both_nodes():
+    plan = reflector_plan()
+    sessions = expected_sessions(plan)
+    # A client has a session with each reflector; each reflector with every other node.
+    assert sorted(k[:2] for k in sessions) == [("n01", "n02"), ("n01", "n03"), ("n02", "n01"), ("n02", "n03"), ("n02", "n04"),
+                                               ("n03", "n01"), ("n03", "n02"), ("n03", "n04"), ("n04", "n02"), ("n04", "n03")]
+    assert {s.kind for (node, _p, _f), s in sessions.items() if node in ("n01", "n04")} == {"route_reflector"}
+    assert (sessions[("n01", "n02", 4)].peer_ip, sessions[("n01", "n02", 4)].node_ip) == ("10.10.0.11", "10.10.0.10")
+    views = {name: {"sessions": {ip: "Established" for ip in planned_peer_addresses(plan, name)}, "error": None}
+             for name in plan["nodes"]}
+    views["n04"]["sessions"]["10.10.0.11"] = "Connect"  # n04 says its session with n02 is not up
+    views["n03"] = {"sessions": {}, "error": "calico-node is not running"}
+    report = build_report(plan, {}, views)
+    by_pair = {(s.node, s.peer): s for s in report.sessions}
+    # The far end's view is the other node's answer for this node's address.
+    assert (by_pair[("n04", "n02")].node_view, by_pair[("n04", "n02")].tor_view) == ("Connect", "Established")
+    assert (by_pair[("n02", "n04")].node_view, by_pair[("n02", "n04")].tor_view) == ("Established", "Connect")
+    assert {(s.node, s.peer) for s in report.down} == {("n04", "n02"), ("n02", "n04")}
+    # A node that did not answer decides none of its sessions; the other end still does.
+    assert (by_pair[("n03", "n01")].node_view, by_pair[("n03", "n01")].tor_view) == ("not answering", "Established")
+    assert (by_pair[("n01", "n03")].node_view, by_pair[("n01", "n03")].tor_view) == ("Established", "not answering")
+    assert report.errors == {"n03": "calico-node is not running"}
+    assert report.counts() == {UP: 8, DOWN: 2, UNVERIFIED: 0}
+
+
+def test_router_answers_keep_their_routes_errors_and_missing_states(lab_plan):
+    tors, nodes = all_up(lab_plan)
+    tors["tor1a"]["sessions"][0].pop("state")  # r1-cp listed without a state
+    tors["tor1a"]["routes"] = [{"dst": "10.244.1.0/26", "gateway": "10.77.1.11"}]
+    tors["tor2a"]["routes"] = None
+    nodes["r2-w2"] = {"sessions": {}, "error": "ssh: connect to host r2-w2 port 22: Connection timed out", "routes": None}
+    report = build_report(lab_plan, tors, nodes)
+    by_pair = {(s.node, s.peer): s for s in report.sessions}
+    assert by_pair[("r1-cp", "tor1a")].tor_view == "missing" and by_pair[("r1-cp", "tor1a")].status == DOWN
+    assert by_pair[("r2-w2", "tor2a")].node_view == "not answering" and by_pair[("r2-w2", "tor2a")].status == UP
+    assert report.routes["tor1a"] == [{"dst": "10.244.1.0/26", "via": ["10.77.1.11"]}]
+    assert "tor2a" not in report.routes and "r2-w2" not in report.routes and report.routes["tor1b"] == []
+    assert report.errors == {"r2-w2": "ssh: connect to host r2-w2 port 22: Connection timed out"}
