@@ -372,6 +372,14 @@ def test_console_lines_align_the_sessions_and_say_why_one_is_down():
     ]
 
 
+def test_console_keeps_a_state_text_that_has_a_colon_whole(lab_plan):
+    # BIRD's protocol info, as ``birdcl show protocols`` prints it for a peer that refuses the connection.
+    tors, nodes = all_up(lab_plan)
+    nodes["r2-cp"] = node_view(lab_plan, "r2-cp", {"tor2a": "Active Socket: Connection refused"})
+    down = [line for line in render_text(build_report(lab_plan, tors, nodes)) if "DOWN" in line]
+    assert down == ["  r2-cp <-> tor2a  10.77.2.2       DOWN  (r2-cp reports Active Socket: Connection refused)"]
+
+
 def test_console_lines_name_the_family_in_a_dual_stack_plan(dual_stack_plan):
     tors, nodes = dual_stack_views(dual_stack_plan, {("r2-w1", "tor2a", 6): "Idle"})
     for view in list(tors.values()) + list(nodes.values()):
@@ -558,7 +566,7 @@ def test_topology_of_a_mesh_draws_each_node_pair_once_outside_any_rack():
     # Both ends of a mesh pair report it; one end saying Active makes the pair's edge down.
     views[ips["10.10.0.12"]]["sessions"]["10.10.0.10"] = "Active"
     label, clusters, drawn, edges = graph_parts(dot_json(render_dot(build_report(plan, {}, views))))
-    assert clusters == {}
+    assert clusters == {} and set(drawn) == set(plan["nodes"])
     assert drawn[ips["10.10.0.11"]] == ("ellipse", "%s\\n10.10.0.11" % ips["10.10.0.11"])
     assert len(edges) == 3
     colours = sorted(e["color"] for _t, _h, e in edges)
