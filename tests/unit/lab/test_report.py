@@ -661,6 +661,8 @@ def test_a_mesh_report_says_full_mesh_and_has_no_rack_or_router_sections():
     text = render_markdown(build_report(plan))
     assert "BGP mode full_mesh, pod CIDR" in text and "## Racks" not in text and "## ToR routers" not in text
     assert all(row.endswith(" | full mesh |") for row in markdown_section(text, "Nodes")[2:])
+    # No rack: a dash; the cluster's AS (Calico's default 64512) on every node.
+    assert markdown_section(text, "Nodes")[2] == "| n01 | - | 10.10.0.10 | 64512 | kube_control_plane | full mesh |"
     assert len(markdown_section(text, "Nodes")) == 5
 
 
