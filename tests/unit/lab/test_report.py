@@ -1,19 +1,31 @@
 """plugin_utils.report: sessions joined from both ends, problems naming nodes, report files."""
 
+import copy
+import functools
+import json
 import shutil
 import subprocess
 
 import pytest
 
+from plan_inputs import base, tor_base
+
+from ansible_collections.onprem.calico.plugins.plugin_utils import plan_changes
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
 from ansible_collections.onprem.calico.plugins.plugin_utils.report import (
     DOWN,
     UNVERIFIED,
     UP,
+    Session,
+    _dot_id,
+    _pool_section,
     build_report,
     expected_sessions,
     headline,
+    node_views_from_status,
     normalise_routes,
     planned_peer_addresses,
+    pool_forecast_lines,
     render_dot,
     render_markdown,
     render_text,
@@ -281,3 +293,460 @@ def test_dual_stack_topology_shows_both_addresses(dual_stack_plan):
     assert '"r2-w1" [shape=ellipse, label="r2-w1\\n10.77.2.12\\nfd00:77:2::12"];' in dot
     # One edge per node-ToR pair, both families behind it.
     assert dot.count(" -- ") == 9 and dot.count("IPv4 up, IPv6 up") == 9
+
+
+# --- What the operator reads: console lines, the topology graph, routes and views as gathered ---
+
+# Plans are built once per process (mutmut reruns these tests per mutant); tests get copies.
+@functools.lru_cache(maxsize=None)
+def _small_plan(extra_node):
+    inv = tor_base()
+    name, rack, ip = extra_node
+    inv.groups["k8s_cluster"].append(name)
+    inv.groups["kube_node"].append(name)
+    inv.hosts[name] = {"ansible_host": ip, "calico_rack": rack}
+    result = build_plan(inv)
+    assert result.ok, [str(e) for e in result.errors]
+    return result.plan
+
+
+def small_plan(extra_node):
+    """tor_base's two racks (a1, a2 | b1, b2, one FRR ToR each) and one more node."""
+    return copy.deepcopy(_small_plan(extra_node))
+
+
+@functools.lru_cache(maxsize=None)
+def _mesh_plan(addresses, reflectors=(), **cluster):
+    inv = base(nodes=len(addresses), **cluster)
+    for (_name, host), address in zip(sorted(inv.hosts.items()), addresses):
+        host["ansible_host"] = address
+    if reflectors:
+        inv.groups["calico_route_reflectors"] = list(reflectors)
+        for name in reflectors:
+            inv.hosts[name]["calico_route_reflector_cluster_id"] = "244.0.0.1"
+    result = build_plan(inv)
+    assert result.ok, [str(e) for e in result.errors]
+    return result.plan
+
+
+def mesh_plan(addresses, reflectors=(), **cluster):
+    """A cluster without racks or ToRs (full mesh unless ``cluster`` says otherwise) with these node addresses."""
+    return copy.deepcopy(_mesh_plan(tuple(addresses), tuple(reflectors), **cluster))
+
+
+def dot_json(source):
+    """Graphviz's own reading of a DOT source (dot -Tjson): what it drew, or the parse error."""
+    proc = subprocess.run(["dot", "-Tjson"], input=source, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+needs_graphviz = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed (apt package graphviz)")
+
+
+def test_console_lines_align_the_sessions_and_say_why_one_is_down():
+    plan = small_plan(extra_node=("a10", "r1", "10.1.1.20"))
+    tors = {"tor1": tor_view(plan, "tor1", {"a10": "Active"}), "tor2": tor_view(plan, "tor2")}
+    nodes = {n: node_view(plan, n) for n in plan["nodes"]}
+    nodes["a10"] = node_view(plan, "a10", {"tor1": "Connect"})
+    nodes["a1"]["routes"] = [{"dst": "10.244.%d.0/26" % i, "gateway": "10.1.1.1"} for i in range(5)]
+    skipped = [{"stage": "manifest apply", "reason": "no API server"}]
+    lines = render_text(build_report(plan, tors, nodes, skipped))
+    assert lines == [
+        "1 of 5 BGP sessions NOT Established (nodes: a10); 4 Established.",
+        # The session column is as wide as the longest "node <-> peer"; the address column 15.
+        "  a1 <-> tor1   10.1.1.1        Established",
+        "  a10 <-> tor1  10.1.1.1        DOWN  (tor1 reports Active; a10 reports Connect)",
+        "  a2 <-> tor1   10.1.1.1        Established",
+        "  b1 <-> tor2   10.1.2.1        Established",
+        "  b2 <-> tor2   10.1.2.1        Established",
+        # The first four destinations of each host that returned routes, then how many in all.
+        "  routes on a1: 5 (10.244.0.0/26, 10.244.1.0/26, 10.244.2.0/26, 10.244.3.0/26, ...)",
+        "  routes on a10: 0 ()",
+        "  routes on a2: 0 ()",
+        "  routes on b1: 0 ()",
+        "  routes on b2: 0 ()",
+        "  routes on tor1: 0 ()",
+        "  routes on tor2: 0 ()",
+        "  skipped manifest apply: no API server",
+    ]
+
+
+def test_console_keeps_a_state_text_that_has_a_colon_whole(lab_plan):
+    # BIRD's protocol info, as ``birdcl show protocols`` prints it for a peer that refuses the connection.
+    tors, nodes = all_up(lab_plan)
+    nodes["r2-cp"] = node_view(lab_plan, "r2-cp", {"tor2a": "Active Socket: Connection refused"})
+    down = [line for line in render_text(build_report(lab_plan, tors, nodes)) if "DOWN" in line]
+    assert down == ["  r2-cp <-> tor2a  10.77.2.2       DOWN  (r2-cp reports Active Socket: Connection refused)"]
+
+
+def test_console_lines_name_the_family_in_a_dual_stack_plan(dual_stack_plan):
+    tors, nodes = dual_stack_views(dual_stack_plan, {("r2-w1", "tor2a", 6): "Idle"})
+    for view in list(tors.values()) + list(nodes.values()):
+        view["routes"] = None
+    lines = render_text(build_report(dual_stack_plan, tors, nodes))
+    assert "  r1-cp <-> tor1a IPv4  10.77.1.2       Established" in lines
+    assert "  r1-cp <-> tor1a IPv6  fd00:77:1::2    Established" in lines
+    assert "  r2-w1 <-> tor2a IPv6  fd00:77:2::2    DOWN  (tor2a reports Idle; r2-w1 reports Idle)" in lines
+    assert len(lines) == 19 and not any(line.startswith("  routes on") for line in lines)
+
+
+def test_console_lists_plan_changes_after_the_sessions(lab_plan):
+    earlier = copy.deepcopy(lab_plan)
+    del earlier["nodes"]["r2-w2"]
+    changes = plan_changes.compare(earlier, lab_plan)
+    lines = render_text(build_report(lab_plan, *all_up(lab_plan), plan_changes=changes))
+    start = lines.index("plan changes against plan.previous.json:")
+    assert lines[start + 1] == "  node r2-w2: added: rack r2, 10.77.2.13, AS 65002, peers tor2a"
+    assert lines[-1] == "  Unchanged: 5 node(s), 3 router(s), 2 rack(s)."
+
+
+def test_a_problem_names_only_the_side_that_disagrees():
+    session = Session("r1-w1", "tor1a", "10.77.1.2", 65001, "tor", "r1", tor_view="Established", node_view="Connect")
+    assert session.status == DOWN
+    assert session.problem() == "r1-w1 <-> tor1a (10.77.1.2, AS 65001): r1-w1 reports Connect"
+    session = Session("r1-w1", "tor1a", "fd00:77:1::2", 65001, "tor", "r1", family=6, tor_view="Idle", node_view=None)
+    assert session.problem(with_family=True) == "r1-w1 <-> tor1a IPv6 (fd00:77:1::2, AS 65001): tor1a reports Idle"
+    # A host that did not answer decides nothing: with no other view the session is unverified.
+    assert Session("r1-w1", "tor1a", "10.77.1.2", 65001, "tor", "r1", tor_view="not answering").status == UNVERIFIED
+
+
+def test_a_plan_without_bgp_sessions_says_so():
+    report = build_report(mesh_plan(["10.10.0.10", "10.10.0.11"], calico_bgp_mode="none", calico_encapsulation="vxlan"))
+    assert report.sessions == [] and report.ok
+    assert headline(report) == "No BGP sessions are expected by the plan (BGP mode none)."
+    assert render_text(report) == ["No BGP sessions are expected by the plan (BGP mode none)."]
+    assert "## BGP sessions\n\nNone expected by the plan.\n" in render_markdown(report)
+
+
+def test_headline_counts_every_state_and_how_unverified_is_judged(lab_plan):
+    tors, nodes = all_up(lab_plan)
+    del tors["tor2a"]
+    for node in ("r2-cp", "r2-w1"):
+        del nodes[node]
+    nodes["r1-w1"] = node_view(lab_plan, "r1-w1", {"tor1a": "OpenSent"})
+    report = build_report(lab_plan, tors, nodes)
+    assert headline(report) == ("1 of 9 BGP sessions NOT Established (nodes: r1-w1); 2 of 9 not verified "
+                                "(a failure; set calico_verify_allow_unverified: true to accept); 6 Established.")
+    accepted = build_report(lab_plan, tors, nodes, allow_unverified=True)
+    assert headline(accepted) == ("1 of 9 BGP sessions NOT Established (nodes: r1-w1); 2 of 9 not verified "
+                                  "(accepted: calico_verify_allow_unverified); 6 Established.")
+    assert accepted.affected_nodes == ["r1-w1"] and not accepted.ok
+    assert accepted.counts() == {UP: 6, DOWN: 1, UNVERIFIED: 2}
+
+
+def test_a_router_listing_a_session_under_another_ipv6_spelling_is_still_matched(dual_stack_plan):
+    tors, nodes = dual_stack_views(dual_stack_plan)
+    # fd00:77:1::12 written out (zeros kept, upper case), as some router CLIs print it.
+    for session in tors["tor1a"]["sessions"]:
+        if session["ip"] == "fd00:77:1::12":
+            session["ip"] = "FD00:77:1:0:0:0:0:12"
+    nodes["r1-w1"]["sessions"] = {("FD00:0077:0001::2" if ip == "fd00:77:1::2" else ip): state
+                                  for ip, state in nodes["r1-w1"]["sessions"].items()}
+    report = build_report(dual_stack_plan, tors, nodes)
+    assert report.ok and report.counts() == {UP: 18, DOWN: 0, UNVERIFIED: 0}
+
+
+def test_markdown_shows_views_nobody_gave_and_hosts_without_routes(lab_plan):
+    tors, nodes = all_up(lab_plan)
+    del nodes["r1-cp"]
+    nodes["r2-cp"]["routes"] = [{"dst": "10.244.9.0/26", "dev": "eth1", "scope": "link"}]
+    report = build_report(lab_plan, tors, nodes)
+    text = render_markdown(report)
+    assert "| r1-cp | tor1a | IPv4 | 10.77.1.2 | 65001 | tor | Established | - | Established |" in text
+    assert "### r2-cp (1 routes)\n\n- 10.244.9.0/26 via -\n" in text
+    assert "### r2-w1 (0 routes)\n\n- none\n" in text
+    assert "Nothing was skipped." in text
+    assert "No routes were gathered." in render_markdown(build_report(lab_plan))
+
+
+def test_routes_as_ip_json_prints_them():
+    # ``ip -j route`` on a node: the default route, a link route, ECMP over both ToRs, a blackhole
+    # of the node's own block; ``ip -j -6 route`` a multipath IPv6 route.
+    raw = [
+        {"dst": "default", "gateway": "10.77.1.1", "dev": "eth1", "flags": []},
+        {"dst": "10.77.1.0/24", "dev": "eth1", "protocol": "kernel", "scope": "link", "prefsrc": "10.77.1.12", "flags": []},
+        {"dst": "10.244.1.0/26", "protocol": "bird", "flags": [],
+         "nexthops": [{"gateway": "10.77.1.10", "dev": "eth1", "weight": 1, "flags": []},
+                      {"gateway": "10.77.1.9", "dev": "eth1", "weight": 1, "flags": []}]},
+        {"type": "blackhole", "dst": "10.244.0.0/26", "protocol": "bird", "flags": []},
+        {"type": "unreachable", "dst": "10.244.0.64/26", "protocol": "bird", "flags": []},
+        {"dst": "fd00:244::/122", "protocol": "bird", "metric": 1024, "flags": [], "pref": "medium",
+         "nexthops": [{"gateway": "fd00:77:1::a", "dev": "eth1", "weight": 1, "flags": []},
+                      {"gateway": "fd00:77:1::9", "dev": "eth1", "weight": 1, "flags": []}]},
+        {"dst": "9.9.9.0/24", "nexthops": [{"dev": "wg0", "weight": 1, "flags": []}]},
+        {"gateway": "10.77.1.1"},
+    ]
+    assert normalise_routes(raw) == [
+        # Networks by address (9 before 10), IPv4 first; gateways by address too (.9 before .10).
+        {"dst": "9.9.9.0/24", "via": []},
+        {"dst": "10.77.1.0/24", "via": []},
+        {"dst": "10.244.0.0/26", "via": ["blackhole"]},
+        {"dst": "10.244.0.64/26", "via": []},
+        {"dst": "10.244.1.0/26", "via": ["10.77.1.9", "10.77.1.10"]},
+        {"dst": "fd00:244::/122", "via": ["fd00:77:1::9", "fd00:77:1::a"]},
+        # Names that are not networks follow, by name; an entry without dst shows as "?".
+        {"dst": "?", "via": ["10.77.1.1"]},
+        {"dst": "default", "via": ["10.77.1.1"]},
+    ]
+    assert normalise_routes(None) == [] and normalise_routes([]) == []
+
+
+def test_calico_node_status_views_carry_no_routes_and_say_when_there_was_no_status():
+    views = node_views_from_status({
+        "r1-cp": {"established": ["10.77.1.2", "fd00:77:1::2"], "missing": [{"peer": "tor1b", "ip": "10.77.1.3", "state": "Connect"}],
+                  "status_reported": True},
+        "r1-w1": {"established": [], "missing": [], "status_reported": False},
+        "r1-w2": {"status_reported": True},
+    })
+    assert views == {
+        "r1-cp": {"sessions": {"10.77.1.2": "Established", "fd00:77:1::2": "Established", "10.77.1.3": "Connect"},
+                  "routes": None, "error": None},
+        "r1-w1": {"sessions": {}, "routes": None, "error": "calico-node reported no CalicoNodeStatus"},
+        "r1-w2": {"sessions": {}, "routes": None, "error": None},
+    }
+    assert node_views_from_status(None) == {}
+
+
+def test_node_side_readers_get_the_peer_addresses_in_address_order():
+    plan = mesh_plan(["10.10.0.10", "10.10.0.9", "10.10.0.100"])
+    names = {n["ip"]: name for name, n in plan["nodes"].items()}
+    assert planned_peer_addresses(plan, names["10.10.0.10"]) == ["10.10.0.9", "10.10.0.100"]
+    assert planned_peer_addresses(plan, names["10.10.0.100"]) == ["10.10.0.9", "10.10.0.10"]
+    assert planned_peer_addresses(plan, "not-a-node") == []
+
+
+# --- topology.dot, read back by Graphviz itself ---
+
+def graph_parts(graph):
+    """(graph label, {cluster label: sorted member names}, {name: (shape, label)}, [(tail, head, attrs)]) of dot -Tjson."""
+    objects = graph.get("objects", [])
+    clusters = {o["label"]: sorted(objects[i]["name"] for i in o.get("nodes", []))
+                for o in objects if o["name"].startswith("cluster_")}
+    nodes = {o["name"]: (o.get("shape"), o.get("label")) for o in objects if not o["name"].startswith("cluster_")}
+    edges = [(objects[e["tail"]]["name"], objects[e["head"]]["name"], e) for e in graph.get("edges", [])]
+    return graph["label"], clusters, nodes, edges
+
+
+@needs_graphviz
+def test_topology_puts_each_rack_in_a_box_with_its_routers_and_nodes(lab_plan):
+    tors, nodes = all_up(lab_plan)
+    nodes["r2-w2"] = node_view(lab_plan, "r2-w2", {"tor2a": "Active"})
+    del nodes["r1-cp"]
+    del tors["tor1a"]
+    graph = dot_json(render_dot(build_report(lab_plan, tors, nodes)))
+    label, clusters, drawn, edges = graph_parts(graph)
+    assert label.startswith("lab: 1 of 9 BGP sessions NOT Established (nodes: r2-w2); 1 of 9 not verified")
+    assert (graph["rankdir"], graph["labelloc"], graph["fontname"]) == ("TB", "t", "Helvetica")
+    # Every host once, nothing else; the look set once for all nodes and all edges.
+    assert set(drawn) == set(lab_plan["nodes"]) | set(lab_plan["tor_routers"])
+    objects = [o for o in graph["objects"] if o["name"] in drawn]
+    assert {(o["fontname"], o["fontsize"]) for o in objects} == {("Helvetica", "10")}
+    assert {(o["style"], o["fillcolor"]) for o in objects if o["shape"] == "box"} == {("filled", "lightsteelblue")}
+    assert {(e["fontname"], e["fontsize"], e["penwidth"]) for e in graph["edges"]} == {("Helvetica", "8", "2")}
+    assert {(o["style"], o["color"]) for o in graph["objects"] if o["name"].startswith("cluster_")} == {("rounded", "gray60")}
+    assert clusters == {"rack r1 (AS 65001)": ["r1-cp", "r1-w1", "r1-w2", "tor1a", "tor1b"],
+                        "rack r2 (AS 65002)": ["r2-cp", "r2-w1", "r2-w2", "tor2a"]}
+    assert drawn["tor1b"] == ("box", "tor1b\\n10.77.1.3\\nAS 65001")
+    assert drawn["r2-w1"] == ("ellipse", "r2-w1\\n10.77.2.12")
+    by_pair = {(tail, head): e for tail, head, e in edges}
+    assert len(edges) == 9 and all(tail.startswith("tor") for tail, _head in by_pair)
+    assert (by_pair[("tor2a", "r2-w2")]["color"], by_pair[("tor2a", "r2-w2")]["style"]) == ("red3", "dashed")
+    assert (by_pair[("tor1a", "r1-cp")]["color"], by_pair[("tor1a", "r1-cp")]["style"]) == ("gray55", "dotted")
+    assert (by_pair[("tor1a", "r1-w1")]["color"], by_pair[("tor1a", "r1-w1")]["style"]) == ("forestgreen", "solid")
+    assert by_pair[("tor2a", "r2-w2")]["tooltip"] == "r2-w2 <-> tor2a: down"
+    assert by_pair[("tor1a", "r1-cp")]["tooltip"] == "r1-cp <-> tor1a: not verified"
+
+
+@needs_graphviz
+def test_topology_of_a_mesh_draws_each_node_pair_once_outside_any_rack():
+    plan = mesh_plan(["10.10.0.10", "10.10.0.11", "10.10.0.12"])
+    ips = {n["ip"]: name for name, n in plan["nodes"].items()}
+    views = {name: {"sessions": {ip: "Established" for ip in planned_peer_addresses(plan, name)}} for name in plan["nodes"]}
+    # Both ends of a mesh pair report it; one end saying Active makes the pair's edge down.
+    views[ips["10.10.0.12"]]["sessions"]["10.10.0.10"] = "Active"
+    label, clusters, drawn, edges = graph_parts(dot_json(render_dot(build_report(plan, {}, views))))
+    assert clusters == {} and set(drawn) == set(plan["nodes"])
+    assert drawn[ips["10.10.0.11"]] == ("ellipse", "%s\\n10.10.0.11" % ips["10.10.0.11"])
+    assert len(edges) == 3
+    colours = sorted(e["color"] for _t, _h, e in edges)
+    assert colours == ["forestgreen", "forestgreen", "red3"]
+
+
+@needs_graphviz
+def test_a_router_outside_every_rack_is_still_drawn_and_a_rack_without_an_as_is_named_alone(lab_plan):
+    lab_plan["racks"]["r2"]["tor_routers"] = []
+    lab_plan["racks"]["r2"]["asn"] = None
+    _label, clusters, drawn, _edges = graph_parts(dot_json(render_dot(build_report(lab_plan))))
+    assert clusters == {"rack r1 (AS 65001)": ["r1-cp", "r1-w1", "r1-w2", "tor1a", "tor1b"], "rack r2": ["r2-cp", "r2-w1", "r2-w2"]}
+    assert drawn["tor2a"] == ("box", "\\N")
+
+
+@needs_graphviz
+def test_dot_strings_keep_quotes_backslashes_and_line_breaks():
+    # DOT quoted strings escape only the double quote; Graphviz labels read \\ as a backslash and \n as a line break.
+    assert _dot_id('say "hi"') == '"say \\"hi\\""'
+    assert _dot_id("a\\nb") == '"a\\\\nb"'
+    assert _dot_id("two\nlines") == '"two\\nlines"'
+    name = 'rack "east" \\ 1'
+    graph = dot_json("graph g { %s [label=%s]; }" % (_dot_id(name), _dot_id("first\nsecond")))
+    assert graph["objects"][0]["name"] == 'rack "east" \\\\ 1'
+    assert graph["objects"][0]["label"] == "first\\nsecond"
+
+
+def markdown_section(text, heading):
+    """The lines of one ``## heading`` section of report.md, without the heading."""
+    return text.split("\n## %s\n" % heading, 1)[1].split("\n## ", 1)[0].strip("\n").split("\n")
+
+
+def test_report_md_reads_top_to_bottom_from_the_lab_inventory(lab_plan):
+    # Expected values from inventory/lab (hosts.yml, group_vars/all.yml): cluster lab, Calico
+    # 3.31.7, two racks, FRR ToRs, 10.244.0.0/16 in /26 blocks.
+    tors, nodes = all_up(lab_plan)
+    tors["tor1b"] = {"sessions": [], "error": "bgpd is not running", "routes": None}
+    nodes["r1-w2"]["routes"] = [{"dst": "10.244.1.0/26", "nexthops": [{"gateway": "10.77.1.3"}, {"gateway": "10.77.1.2"}]}]
+    skipped = [{"stage": "manifest apply", "reason": "no API server"}, {"stage": "bgp apply", "reason": "calico_bgp_skip_api"}]
+    text = render_markdown(build_report(lab_plan, tors, nodes, skipped))
+    assert text.startswith("# onprem.calico report: cluster lab\n\n**All 9 BGP sessions Established.**\n\n"
+                           "Calico 3.31.7, kubernetes datastore, BGP mode tor (as_per_rack), pod CIDR 10.244.0.0/16, 6 nodes.\n\n## Racks\n")
+    assert [line[3:].split("\n")[0] for line in text.split("\n") if line.startswith("## ")] == [
+        "Racks", "ToR routers", "IP pools", "Nodes", "BGP sessions", "Routes seen", "Skipped"]
+    assert markdown_section(text, "Racks") == [
+        "| rack | AS | subnets | ToR routers | nodes |",
+        "|---|---|---|---|---|",
+        "| r1 | 65001 | 10.77.1.0/24 | tor1a, tor1b | r1-cp, r1-w1, r1-w2 |",
+        "| r2 | 65002 | 10.77.2.0/24 | tor2a | r2-cp, r2-w1, r2-w2 |",
+    ]
+    # tor1b could not be asked; the nodes' views keep its sessions up.
+    assert markdown_section(text, "ToR routers") == [
+        "| router | platform | AS | peer address | rack | sessions up | error |",
+        "|---|---|---|---|---|---|---|",
+        "| tor1a | frr | 65001 | 10.77.1.2 | r1 | 3/3 |  |",
+        "| tor1b | frr | 65001 | 10.77.1.3 | r1 | 3/3 | bgpd is not running |",
+        "| tor2a | frr | 65002 | 10.77.2.2 | r2 | 3/3 |  |",
+    ]
+    assert markdown_section(text, "Nodes")[:3] == [
+        "| node | rack | address | AS | roles | peers |",
+        "|---|---|---|---|---|---|",
+        "| r1-cp | r1 | 10.77.1.11 | 65001 | kube_control_plane | tor1a, tor1b |",
+    ]
+    sessions = markdown_section(text, "BGP sessions")
+    assert sessions[:2] == ["| node | peer | family | peer address | peer AS | kind | peer's view | node's view | state |",
+                            "|---|---|---|---|---|---|---|---|---|"]
+    assert "| r1-cp | tor1b | IPv4 | 10.77.1.3 | 65001 | tor | not answering | Established | Established |" in sessions
+    assert len(sessions) == 11
+    # Every host that returned a route list, by name (tor1b returned none); an empty list says so.
+    empty = ["### r1-cp (0 routes)", "", "- none", "", "### r1-w1 (0 routes)", "", "- none", ""]
+    routed = ["### r1-w2 (1 routes)", "", "- 10.244.1.0/26 via 10.77.1.2, 10.77.1.3", ""]
+    rest = sum((["### %s (0 routes)" % host, "", "- none", ""] for host in ("r2-cp", "r2-w1", "r2-w2", "tor1a", "tor2a")), [])
+    assert markdown_section(text, "Routes seen") == empty + routed + rest[:-1]
+    assert markdown_section(text, "Skipped") == ["- **manifest apply**: no API server", "- **bgp apply**: calico_bgp_skip_api"]
+    assert text.endswith("- **bgp apply**: calico_bgp_skip_api\n")
+
+
+def test_report_md_marks_down_sessions_and_lists_the_problems(lab_plan):
+    tors, nodes = all_up(lab_plan)
+    nodes["r2-w1"] = node_view(lab_plan, "r2-w1", {"tor2a": "Active"})
+    text = render_markdown(build_report(lab_plan, tors, nodes))
+    assert "| r2-w1 | tor2a | IPv4 | 10.77.2.2 | 65002 | tor | Established | Active | **DOWN** |" in text
+    assert "| tor2a | frr | 65002 | 10.77.2.2 | r2 | 2/3 |  |" in text
+    assert markdown_section(text, "Problems") == ["- r2-w1 <-> tor2a (10.77.2.2, AS 65002): r2-w1 reports Active"]
+    unverified = render_markdown(build_report(lab_plan, tors, {}))
+    assert "| r1-cp | tor1a | IPv4 | 10.77.1.2 | 65001 | tor | Established | - | Established |" in unverified
+    assert "| r1-cp | tor1a | IPv4 | 10.77.1.2 | 65001 | tor | - | - | not verified |" in render_markdown(build_report(lab_plan))
+
+
+def test_a_mesh_report_says_full_mesh_and_has_no_rack_or_router_sections():
+    plan = mesh_plan(["10.10.0.10", "10.10.0.11", "10.10.0.12"])
+    text = render_markdown(build_report(plan))
+    assert "BGP mode full_mesh, pod CIDR" in text and "## Racks" not in text and "## ToR routers" not in text
+    assert all(row.endswith(" | full mesh |") for row in markdown_section(text, "Nodes")[2:])
+    # No rack: a dash; the cluster's AS (Calico's default 64512) on every node.
+    assert markdown_section(text, "Nodes")[2] == "| n01 | - | 10.10.0.10 | 64512 | kube_control_plane | full mesh |"
+    assert len(markdown_section(text, "Nodes")) == 5
+
+
+def test_pool_lines_give_the_forecast_in_addresses():
+    # 6 nodes x 2 blocks of /26 (64 addresses) = 768 of the /16's 65,536 addresses: 1.2 %.
+    pools = [
+        {"name": "default-ipv4-ippool", "cidr": "10.244.0.0/16", "block_size": 26, "node_selector": "all()", "disabled": False,
+         "forecast": {"nodes": 6, "blocks_per_node": 2, "block_size": 26, "needed": 768, "capacity": 65536, "percent": 1.2,
+                      "pools": ["default-ipv4-ippool"]}},
+        {"name": "gpu", "cidr": "10.245.0.0/24", "block_size": 28, "node_selector": "gpu == 'true'", "disabled": False, "forecast": None},
+        {"name": "old", "cidr": "10.246.0.0/18", "block_size": 26, "node_selector": "all()", "disabled": True, "forecast": None},
+        {"name": "shared-a", "cidr": "10.247.0.0/24", "block_size": 26, "node_selector": "all()", "disabled": False,
+         "forecast": {"nodes": 3, "blocks_per_node": 1, "block_size": 26, "needed": 192, "capacity": 512, "percent": 37.5,
+                      "pools": ["shared-a", "shared-b"]}},
+    ]
+    rooms = [{"family": 4, "used": 2, "slots": 64, "prefix_length": 22, "pod_cidr": "10.244.0.0/16", "free": 62,
+              "free_above_highest_index": 61}]
+    plan = {"ip_pools": pools, "rack_pools": rooms}
+    assert pool_forecast_lines(plan) == [
+        "pool default-ipv4-ippool (10.244.0.0/16): 6 node(s) x 2 block(s) of /26 = 768 of 65536 addresses (1.2 %)",
+        "pool gpu (10.245.0.0/24): no forecast (node selector gpu == 'true' is not evaluated)",
+        "pool old (10.246.0.0/18): disabled",
+        "pool shared-a (10.247.0.0/24): 3 node(s) x 1 block(s) of /26 = 192 of 512 addresses (37.5 %), shared by shared-a, shared-b",
+        "rack pools IPv4: 2 of 64 /22 pools of 10.244.0.0/16 used, 62 free (61 above the highest index)",
+    ]
+    assert pool_forecast_lines({}) == []
+    section = _pool_section(plan)
+    assert section[:3] == ["## IP pools", "",
+                           "| pool | CIDR | block | node selector | disabled | nodes | addresses needed | addresses | use |"]
+    assert section[4:8] == [
+        "| default-ipv4-ippool | 10.244.0.0/16 | /26 | all() | no | 6 | 768 | 65536 | 1.2 % |",
+        "| gpu | 10.245.0.0/24 | /28 | gpu == 'true' | no | - | - | - | - |",
+        "| old | 10.246.0.0/18 | /26 | all() | yes | - | - | - | - |",
+        "| shared-a | 10.247.0.0/24 | /26 | all() | no | 3 | 192 | 512 | 37.5 % |",
+    ]
+    assert section[8:] == [
+        "", "Forecast: each node's maximum pods (calico_max_pods_per_node) plus its tunnel addresses, rounded up to whole blocks; "
+        "pools serving the same nodes share the need.", "",
+        "- rack pools IPv4: 2 of 64 /22 pools of 10.244.0.0/16 used, 62 free (61 above the highest index)", ""]
+    assert _pool_section({"ip_pools": pools[:1]})[-2:] == ["pools serving the same nodes share the need.".join(
+        ["Forecast: each node's maximum pods (calico_max_pods_per_node) plus its tunnel addresses, rounded up to whole blocks; ", ""]), ""]
+
+
+def reflector_plan():
+    """Four nodes, n02 and n03 route reflectors (one cluster ID): n01 and n04 peer with both, the reflectors with everyone."""
+    return mesh_plan(["10.10.0.10", "10.10.0.11", "10.10.0.12", "10.10.0.13"], reflectors=("n02", "n03"),
+                     calico_bgp_mode="route_reflectors")
+
+
+def test_route_reflector_sessions_are_seen_from_both_nodes():
+    plan = reflector_plan()
+    sessions = expected_sessions(plan)
+    # A client has a session with each reflector; each reflector with every other node.
+    assert sorted(k[:2] for k in sessions) == [("n01", "n02"), ("n01", "n03"), ("n02", "n01"), ("n02", "n03"), ("n02", "n04"),
+                                               ("n03", "n01"), ("n03", "n02"), ("n03", "n04"), ("n04", "n02"), ("n04", "n03")]
+    assert {s.kind for (node, _p, _f), s in sessions.items() if node in ("n01", "n04")} == {"route_reflector"}
+    assert (sessions[("n01", "n02", 4)].peer_ip, sessions[("n01", "n02", 4)].node_ip) == ("10.10.0.11", "10.10.0.10")
+    views = {name: {"sessions": {ip: "Established" for ip in planned_peer_addresses(plan, name)}, "error": None}
+             for name in plan["nodes"]}
+    views["n04"]["sessions"]["10.10.0.11"] = "Connect"  # n04 says its session with n02 is not up
+    views["n03"] = {"sessions": {}, "error": "calico-node is not running"}
+    report = build_report(plan, {}, views)
+    by_pair = {(s.node, s.peer): s for s in report.sessions}
+    # The far end's view is the other node's answer for this node's address.
+    assert (by_pair[("n04", "n02")].node_view, by_pair[("n04", "n02")].tor_view) == ("Connect", "Established")
+    assert (by_pair[("n02", "n04")].node_view, by_pair[("n02", "n04")].tor_view) == ("Established", "Connect")
+    assert {(s.node, s.peer) for s in report.down} == {("n04", "n02"), ("n02", "n04")}
+    # A node that did not answer decides none of its sessions; the other end still does.
+    assert (by_pair[("n03", "n01")].node_view, by_pair[("n03", "n01")].tor_view) == ("not answering", "Established")
+    assert (by_pair[("n01", "n03")].node_view, by_pair[("n01", "n03")].tor_view) == ("Established", "not answering")
+    assert report.errors == {"n03": "calico-node is not running"}
+    assert report.counts() == {UP: 8, DOWN: 2, UNVERIFIED: 0}
+
+
+def test_router_answers_keep_their_routes_errors_and_missing_states(lab_plan):
+    tors, nodes = all_up(lab_plan)
+    tors["tor1a"]["sessions"][0].pop("state")  # r1-cp listed without a state
+    tors["tor1a"]["routes"] = [{"dst": "10.244.1.0/26", "gateway": "10.77.1.11"}]
+    tors["tor2a"]["routes"] = None
+    nodes["r2-w2"] = {"sessions": {}, "error": "ssh: connect to host r2-w2 port 22: Connection timed out", "routes": None}
+    report = build_report(lab_plan, tors, nodes)
+    by_pair = {(s.node, s.peer): s for s in report.sessions}
+    assert by_pair[("r1-cp", "tor1a")].tor_view == "missing" and by_pair[("r1-cp", "tor1a")].status == DOWN
+    assert by_pair[("r2-w2", "tor2a")].node_view == "not answering" and by_pair[("r2-w2", "tor2a")].status == UP
+    assert report.routes["tor1a"] == [{"dst": "10.244.1.0/26", "via": ["10.77.1.11"]}]
+    assert "tor2a" not in report.routes and "r2-w2" not in report.routes and report.routes["tor1b"] == []
+    assert report.errors == {"r2-w2": "ssh: connect to host r2-w2 port 22: Connection timed out"}

@@ -1,6 +1,8 @@
 """The verify stage's uplink check with rack pools (design rack_pools): the EOS / NX-OS / Junos
 filters, and the report's section and decision."""
 
+import copy
+import functools
 import os
 
 import yaml
@@ -14,16 +16,22 @@ from ansible_collections.onprem.calico.plugins.filter.uplinks import (
     calico_verify_uplink_summary_commands,
 )
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
-from ansible_collections.onprem.calico.plugins.plugin_utils.report import build_report, headline, render_markdown, render_text
+from ansible_collections.onprem.calico.plugins.plugin_utils.report import build_report, headline, render_markdown, render_text, uplink_checks
 
 
-def rack_pools_plan():
+@functools.lru_cache(maxsize=None)
+def _rack_pools_plan():
     with open(os.path.join(REPO, "inventory", "lab-designs", "rack_pools.yml"), encoding="utf-8") as handle:
         extra = yaml.safe_load(handle)
     extra["calico_manifest_mirror"] = UPSTREAM_DIR
     result = build_plan(load_inventory(os.path.join(REPO, "inventory", "lab"), extra_vars=extra))
     assert result.ok, [str(i) for i in result.errors]
     return result.plan
+
+
+def rack_pools_plan():
+    """The lab's rack_pools design, built once per process (mutmut reruns these tests per mutant)."""
+    return copy.deepcopy(_rack_pools_plan())
 
 
 # tor2a as EOS would answer (eAPI JSON): its three nodes, the spine over IPv4 and IPv6.
@@ -86,3 +94,78 @@ def test_without_rack_pools_there_is_no_uplink_section(lab_plan):
     report = build_report(lab_plan)
     assert report.uplinks == [] and report.uplink_problems == []
     assert "What the uplinks receive" not in render_markdown(report)
+
+
+def sessions_all_up(plan):
+    """Both ends of every planned node-ToR session report Established."""
+    tors = {t: {"sessions": [dict(n, state="Established") for n in r["neighbors"]], "error": None, "routes": None}
+            for t, r in plan["tor_routers"].items()}
+    nodes = {n: {"sessions": {p["ip"]: "Established" for p in node["peers"]}, "error": None, "routes": None}
+             for n, node in plan["nodes"].items()}
+    return tors, nodes
+
+
+def clean_uplinks(plan):
+    return {t: {"uplinks": [uplink("10.77.0.1", 4, "Established", [r["aggregates"][0]["prefix"]], [], [], router=t)],
+                "problems": [], "error": None} for t, r in plan["tor_routers"].items()}
+
+
+def test_all_sessions_up_and_clean_uplinks_say_so_in_the_headline():
+    plan = rack_pools_plan()
+    report = build_report(plan, *sessions_all_up(plan), uplinks=clean_uplinks(plan))
+    assert report.ok
+    assert headline(report) == "All 9 BGP sessions Established; the uplinks get each rack aggregate alone."
+    # An uplink session that is not up checks nothing: no claim about what the uplinks get.
+    uplinks = clean_uplinks(plan)
+    uplinks["tor2a"]["uplinks"][0]["state"] = "Active"
+    assert headline(build_report(plan, *sessions_all_up(plan), uplinks=uplinks)) == "All 9 BGP sessions Established."
+
+
+def test_uplink_rows_name_the_router_and_a_router_that_failed_is_a_row_and_a_problem():
+    plan = rack_pools_plan()
+    gathered = clean_uplinks(plan)
+    gathered["tor1b"] = {"uplinks": [], "problems": [], "error": "ssh: connect to host tor1b port 22: No route to host"}
+    gathered["tor2a"]["problems"] = ["uplink 10.77.0.1: the rack aggregate 10.244.4.0/22 is not advertised"]
+    rows, problems = uplink_checks(plan, gathered, allow_unverified=False)
+    assert [r["router"] for r in rows] == ["tor1a", "tor1b", "tor2a"]
+    assert rows[1] == {"router": "tor1b", "peer": "-", "family": "-", "state": "not verified", "aggregates": [], "missing": [],
+                       "specifics": [], "problems": ["ssh: connect to host tor1b port 22: No route to host"]}
+    assert problems == ["tor1b: what its uplinks receive was not checked (ssh: connect to host tor1b port 22: No route to host)",
+                        "tor2a: uplink 10.77.0.1: the rack aggregate 10.244.4.0/22 is not advertised"]
+    accepted_rows, accepted = uplink_checks(plan, gathered, allow_unverified=True)
+    assert accepted_rows == rows and accepted == ["tor2a: uplink 10.77.0.1: the rack aggregate 10.244.4.0/22 is not advertised"]
+    # Without rack aggregates a router has nothing to check.
+    for router in plan["tor_routers"].values():
+        router["aggregates"] = []
+    assert uplink_checks(plan, gathered, allow_unverified=False) == ([], [])
+
+
+def test_uplink_section_and_console_lines_read_per_uplink():
+    plan = rack_pools_plan()
+    specifics = ["10.244.4.%d/26" % (64 * i) for i in range(4)] + ["10.244.5.0/26", "10.244.5.64/26", "10.244.5.128/26"]
+    gathered = {
+        "tor1a": {"uplinks": [uplink("fd00:77::1", 6, "Established", ["fd00:244::/56"], [], [], router="tor1a")], "problems": [], "error": None},
+        "tor1b": {"uplinks": [uplink("10.77.0.1", 4, "Active", [], [], [], router="tor1b")], "problems": [], "error": None},
+        "tor2a": {"uplinks": [uplink("10.77.0.1", 4, "Established", ["10.244.4.0/22"], specifics,
+                                     ["7 more-specific prefix(es)", "aggregate late"])], "problems": [], "error": None},
+    }
+    report = build_report(plan, uplinks=gathered, allow_unverified=True)
+    section = render_markdown(report).split("## What the uplinks receive (rack aggregates)\n\n", 1)[1].split("\n## ", 1)[0]
+    assert section.split("\n") == [
+        "Read on each ToR: the routes it advertises to every BGP neighbour that is not a node session. "
+        "Each rack aggregate must be there, and no prefix inside it.",
+        "",
+        "| router | uplink | family | state | aggregates advertised | more-specifics advertised | result |",
+        "|---|---|---|---|---|---|---|",
+        "| tor1a | fd00:77::1 | IPv6 | Established | fd00:244::/56 | - | ok |",
+        "| tor1b | 10.77.0.1 | IPv4 | Active | - | - | uplink Active, not checked |",
+        "| tor2a | 10.77.0.1 | IPv4 | Established | 10.244.4.0/22 | "
+        "10.244.4.0/26, 10.244.4.64/26, 10.244.4.128/26, 10.244.4.192/26, 10.244.5.0/26 (7 in all) | 7 more-specific prefix(es); aggregate late |",
+        "",
+    ]
+    lines = render_text(report)
+    assert "  tor1b -> uplink 10.77.0.1 (IPv4): no aggregate; uplink Active, not checked" in lines
+    assert "  tor1a -> uplink fd00:77::1 (IPv6): fd00:244::/56; ok" in lines
+    five = uplink("10.77.0.1", 4, "Established", ["10.244.4.0/22"], specifics[:5], ["5 more-specific prefix(es)"])
+    report = build_report(plan, uplinks=dict(gathered, tor2a={"uplinks": [five], "problems": [], "error": None}), allow_unverified=True)
+    assert "| 10.244.4.0/26, 10.244.4.64/26, 10.244.4.128/26, 10.244.4.192/26, 10.244.5.0/26 | 5 more" in render_markdown(report)
