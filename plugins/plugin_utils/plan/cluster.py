@@ -9,7 +9,8 @@ from typing import Any
 from ansible_collections.onprem.calico.plugins.plugin_utils import catalog
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _Ctx
 
-POOL_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+# \Z, not $: "$" also matches before a final newline, and a YAML "|" block ends in one.
+POOL_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\Z")
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 

@@ -84,7 +84,7 @@ def test_kubernetes_version_must_be_major_minor(version):
     assert errors_of(base(calico_kubernetes_version=version)) == ["calico_kubernetes_version: %r is not a MAJOR.MINOR version. Fix: e.g. 1.33." % version]
 
 
-@pytest.mark.parametrize("name", ["Prod", "-prod", "prod-", "prod_1"])
+@pytest.mark.parametrize("name", ["Prod", "-prod", "prod-", "prod_1", "prod\n"])
 def test_cluster_name_must_be_a_dns_1123_name(name):
     assert errors_of(base(calico_cluster_name=name)) == [
         "calico_cluster_name: %r is not a DNS-1123 name. Fix: use lowercase letters, digits, '-' and '.'." % name

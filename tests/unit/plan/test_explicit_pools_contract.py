@@ -108,10 +108,11 @@ def test_every_documented_pool_key_is_accepted():
 
 def test_pool_names_must_be_dns_names_and_unique():
     errors = explicit_errors({"name": "Bad_Name", "cidr": "10.244.0.0/24"}, {"name": "dup", "cidr": "10.244.1.0/24"},
-                             {"name": "dup", "cidr": "10.244.2.0/24"}, {"cidr": "10.244.3.0/24"})
+                             {"name": "dup", "cidr": "10.244.2.0/24"}, {"cidr": "10.244.3.0/24"}, {"name": "rack1\n", "cidr": "10.244.4.0/24"})
     assert ("calico_ip_pools[0]", "name 'Bad_Name' is not a DNS-1123 name.", "give the pool a lowercase name, e.g. rack1-ipv4.") in errors
     assert ("calico_ip_pools[2]", "pool name dup is used twice.", "give every pool its own name.") in errors
     assert ("calico_ip_pools[3]", "name '' is not a DNS-1123 name.", "give the pool a lowercase name, e.g. rack1-ipv4.") in errors
+    assert ("calico_ip_pools[4]", "name 'rack1\\n' is not a DNS-1123 name.", "give the pool a lowercase name, e.g. rack1-ipv4.") in errors
 
 
 def test_a_pool_block_size_must_be_an_integer_and_later_pools_are_still_read():
