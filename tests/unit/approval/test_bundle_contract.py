@@ -23,8 +23,9 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def make_set(directory, files, plan=PLAN, modes=None):
-    """A rendered set: the files, plan.json and artifacts.json; returns (manifest, artifacts.json text)."""
+def make_set(directory, files, plan=None, modes=None):
+    """A rendered set: the files, plan.json (PLAN unless given) and artifacts.json; returns (manifest, artifacts.json text)."""
+    plan = PLAN if plan is None else plan
     os.makedirs(directory, exist_ok=True)
     for rel, content in files.items():
         path = os.path.join(directory, rel)
@@ -123,7 +124,7 @@ def test_a_rendered_file_that_is_not_on_disk_cannot_be_recorded(tmp_path):
 
 
 def test_differences_are_one_line_each_as_docs_awx_md_shows(tmp_path):
-    approved, _ = make_set(tmp_path / "a", {"calico.yaml": "a\n", "gone.yaml": "g\n", "same.yaml": "s\n"})
+    approved = make_set(tmp_path / "a", {"calico.yaml": "a\n", "gone.yaml": "g\n", "same.yaml": "s\n"})[0]
     current = json.loads(json.dumps(approved))
     current["collection"]["version"] = "1.3.0"
     current["plan_digest"] = "sha256:" + "1" * 64
@@ -155,7 +156,7 @@ def test_a_set_without_artifacts_json_says_what_calico_apply_from_must_name(tmp_
 
 
 def test_a_swapped_artifacts_json_names_both_digests(tmp_path):
-    _, text = make_set(tmp_path, {"calico.yaml": "a\n"})
+    text = make_set(tmp_path, {"calico.yaml": "a\n"})[1]
     wanted = "sha256:" + "0" * 64
     with pytest.raises(bundle.BundleError) as error:
         bundle.load(str(tmp_path), wanted)
@@ -164,7 +165,7 @@ def test_a_swapped_artifacts_json_names_both_digests(tmp_path):
 
 
 def test_a_set_of_another_format_is_refused(tmp_path):
-    manifest, _ = make_set(tmp_path, {"calico.yaml": "a\n"})
+    manifest = make_set(tmp_path, {"calico.yaml": "a\n"})[0]
     (tmp_path / "artifacts.json").write_text(json.dumps(dict(manifest, format=2)))
     with pytest.raises(bundle.BundleError) as error:
         bundle.load(str(tmp_path))

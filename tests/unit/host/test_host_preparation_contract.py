@@ -182,7 +182,7 @@ def test_the_rule_purposes_say_what_each_port_carries():
         (lambda: base(calico_encapsulation="ipip"), ["cali+", "tunl0"]),
         (lambda: base(calico_encapsulation="none"), ["cali+"]),
         (lambda: base(calico_encapsulation="vxlan"), ["cali+", "vxlan.calico"]),
-        (lambda: dual_stack(), ["cali+", "vxlan.calico", "vxlan-v6.calico"]),
+        (dual_stack, ["cali+", "vxlan.calico", "vxlan-v6.calico"]),
         (lambda: base(calico_encapsulation="none", calico_wireguard=True), ["cali+", "wireguard.cali"]),
         (lambda: dual_stack(calico_encapsulation="none", calico_wireguard=True), ["cali+", "wireguard.cali", "wg-v6.cali"]),
     ],

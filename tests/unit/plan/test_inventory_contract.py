@@ -75,7 +75,7 @@ def test_host_variables_of_nodes_and_routers_only_the_set_ones_templated():
     fake = FakeInventory(hosts)
     inv = fake.collect({"k8s_cluster": ["n1"], "tor_routers": ["tor1"], "etcd": ["other"]})
     assert inv.hosts == {"n1": {"ansible_host": "ADDR", "calico_rack": "r1"}, "tor1": {"calico_tor_asn": 65001, "calico_tor_peer_ip": "10.0.0.1"}}
-    assert ("n1", "unrelated") not in fake.templated and not any(h == "other" for h, _ in fake.templated)
+    assert ("n1", "unrelated") not in fake.templated and not any(pair[0] == "other" for pair in fake.templated)
 
 
 def test_conflicting_cluster_variable_is_one_error_naming_the_hosts():

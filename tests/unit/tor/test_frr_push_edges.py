@@ -13,7 +13,7 @@ import time
 
 import pytest
 from frr_router_sim import have_frr_tools
-from test_frr_push_lifecycle import MEMBER_LINE, RUNNING, disk, owned, push, router_for  # noqa: F401 (disk: fixture)
+from test_frr_push_lifecycle import MEMBER_LINE, RUNNING, owned, push, router_for
 
 from ansible_collections.onprem.calico.plugins.module_utils import frr_tor_config as ftc
 from ansible_collections.onprem.calico.plugins.module_utils.frr_tor_config import FrrConfigError

@@ -62,19 +62,6 @@ def owned(password="s3cret", extra_router_lines=()):
            " exit-address-family", "exit", "!", ""])
 
 
-@pytest.fixture
-def disk(tmp_path, monkeypatch):
-    """Where the push may write: backups, the saved frr.conf, and the temporary directory."""
-    etc = tmp_path / "etc-frr"
-    etc.mkdir()
-    (etc / "vtysh.conf").write_text("service integrated-vtysh-config\n")
-    monkeypatch.setattr(ftc, "FRR_CONFDIR", str(etc))
-    (tmp_path / "tmp").mkdir()
-    monkeypatch.setattr(ftc.tempfile, "tempdir", str(tmp_path / "tmp"))
-    (tmp_path / "sim").mkdir()
-    return tmp_path
-
-
 def router_for(disk, running=RUNNING, **behaviour):
     sim = SimulatedFrr(running, str(disk / "sim"), **behaviour)
     return FrrRouter(sim), sim
