@@ -750,3 +750,88 @@ def test_router_answers_keep_their_routes_errors_and_missing_states(lab_plan):
     assert report.routes["tor1a"] == [{"dst": "10.244.1.0/26", "via": ["10.77.1.11"]}]
     assert "tor2a" not in report.routes and "r2-w2" not in report.routes and report.routes["tor1b"] == []
     assert report.errors == {"r2-w2": "ssh: connect to host r2-w2 port 22: Connection timed out"}
+
+
+def test_a_router_neighbour_the_node_does_not_peer_with_is_still_an_expected_session(dual_stack_plan):
+    """The router side counts on its own: a ToR neighbour whose node lost its BGPPeer (or was
+    never given one) is a session the report must expect, in both families, named from the
+    router's side (its peer addresses and AS), with the node's address the router peers with."""
+    plan = dual_stack_plan
+    tor_name, tor = sorted(plan["tor_routers"].items())[0]
+    neighbor = tor["neighbors"][0]
+    node = plan["nodes"][neighbor["node"]]
+    node["peers"] = [p for p in node["peers"] if p.get("name") != tor_name]
+    node["rack"] = "moved-rack"  # the node's own rack names the session, not the router's
+    sessions = expected_sessions(plan)
+    for family, peer_ip, node_ip in ((4, tor["peer_ip"], neighbor["ip"]), (6, tor["peer_ip6"], neighbor["ip6"])):
+        session = sessions[(neighbor["node"], tor_name, family)]
+        assert (session.node, session.peer, session.family, session.peer_ip, session.peer_asn, session.kind, session.rack, session.node_ip) == (
+            neighbor["node"], tor_name, family, peer_ip, tor["asn"], "tor", "moved-rack", node_ip)
+    # The node side names each session's rack from its node too.
+    other = tor["neighbors"][1]["node"]
+    assert sessions[(other, tor_name, 4)].rack == plan["nodes"][other]["rack"] == tor["rack"]
+    # A neighbour for a node the plan no longer has: the router's rack names it.
+    del plan["nodes"][neighbor["node"]]
+    plan["bgp"]["node_to_node_mesh"] = False
+    orphan = expected_sessions(plan)[(neighbor["node"], tor_name, 4)]
+    assert (orphan.rack, orphan.peer_ip, orphan.node_ip) == (tor.get("rack"), tor["peer_ip"], neighbor["ip"])
+
+
+def test_plan_changes_come_after_the_sessions_not_instead_of_them(lab_plan):
+    earlier = copy.deepcopy(lab_plan)
+    del earlier["nodes"]["r2-w2"]
+    report = build_report(lab_plan, *all_up(lab_plan), plan_changes=plan_changes.compare(earlier, lab_plan))
+    lines = render_text(report)
+    assert lines[0] == headline(report) == "All 9 BGP sessions Established."
+    assert lines.index("  r1-cp <-> tor1a  10.77.1.2       Established") < lines.index("plan changes against plan.previous.json:")
+    markdown = render_markdown(report).split("\n")
+    assert markdown[0] == "# onprem.calico report: cluster lab"
+    assert markdown.index("## BGP sessions") > markdown.index("## Nodes") > 0
+
+
+def test_markdown_sections_when_nothing_was_checked_gathered_or_skipped(lab_plan):
+    """Each section ends with a blank line, so the next heading is not read as part of a list."""
+    accepted = render_markdown(build_report(lab_plan, allow_unverified=True)).split("\n")
+    start = accepted.index("## Not verified (accepted by calico_verify_allow_unverified)")
+    assert accepted[start + 1] == "" and accepted[start + 2].startswith("- ")
+    assert accepted[start + 11:] == ["", "## Routes seen", "", "No routes were gathered.", "", "## Skipped", "", "Nothing was skipped.", ""]
+    assert accepted[start + 2:start + 11] == ["- " + s.label() for s in build_report(lab_plan, allow_unverified=True).unverified]
+    # Not accepted: the unverified sessions are problems, and there is no "accepted" section.
+    refused = render_markdown(build_report(lab_plan))
+    assert "## Not verified" not in refused and "## Problems" in refused
+
+
+def test_console_says_not_verified_for_a_session_nobody_checked(lab_plan):
+    lines = render_text(build_report(lab_plan))
+    assert "  r1-cp <-> tor1a  10.77.1.2       not verified" in lines
+
+
+def test_dual_stack_nodes_table_lists_both_addresses(dual_stack_plan):
+    markdown = render_markdown(build_report(dual_stack_plan, *dual_stack_views(dual_stack_plan)))
+    node = dual_stack_plan["nodes"]["r1-w1"]
+    assert "| r1-w1 | r1 | %s, %s |" % (node["ip"], node["ip6"]) in markdown
+
+
+def test_a_session_a_node_does_not_list_is_missing_on_its_side(lab_plan):
+    tors, nodes = all_up(lab_plan)
+    del nodes["r1-w1"]["sessions"]["10.77.1.2"]  # r1-w1 answered, without its tor1a session
+    report = build_report(lab_plan, tors, nodes)
+    session = next(s for s in report.sessions if (s.node, s.peer) == ("r1-w1", "tor1a"))
+    assert (session.node_view, session.tor_view, session.status) == ("missing", "Established", DOWN)
+    assert session.problem() == "r1-w1 <-> tor1a (10.77.1.2, AS 65001): r1-w1 reports missing"
+
+
+def test_node_to_node_sessions_are_judged_from_both_nodes():
+    plan = build_plan(base(nodes=3)).plan
+    assert plan["bgp"]["node_to_node_mesh"]
+    names = sorted(plan["nodes"])
+    address = {n: plan["nodes"][n]["ip"] for n in names}
+    # Every node reports every other node Established, except n01 does not list n02 at all.
+    views = {n: {"sessions": {address[o]: "Established" for o in names if o != n}, "error": None} for n in names}
+    del views[names[0]]["sessions"][address[names[1]]]
+    report = build_report(plan, {}, views)
+    down = [s for s in report.sessions if s.status == DOWN]
+    # The mesh plans the pair from both ends: n01's own view and n02's far-end view are missing.
+    assert [(s.node, s.peer, s.node_view, s.tor_view) for s in down] == [
+        (names[0], names[1], "missing", "Established"), (names[1], names[0], "Established", "missing")]
+    assert all(s.status == UP for s in report.sessions if s not in down)
