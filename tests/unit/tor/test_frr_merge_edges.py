@@ -39,7 +39,7 @@ def test_a_router_block_without_its_exit_gets_one():
     running = "hostname tor1\n!\nrouter bgp 65001\n bgp router-id 10.255.0.1\n neighbor 172.31.0.1 remote-as 65002\n!\nend\n"
     merged = merge(running, owned_config(), "CALICO-")
     block = merged[merged.index("router bgp 65001\n"):]
-    assert block.split("\n!\n")[0].endswith("\nexit")
+    assert block.split("\n!\n", maxsplit=1)[0].endswith("\nexit")
     assert merged.count("\nexit\n!\nrouter bgp") == 0 and merged.count("router bgp 65001\n") == 1
 
 

@@ -58,5 +58,5 @@ def test_junos_removal_is_one_element_per_line_two_spaces_a_level(design, mode):
         assert name.startswith("CALICO-")
         assert path[:-1] in (("protocols", "bgp"), ("policy-options",)), path
         assert (path[-1] == "group") == (path[:-1] == ("protocols", "bgp"))
-    kinds = {path[-1] for path, _ in _deleted(tree)}
+    kinds = {entry[0][-1] for entry in _deleted(tree)}
     assert {"group", "policy-statement"} <= kinds
