@@ -1,6 +1,7 @@
 """Small valid inventories for the plan core, built in Python; tests change one thing at a time."""
 
 from ansible_collections.onprem.calico.plugins.plugin_utils.inventory import InventoryInput
+from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
 
 
 def base(nodes=4, **cluster):
@@ -35,3 +36,15 @@ def tor_base(design="as_per_rack", **cluster):
         groups={"k8s_cluster": list(nodes), "kube_control_plane": ["a1"], "kube_node": ["a2", "b1", "b2"], "tor_routers": ["tor1", "tor2"]},
         hosts=hosts,
     )
+
+
+def plan_of(inv):
+    """The plan of a valid inventory; fails the test with every error otherwise."""
+    result = build_plan(inv)
+    assert result.ok, [str(e) for e in result.errors]
+    return result.plan
+
+
+def errors_of(inv):
+    """Every error of the inventory's plan, as the user reads them."""
+    return [str(e) for e in build_plan(inv).errors]

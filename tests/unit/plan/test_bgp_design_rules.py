@@ -6,21 +6,11 @@ says how to fix it, which is all a user gets when the plan stops."""
 from __future__ import annotations
 
 import pytest
-from plan_inputs import base, tor_base
+from plan_inputs import base, errors_of, plan_of, tor_base
 
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
 
 PRIVATE_AS_FIX = "Fix: use a private AS such as 64512-65534 or 4200000000-4294967294."
-
-
-def plan_of(inv):
-    result = build_plan(inv)
-    assert result.ok, [str(e) for e in result.errors]
-    return result.plan
-
-
-def errors_of(inv):
-    return [str(e) for e in build_plan(inv).errors]
 
 
 def warnings_of(inv):

@@ -7,19 +7,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from plan_inputs import base
+from plan_inputs import base, errors_of, plan_of
 
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
-
-
-def plan_of(inv):
-    result = build_plan(inv)
-    assert result.ok, [str(e) for e in result.errors]
-    return result.plan
-
-
-def errors_of(inv):
-    return [str(e) for e in build_plan(inv).errors]
 
 
 def test_cluster_section_of_a_default_cluster(monkeypatch, tmp_path):

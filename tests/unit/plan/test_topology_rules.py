@@ -8,20 +8,9 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from plan_inputs import base, tor_base
+from plan_inputs import base, errors_of, plan_of, tor_base
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.context import _Ranges
-
-
-def plan_of(inv):
-    result = build_plan(inv)
-    assert result.ok, [str(e) for e in result.errors]
-    return result.plan
-
-
-def errors_of(inv):
-    return [str(e) for e in build_plan(inv).errors]
 
 
 def eos(**connection):

@@ -3,19 +3,7 @@ dual stack, multipath, TTL security and the Junos refusal (issue 13 defects 1-3 
 
 from __future__ import annotations
 
-from plan_inputs import tor_base
-
-from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
-
-
-def plan_of(inv):
-    result = build_plan(inv)
-    assert result.ok, [str(e) for e in result.errors]
-    return result.plan
-
-
-def errors_of(inv):
-    return [str(e) for e in build_plan(inv).errors]
+from plan_inputs import errors_of, plan_of, tor_base
 
 
 def dual_stack(design="as_per_rack", **cluster):

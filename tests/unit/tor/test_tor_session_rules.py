@@ -9,20 +9,9 @@ import copy
 import ipaddress
 
 import pytest
-from plan_inputs import tor_base
+from plan_inputs import errors_of, plan_of, tor_base
 
-from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan.tor_sessions import _cidrs, _without
-
-
-def plan_of(inv):
-    result = build_plan(inv)
-    assert result.ok, [str(e) for e in result.errors]
-    return result.plan
-
-
-def errors_of(inv):
-    return [str(e) for e in build_plan(inv).errors]
 
 
 def router(inv, name="tor1"):
