@@ -835,3 +835,98 @@ def test_node_to_node_sessions_are_judged_from_both_nodes():
     assert [(s.node, s.peer, s.node_view, s.tor_view) for s in down] == [
         (names[0], names[1], "missing", "Established"), (names[1], names[0], "Established", "missing")]
     assert all(s.status == UP for s in report.sessions if s not in down)
+
+
+# --- Values only some inventories produce: empty cells, several entries per cell, list order ---
+
+@functools.lru_cache(maxsize=None)
+def _varied_plan():
+    # downward_default racks need no AS; r1 has two subnets, a1 is control plane and worker, and
+    # rack r3 is declared ahead of its hardware (no ToR, no node yet).
+    inv = tor_base(design="downward_default")
+    for rack in inv.cluster["calico_racks"].values():
+        del rack["asn"]
+    inv.cluster["calico_racks"]["r1"]["subnets"].append("10.1.3.0/24")
+    inv.cluster["calico_racks"]["r3"] = {"subnets": ["10.1.9.0/24"], "tor_routers": []}
+    inv.groups["kube_node"].append("a1")
+    result = build_plan(inv)
+    assert result.ok, [str(e) for e in result.errors]
+    return result.plan
+
+
+def test_markdown_cells_join_several_values_and_dash_the_missing_ones():
+    text = render_markdown(build_report(copy.deepcopy(_varied_plan())))
+    assert markdown_section(text, "Racks")[2:] == [
+        "| r1 | - | 10.1.1.0/24, 10.1.3.0/24 | tor1 | a1, a2 |",
+        "| r2 | - | 10.1.2.0/24 | tor2 | b1, b2 |",
+        "| r3 | - | 10.1.9.0/24 | - |  |",
+    ]
+    # No calico_asn: every node speaks Calico's default AS 64512.
+    assert markdown_section(text, "Nodes")[2] == "| a1 | r1 | 10.1.1.11 | 64512 | kube_control_plane, kube_node | tor1 |"
+
+
+def test_markdown_nodes_without_any_bgp_peer_get_a_dash():
+    plan = mesh_plan(["10.10.0.10", "10.10.0.11"], calico_bgp_mode="none", calico_encapsulation="vxlan")
+    assert markdown_section(render_markdown(build_report(plan)), "Nodes")[2:] == [
+        "| n01 | - | 10.10.0.10 | 64512 | kube_control_plane | - |",
+        "| n02 | - | 10.10.0.11 | 64512 | kube_node | - |",
+    ]
+
+
+@functools.lru_cache(maxsize=None)
+def _crossed_racks_plan():
+    # Node names that do not follow the racks: a1 sits in rack r2, b1 in rack r1.
+    inv = tor_base()
+    inv.hosts["a1"].update(calico_rack="r2", ansible_host="10.1.2.13")
+    inv.hosts["b1"].update(calico_rack="r1", ansible_host="10.1.1.13")
+    result = build_plan(inv)
+    assert result.ok, [str(e) for e in result.errors]
+    return result.plan
+
+
+def test_sessions_are_listed_rack_by_rack_then_by_node():
+    report = build_report(copy.deepcopy(_crossed_racks_plan()))
+    assert [(s.rack, s.node, s.peer) for s in report.sessions] == [
+        ("r1", "a2", "tor1"), ("r1", "b1", "tor1"), ("r2", "a1", "tor2"), ("r2", "b2", "tor2")]
+    assert [line.split()[0] for line in render_text(report)[1:]] == ["a2", "b1", "a1", "b2"]
+
+
+@functools.lru_cache(maxsize=None)
+def _partly_racked_mesh_plan():
+    # A full mesh where only n01 is given a rack (racks also name where nodes stand without ToRs).
+    inv = base(nodes=3, calico_racks={"1a": {"subnets": ["10.10.0.0/24"]}})
+    inv.hosts["n01"]["calico_rack"] = "1a"
+    result = build_plan(inv)
+    assert result.ok, [str(e) for e in result.errors]
+    return result.plan
+
+
+def test_sessions_of_nodes_outside_any_rack_come_before_the_racks():
+    report = build_report(copy.deepcopy(_partly_racked_mesh_plan()))
+    assert [(s.rack, s.node, s.peer) for s in report.sessions] == [
+        (None, "n02", "n01"), (None, "n02", "n03"), (None, "n03", "n01"), (None, "n03", "n02"), ("1a", "n01", "n02"), ("1a", "n01", "n03")]
+
+
+def test_console_adds_no_ellipsis_when_a_host_has_exactly_four_routes():
+    plan = small_plan(extra_node=("a10", "r1", "10.1.1.20"))
+    nodes = {"a1": dict(node_view(plan, "a1"), routes=[{"dst": "10.244.%d.0/26" % i, "gateway": "10.1.1.1"} for i in range(4)])}
+    lines = render_text(build_report(plan, {}, nodes))
+    assert "  routes on a1: 4 (10.244.0.0/26, 10.244.1.0/26, 10.244.2.0/26, 10.244.3.0/26)" in lines
+
+
+def dot_declarations(source, name):
+    """The DOT statements that declare ``name`` as a node (an edge names it after ``--``)."""
+    return [line.strip() for line in source.split("\n") if line.strip().startswith('"%s" [' % name)]
+
+
+@needs_graphviz
+def test_topology_source_declares_each_host_once_and_nothing_else(lab_plan):
+    source = render_dot(build_report(lab_plan))
+    for host in list(lab_plan["nodes"]) + list(lab_plan["tor_routers"]):
+        assert len(dot_declarations(source, host)) == 1, host
+    # A router outside every rack is still declared once, at the top level, and no other node appears.
+    lab_plan["racks"]["r2"]["tor_routers"] = []
+    source = render_dot(build_report(lab_plan))
+    assert dot_declarations(source, "tor2a") == ['"tor2a" [shape=box, style=filled, fillcolor=lightsteelblue];']
+    _label, _clusters, drawn, _edges = graph_parts(dot_json(source))
+    assert set(drawn) == set(lab_plan["nodes"]) | set(lab_plan["tor_routers"])

@@ -169,3 +169,28 @@ def test_uplink_section_and_console_lines_read_per_uplink():
     five = uplink("10.77.0.1", 4, "Established", ["10.244.4.0/22"], specifics[:5], ["5 more-specific prefix(es)"])
     report = build_report(plan, uplinks=dict(gathered, tor2a={"uplinks": [five], "problems": [], "error": None}), allow_unverified=True)
     assert "| 10.244.4.0/26, 10.244.4.64/26, 10.244.4.128/26, 10.244.4.192/26, 10.244.5.0/26 | 5 more" in render_markdown(report)
+
+
+def test_several_aggregates_are_listed_and_six_leaked_blocks_are_counted():
+    # A router whose rack has two rack pools advertises two aggregates; six more-specifics leak.
+    plan = rack_pools_plan()
+    specifics = ["10.244.4.%d/26" % (64 * i) for i in range(4)] + ["10.244.5.0/26", "10.244.5.64/26"]
+    gathered = clean_uplinks(plan)
+    gathered["tor2a"] = {"uplinks": [uplink("10.77.0.1", 4, "Established", ["10.244.4.0/22", "10.244.8.0/22"], specifics,
+                                            ["6 more-specific prefix(es)"])],
+                         "problems": ["uplink 10.77.0.1: 6 more-specific prefix(es) of the rack aggregate advertised"], "error": None}
+    report = build_report(plan, *sessions_all_up(plan), uplinks=gathered)
+    assert ("| tor2a | 10.77.0.1 | IPv4 | Established | 10.244.4.0/22, 10.244.8.0/22 | 10.244.4.0/26, 10.244.4.64/26, "
+            "10.244.4.128/26, 10.244.4.192/26, 10.244.5.0/26 (6 in all) | 6 more-specific prefix(es) |") in render_markdown(report)
+    assert "  tor2a -> uplink 10.77.0.1 (IPv4): 10.244.4.0/22, 10.244.8.0/22; 6 more-specific prefix(es)" in render_text(report)
+    assert headline(report) == "9 Established; 1 uplink problem(s) with the rack aggregates."
+
+
+def test_a_router_without_aggregates_does_not_stop_the_check_of_the_next_ones():
+    # tor1a sorts first; a router whose rack has no enabled rack pool advertises no aggregate.
+    plan = rack_pools_plan()
+    plan["tor_routers"]["tor1a"]["aggregates"] = []
+    rows, problems = uplink_checks(plan, {}, allow_unverified=False)
+    assert [r["router"] for r in rows] == ["tor1b", "tor2a"]
+    assert problems == ["tor1b: what its uplinks receive was not checked (router not asked)",
+                        "tor2a: what its uplinks receive was not checked (router not asked)"]
