@@ -15,7 +15,7 @@ MUTATION_DIR ?= build/mutation
 MUTATION_COLLECTION := $(MUTATION_DIR)/ansible_collections/onprem/calico
 MUTATION_JOBS ?= 2
 MODULES ?=
-SURVIVOR_LIST := docs/mutation-survivors.md
+SURVIVOR_LIST := docs/mutation-survivors
 MUTATION_NAME_PREFIX := ansible_collections.onprem.calico.plugins.
 # mutmut names mutants <module>.x_<function>__mutmut_<n> (xǁ<class>ǁ<method> for methods).
 MUTATION_GLOBS := $(foreach m,$(MODULES),$(if $(or $(findstring *,$(m)),$(findstring __mutmut_,$(m))),$(m),$(MUTATION_NAME_PREFIX)*$(m).x*))
@@ -56,11 +56,11 @@ mutation-report:
 	  $(abspath $(BIN))/mutmut results --all true | awk -f $(CURDIR)/mk/mutation-table.awk; \
 	} | tee mutants/mutation-table.md
 	@# The issue's rule: a survivor is either killed by a test or listed, with its reason, in
-	@# docs/mutation-survivors.md. Names there drop the common prefix.
+	@# a file under docs/mutation-survivors/. Names there drop the common prefix.
 	@cd $(MUTATION_DIR) && $(abspath $(BIN))/mutmut results \
 	  | awk -F': ' '$$2 == "survived" || $$2 == "no tests" { sub(/^ +/, "", $$1); sub(/^ansible_collections\.onprem\.calico\.plugins\./, "", $$1); print $$1 }' \
 	  | LC_ALL=C sort -u > mutants/survivors.txt
-	@grep -o '`[^` ]*__mutmut_[0-9]*`' $(SURVIVOR_LIST) 2>/dev/null | tr -d '`' | LC_ALL=C sort -u > $(MUTATION_DIR)/mutants/listed.txt || true
+	@grep -ohr --include='*.md' '`[^` ]*__mutmut_[0-9]*`' $(SURVIVOR_LIST) 2>/dev/null | tr -d '`' | LC_ALL=C sort -u > $(MUTATION_DIR)/mutants/listed.txt || true
 	@LC_ALL=C comm -23 $(MUTATION_DIR)/mutants/survivors.txt $(MUTATION_DIR)/mutants/listed.txt > $(MUTATION_DIR)/mutants/unlisted.txt
 	@echo "survivors: $$(wc -l < $(MUTATION_DIR)/mutants/survivors.txt), not listed in $(SURVIVOR_LIST): $$(wc -l < $(MUTATION_DIR)/mutants/unlisted.txt) ($(MUTATION_DIR)/mutants/unlisted.txt)"
 	@echo "listed but no longer surviving: $$(LC_ALL=C comm -13 $(MUTATION_DIR)/mutants/survivors.txt $(MUTATION_DIR)/mutants/listed.txt | wc -l)"
