@@ -263,8 +263,12 @@ def test_backups_are_named_by_time_and_never_overwritten(disk, monkeypatch):
 
 
 @pytest.mark.parametrize("keep, kept_earlier", [(2, ["frr-20250101T000000.conf"]),
+                                                (1, []),
                                                 (0, ["frr-20230101T000000.conf", "frr-20240101T000000.conf",
-                                                     "frr-20250101T000000.conf"])])
+                                                     "frr-20250101T000000.conf"]),
+                                                # Below zero is no limit either, never "delete the oldest".
+                                                (-1, ["frr-20230101T000000.conf", "frr-20240101T000000.conf",
+                                                      "frr-20250101T000000.conf"])])
 def test_only_the_newest_backups_are_kept(disk, keep, kept_earlier):
     (disk / "backups").mkdir()
     earlier = ["frr-20230101T000000.conf", "frr-20240101T000000.conf", "frr-20250101T000000.conf"]
