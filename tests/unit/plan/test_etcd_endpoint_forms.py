@@ -32,4 +32,3 @@ def test_every_bad_etcd_url_is_named_and_a_later_https_url_still_asks_for_certif
     assert errors[:2] == [("calico_etcd_endpoints", "'ftp://etcd1:2379' is not a URL with scheme and port."),
                           ("calico_etcd_endpoints", "'etcd2:2379' is not a URL with scheme and port.")]
     assert [subject for subject, _message in errors[2:]] == ["calico_etcd_ca_file", "calico_etcd_cert_file", "calico_etcd_key_file"]
-
