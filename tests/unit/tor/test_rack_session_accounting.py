@@ -133,3 +133,12 @@ def test_ipv6_peer_address_is_checked_when_the_ipv4_one_is_missing():
     assert any(e.startswith("tor1: calico_tor_peer_ip is not set.") for e in errors), errors
     assert "tor1: calico_tor_peer_ip6 fd00:9::1 is outside rack r1's subnets (10.1.1.0/24, fd00:1:1::/64). " \
            "Fix: use the router's address on the rack subnet." in errors, errors
+
+
+def test_a_node_outside_its_rack_is_shown_every_subnet_of_its_family():
+    inv = tor_base()
+    inv.cluster["calico_racks"] = copy.deepcopy(inv.cluster["calico_racks"])
+    inv.cluster["calico_racks"]["r1"]["subnets"] += ["10.1.11.0/24", "fd00:1:1::/64"]
+    inv.hosts["a2"]["ansible_host"] = "10.1.2.99"
+    assert "a2: address 10.1.2.99 is outside the subnets of rack r1 (10.1.1.0/24, 10.1.11.0/24). " \
+           "Fix: fix calico_node_ip or the rack's subnets." in errors_of(inv)
