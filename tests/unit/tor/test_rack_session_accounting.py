@@ -10,13 +10,13 @@ import copy
 from plan_inputs import errors_of, plan_of, tor_base
 
 
-def with_rack_nodes(inv, rack, count, dual_stack=False):
+def with_rack_nodes(inv, rack, count, ipv6=False):
     """``inv`` with ``count`` more nodes in ``rack`` (addresses .21 on, on the rack's subnets)."""
     number = int(rack[1:])
     for i in range(count):
         name = "%s-x%d" % (rack, i)
         inv.hosts[name] = {"ansible_host": "10.1.%d.%d" % (number, 21 + i), "calico_rack": rack}
-        if dual_stack:
+        if ipv6:
             inv.hosts[name]["calico_node_ip6"] = "fd00:1:%d::%d" % (number, 21 + i)
         inv.groups["k8s_cluster"].append(name)
         inv.groups["kube_node"].append(name)
@@ -48,7 +48,7 @@ def racked(**cluster):
 
 def test_dual_stack_listen_limit_counts_two_sessions_per_node():
     # Rack r1: 2 + 3 nodes, each with an IPv4 and an IPv6 session: 2 x 2 x 5 = 20 > 16.
-    inv = with_rack_nodes(dual_stack(calico_tor_neighbor_mode="listen_range"), "r1", 3, dual_stack=True)
+    inv = with_rack_nodes(dual_stack(calico_tor_neighbor_mode="listen_range"), "r1", 3, ipv6=True)
     plan = plan_of(inv)
     assert plan["tor_routers"]["tor1"]["listen_limit"] == 20
     assert plan["tor_routers"]["tor2"]["listen_limit"] == 16  # 2 x 2 x 2 = 8: the floor
