@@ -58,7 +58,7 @@ mutation-report:
 	@# The issue's rule: a survivor is either killed by a test or listed, with its reason, in
 	@# a file under docs/mutation-survivors/. Names there drop the common prefix.
 	@cd $(MUTATION_DIR) && $(abspath $(BIN))/mutmut results \
-	  | awk -F': ' '$$2 == "survived" || $$2 == "no tests" { sub(/^ +/, "", $$1); sub(/^ansible_collections\.onprem\.calico\.plugins\./, "", $$1); print $$1 }' \
+	  | awk -F': ' -v prefix=$(MUTATION_NAME_PREFIX) '$$2 == "survived" || $$2 == "no tests" { sub(/^ +/, "", $$1); if (index($$1, prefix) == 1) $$1 = substr($$1, length(prefix) + 1); print $$1 }' \
 	  | LC_ALL=C sort -u > mutants/survivors.txt
 	@grep -ohr --include='*.md' '`[^` ]*__mutmut_[0-9]*`' $(SURVIVOR_LIST) 2>/dev/null | tr -d '`' | LC_ALL=C sort -u > $(MUTATION_DIR)/mutants/listed.txt || true
 	@LC_ALL=C comm -23 $(MUTATION_DIR)/mutants/survivors.txt $(MUTATION_DIR)/mutants/listed.txt > $(MUTATION_DIR)/mutants/unlisted.txt

@@ -38,6 +38,17 @@ def tor_base(design="as_per_rack", **cluster):
     )
 
 
+def with_ipv6_racks(inv):
+    """tor_base's racks with an IPv6 subnet each (fd00:1:<n>::/64) and every node and ToR addressed in it."""
+    for number, rack in enumerate(sorted(inv.cluster["calico_racks"]), start=1):
+        inv.cluster["calico_racks"][rack]["subnets"].append("fd00:1:%d::/64" % number)
+    for name, host in inv.hosts.items():  # tor_base: a1, a2 and tor1 in rack r1, the rest in r2
+        last = host.get("ansible_host", host.get("calico_tor_peer_ip", "")).rsplit(".", 1)[-1]
+        number = 1 if name in ("a1", "a2", "tor1") else 2
+        host["calico_tor_peer_ip6" if name.startswith("tor") else "calico_node_ip6"] = "fd00:1:%d::%s" % (number, last)
+    return inv
+
+
 def plan_of(inv):
     """The plan of a valid inventory; fails the test with every error otherwise."""
     result = build_plan(inv)

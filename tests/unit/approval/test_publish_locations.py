@@ -118,3 +118,44 @@ def test_the_run_directory_is_named_by_the_utc_clock(tmp_path, rendered, monkeyp
     monkeypatch.setattr(time, "gmtime", lambda *_: utc)
     location = publish.publish(rendered, ["calico.yaml"], str(tmp_path / "pub"), DIGEST, "m")
     assert os.path.basename(location) == "20261129T101500Z-3f2a9c01d7e4"
+
+
+# A directory run is renamed into place when complete. rename(2) is atomic only within one file
+# system (EXDEV across two), so the run is staged inside the target itself, not in the controller's
+# temp directory, and under a hidden name, so that nobody listing the volume takes a half-copied
+# run for a finished one.
+def test_a_directory_run_is_staged_hidden_inside_the_target_not_in_the_temp_dir(tmp_path, rendered, monkeypatch):
+    # The controller's temp directory is unusable (another file system in real life): publishing must not need it.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-tmp"))
+    root = tmp_path / "pub"
+    during = []  # (where a file is copied to, what a reader listing the target sees at that moment)
+    real_copyfile = shutil.copyfile
+
+    def copy_and_look(src, dst):
+        during.append((os.path.relpath(dst, root), sorted(os.listdir(root))))
+        return real_copyfile(src, dst)
+
+    monkeypatch.setattr(shutil, "copyfile", copy_and_look)
+    location = publish.publish(rendered, sorted(FILES), str(root), DIGEST, "m")
+
+    assert len(during) == len(FILES)
+    for copied_to, listing in during:
+        staging = copied_to.split(os.sep, 1)[0]
+        assert listing == [staging]  # the only entry in the target is the staging directory ...
+        assert staging.startswith(".") and staging != os.path.basename(location)  # ... hidden from `ls` and `<dir>/*`
+    assert sorted(os.listdir(root)) == sorted(["LATEST", os.path.basename(location)])
+    assert tree(location) == FILES
+
+
+@needs_git
+def test_a_git_location_whose_url_holds_a_hash_is_split_at_the_last_one(tmp_path, rendered):
+    # A commit id never holds '#', a repository path may: git+<url>#<commit> splits at the last '#'.
+    bare = tmp_path / "run#2" / "artifacts.git"
+    bare.parent.mkdir()
+    subprocess.run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
+    url = "file://%s" % bare
+    location = publish.publish(rendered, sorted(FILES), "git+" + url, DIGEST, "calico render dc1")
+    head = subprocess.run(["git", "-C", str(bare), "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    assert location == "git+%s#%s" % (url, head)
+    checkout = publish.fetch(location, str(tmp_path / "work"))
+    assert tree(checkout) == FILES

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from plan_inputs import base, tor_base
+from plan_inputs import base, plan_of, tor_base
 
 from ansible_collections.onprem.calico.plugins.plugin_utils import plan_changes
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
@@ -305,9 +305,7 @@ def _small_plan(extra_node):
     inv.groups["k8s_cluster"].append(name)
     inv.groups["kube_node"].append(name)
     inv.hosts[name] = {"ansible_host": ip, "calico_rack": rack}
-    result = build_plan(inv)
-    assert result.ok, [str(e) for e in result.errors]
-    return result.plan
+    return plan_of(inv)
 
 
 def small_plan(extra_node):
@@ -324,9 +322,7 @@ def _mesh_plan(addresses, reflectors=(), **cluster):
         inv.groups["calico_route_reflectors"] = list(reflectors)
         for name in reflectors:
             inv.hosts[name]["calico_route_reflector_cluster_id"] = "244.0.0.1"
-    result = build_plan(inv)
-    assert result.ok, [str(e) for e in result.errors]
-    return result.plan
+    return plan_of(inv)
 
 
 def mesh_plan(addresses, reflectors=(), **cluster):
@@ -849,9 +845,7 @@ def _varied_plan():
     inv.cluster["calico_racks"]["r1"]["subnets"].append("10.1.3.0/24")
     inv.cluster["calico_racks"]["r3"] = {"subnets": ["10.1.9.0/24"], "tor_routers": []}
     inv.groups["kube_node"].append("a1")
-    result = build_plan(inv)
-    assert result.ok, [str(e) for e in result.errors]
-    return result.plan
+    return plan_of(inv)
 
 
 def test_markdown_cells_join_several_values_and_dash_the_missing_ones():
@@ -879,9 +873,7 @@ def _crossed_racks_plan():
     inv = tor_base()
     inv.hosts["a1"].update(calico_rack="r2", ansible_host="10.1.2.13")
     inv.hosts["b1"].update(calico_rack="r1", ansible_host="10.1.1.13")
-    result = build_plan(inv)
-    assert result.ok, [str(e) for e in result.errors]
-    return result.plan
+    return plan_of(inv)
 
 
 def test_sessions_are_listed_rack_by_rack_then_by_node():
@@ -896,9 +888,7 @@ def _partly_racked_mesh_plan():
     # A full mesh where only n01 is given a rack (racks also name where nodes stand without ToRs).
     inv = base(nodes=3, calico_racks={"1a": {"subnets": ["10.10.0.0/24"]}})
     inv.hosts["n01"]["calico_rack"] = "1a"
-    result = build_plan(inv)
-    assert result.ok, [str(e) for e in result.errors]
-    return result.plan
+    return plan_of(inv)
 
 
 def test_sessions_of_nodes_outside_any_rack_come_before_the_racks():

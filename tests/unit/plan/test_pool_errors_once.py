@@ -6,7 +6,7 @@ import copy
 import pytest
 
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
-from plan_inputs import base, tor_base
+from plan_inputs import base, tor_base, with_ipv6_racks
 
 
 def racked(**cluster):
@@ -84,13 +84,7 @@ def dual_stack_racks(**cluster):
     """Two racks with /19 IPv4 and /59 IPv6 rack pools: 8 rack pools per family (indexes 0..7)."""
     inv = racked(calico_pod_cidr_v6="fd00:10:244::/56", calico_encapsulation="none", **cluster)
     inv.cluster.update(calico_rack_pool_prefix_length=19, calico_rack_pool_prefix_length_v6=59)
-    for number, rack in enumerate(sorted(inv.cluster["calico_racks"]), start=1):
-        inv.cluster["calico_racks"][rack]["subnets"].append("fd00:1:%d::/64" % number)
-    for name, host in inv.hosts.items():  # tor_base: a1, a2 and tor1 in rack r1, the rest in r2
-        last = host.get("ansible_host", host.get("calico_tor_peer_ip", "")).rsplit(".", 1)[-1]
-        number = 1 if name in ("a1", "a2", "tor1") else 2
-        host["calico_tor_peer_ip6" if name.startswith("tor") else "calico_node_ip6"] = "fd00:1:%d::%s" % (number, last)
-    return inv
+    return with_ipv6_racks(inv)
 
 
 def test_the_last_rack_index_gets_the_last_slice_of_the_pod_cidr():

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 
-from plan_inputs import base, plan_of, tor_base
+from plan_inputs import base, plan_of, tor_base, with_ipv6_racks
 
 from ansible_collections.onprem.calico.plugins.plugin_utils.plan import build_plan
 
@@ -26,14 +26,9 @@ def dual_racks(**cluster):
     inv = tor_base(calico_pod_cidr="10.244.0.0/16", calico_pod_cidr_v6="fd00:10:244::/56", calico_rack_pool_prefix_length=22,
                    calico_rack_pool_prefix_length_v6=64, **cluster)
     inv.cluster["calico_racks"] = copy.deepcopy(inv.cluster["calico_racks"])
-    for number, rack in enumerate(sorted(inv.cluster["calico_racks"]), start=1):
-        inv.cluster["calico_racks"][rack]["index"] = number - 1
-        inv.cluster["calico_racks"][rack]["subnets"].append("fd00:1:%d::/64" % number)
-    for name, host in inv.hosts.items():  # tor_base: a1, a2 and tor1 in rack r1, the rest in r2
-        last = host.get("ansible_host", host.get("calico_tor_peer_ip", "")).rsplit(".", 1)[-1]
-        number = 1 if name in ("a1", "a2", "tor1") else 2
-        host["calico_tor_peer_ip6" if name.startswith("tor") else "calico_node_ip6"] = "fd00:1:%d::%s" % (number, last)
-    return inv
+    for index, rack in enumerate(sorted(inv.cluster["calico_racks"])):
+        inv.cluster["calico_racks"][rack]["index"] = index
+    return with_ipv6_racks(inv)
 
 
 def by_name(plan):

@@ -172,6 +172,22 @@ def test_versions_sort_numerically_not_as_text():
     assert crd_schema.versions_with_field("IPPool", "spec.newField", releases) == ["3.9.1", "3.10.0", "3.31.7"]
 
 
+# Calico's versions order numerically (3.9 < 3.10, and patch numbers pass 9): "every release from X
+# on has the field" must not compare versions as text.
+def test_a_field_present_from_a_one_digit_minor_on_is_said_to_exist_from_it():
+    releases = fake_releases({"3.9.1", "3.10.0", "3.30.7"}, ("3.8.2", "3.9.1", "3.10.0", "3.30.7"))
+    assert crd_schema.gate_message("calico_x", "IPPool", "spec.newField", "3.8.2", releases) == (
+        "calico_x: IPPool.spec.newField is not in the Calico 3.8.2 CRD schema; the field exists from Calico 3.9.1. "
+        "Raise calico_version or drop the setting")
+
+
+def test_a_field_present_from_a_one_digit_patch_on_is_said_to_exist_from_it():
+    releases = fake_releases({"3.30.9", "3.30.10"}, ("3.30.8", "3.30.9", "3.30.10"))
+    assert crd_schema.gate_message("calico_x", "IPPool", "spec.newField", "3.30.8", releases) == (
+        "calico_x: IPPool.spec.newField is not in the Calico 3.30.8 CRD schema; the field exists from Calico 3.30.9. "
+        "Raise calico_version or drop the setting")
+
+
 def test_gate_message_for_a_field_added_in_a_release():
     releases = fake_releases({"3.10.0", "3.30.7", "3.31.7"})
     assert crd_schema.gate_message("calico_x", "IPPool", "spec.newField", "3.9.1", releases) == (
